@@ -1,0 +1,7 @@
+// Public surface of @ai-book/http: the Hono plumbing both services share.
+export * from "./config.ts";
+export * from "./env.ts";
+export * from "./errors.ts";
+export * from "./logger.ts";
+export * from "./middleware.ts";
+export * from "./server.ts";

@@ -1,0 +1,107 @@
+// The ports the RAG domain talks through: chunk store, embedder, chat model. Adapters implement them.
+
+/** One indexed piece of a document: a section, or part of one when a section is long. */
+export interface Chunk {
+  /** Deterministic id: the same document content always yields the same ids (so re-ingest replaces, never duplicates). */
+  id: string;
+  /** Stable identity of the source document: its path relative to the docs folder, with "/" separators. */
+  docId: string;
+  /** Source file relative to the docs folder (same as docId today; kept apart for the public `path` field). */
+  path: string;
+  /** Document title (frontmatter title, else the first h1, else the file name). */
+  title: string;
+  /** Headings from the document's top section down to this chunk's section; empty for the lead before any heading. */
+  headingPath: string[];
+  /** Site-relative deep link: Docusaurus baseUrl + route + "#anchor" (anchor omitted for the lead). */
+  route: string;
+  /** The chunk's own text (no title/heading prefix). */
+  text: string;
+  /** Position of the chunk within its document, from 0. */
+  ordinal: number;
+  /** Token count of `text` with the title/heading prefix, by the real tokenizer. */
+  tokens: number;
+}
+
+export interface SearchFilters {
+  /** Only chunks whose `path` starts with this prefix. */
+  pathPrefix?: string;
+}
+
+export interface SearchQuery {
+  /** The text for the lexical (BM25) leg; always used. */
+  text: string;
+  /** The query embedding for the dense leg; absent in offline mode. */
+  vector?: Float32Array;
+  limit: number;
+  filters?: SearchFilters;
+}
+
+export interface SearchHit {
+  chunk: Chunk;
+  /** Fused score, higher is better; comparable only within one result list. */
+  score: number;
+  /** Which legs found the chunk (for tests and metrics). */
+  legs: Array<"lexical" | "dense">;
+}
+
+export interface StoredDocument {
+  docId: string;
+  contentHash: string;
+  chunkCount: number;
+}
+
+export interface StoreStats {
+  backend: "sqlite" | "qdrant";
+  chunks: number;
+  documents: number;
+  /** Embedding model and size the vectors were made with; null when the index is lexical-only. */
+  embedding: { model: string; dimensions: number } | null;
+}
+
+/** Where chunks live: SQLite (embedded default) or Qdrant. One contract test suite runs against each. */
+export interface ChunkStore {
+  /** Hybrid search: BM25 always, plus dense when `vector` is given, fused with reciprocal rank fusion. */
+  search(query: SearchQuery): Promise<SearchHit[]>;
+  /** Every stored document with its content hash, for incremental ingest. */
+  listDocuments(): Promise<StoredDocument[]>;
+  /**
+   * Replaces all chunks of one document atomically (delete then add): a reader sees the old or the new
+   * document, never a mix. `vectors[i]` belongs to `chunks[i]` and is required when the store has embeddings.
+   */
+  replaceDocument(
+    doc: { docId: string; contentHash: string },
+    chunks: Chunk[],
+    vectors?: Float32Array[],
+  ): Promise<void>;
+  deleteDocument(docId: string): Promise<void>;
+  /** Drops everything (ingest --reset, or a change of embedding model). */
+  reset(embedding: { model: string; dimensions: number } | null): Promise<void>;
+  stats(): Promise<StoreStats>;
+  close(): Promise<void>;
+}
+
+/** Turns texts into vectors, batching within the provider's limits. */
+export interface Embedder {
+  readonly model: string;
+  readonly dimensions: number;
+  embed(texts: string[], opts?: { signal?: AbortSignal }): Promise<Float32Array[]>;
+}
+
+export interface ChatMessage {
+  role: "system" | "user" | "assistant";
+  content: string;
+}
+
+export interface GenerateOptions {
+  signal?: AbortSignal;
+  maxTokens?: number;
+  temperature?: number;
+}
+
+/** An LLM behind the OpenAI chat-completions protocol (or anything shaped like it). */
+export interface ChatModel {
+  readonly model: string;
+  complete(messages: ChatMessage[], opts?: GenerateOptions): Promise<{ text: string; outputTokens?: number }>;
+  /** Yields text deltas in order; aborting `signal` aborts the upstream request. */
+  stream(messages: ChatMessage[], opts?: GenerateOptions): AsyncIterable<string>;
+}
