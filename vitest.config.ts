@@ -17,5 +17,6 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 180_000,
     allowOnly: false,
+    reporters: ["default", "./tests/summary-reporter.ts"],
   },
 });
