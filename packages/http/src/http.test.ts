@@ -1,0 +1,129 @@
+// The shared plumbing: request ids, the error envelope, body limits, client addresses, redacted logs.
+import { captureLogs } from "@ai-book/testkit";
+import { Hono } from "hono";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import {
+  ApiError,
+  type AppEnv,
+  accessLog,
+  bodyLimit,
+  ConfigError,
+  clientIp,
+  createLogger,
+  handleError,
+  handleNotFound,
+  parseEnv,
+  requestId,
+} from "./index.ts";
+
+function buildApp(opts: { trustProxy?: number } = {}) {
+  const logs = captureLogs();
+  const logger = createLogger({ service: "test", destination: logs.stream });
+  const app = new Hono<AppEnv>();
+  app.use(requestId(), clientIp(opts), accessLog(logger), bodyLimit(1024));
+  app.onError(handleError);
+  app.notFound(handleNotFound);
+  app.get("/ip", (c) => c.json({ ip: c.get("clientIp") }));
+  app.get("/limited", () => {
+    throw new ApiError("RATE_LIMITED", undefined, { headers: { "retry-after": "7" } });
+  });
+  app.get("/boom", () => {
+    throw new Error("database password=hunter2 leaked?");
+  });
+  app.post("/echo", async (c) => c.json(await c.req.json()));
+  app.post("/log", async (c) => {
+    c.get("logger").info(
+      { password: "hunter2", token: "tok", headers: { authorization: "Bearer x" } },
+      "body",
+    );
+    return c.json({ ok: true });
+  });
+  return { app, logs };
+}
+
+describe("@ai-book/http", () => {
+  it("echoes a well-formed X-Request-Id and generates one otherwise", async () => {
+    const { app } = buildApp();
+    const given = await app.request("/ip", { headers: { "x-request-id": "abc-123" } });
+    expect(given.headers.get("x-request-id")).toBe("abc-123");
+    const hostile = await app.request("/ip", { headers: { "x-request-id": "a b <script>" } });
+    expect(hostile.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("turns an ApiError into the envelope with its status and headers", async () => {
+    const { app } = buildApp();
+    const res = await app.request("/limited", { headers: { "x-request-id": "r1" } });
+    expect(res.status).toBe(429);
+    expect(res.headers.get("retry-after")).toBe("7");
+    expect(await res.json()).toEqual({
+      error: { code: "RATE_LIMITED", message: "Too many requests; retry later.", requestId: "r1" },
+    });
+  });
+
+  it("hides the message of an unexpected error behind INTERNAL_ERROR", async () => {
+    const { app } = buildApp();
+    const res = await app.request("/boom");
+    expect(res.status).toBe(500);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe("INTERNAL_ERROR");
+    expect(JSON.stringify(body)).not.toContain("hunter2");
+  });
+
+  it("answers unknown routes, malformed JSON and oversized bodies with 4xx envelopes", async () => {
+    const { app } = buildApp();
+    const missing = await app.request("/nope");
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as { error: { code: string } }).error.code).toBe("NOT_FOUND");
+
+    const bad = await app.request("/echo", {
+      method: "POST",
+      body: "{not json",
+      headers: { "content-type": "application/json" },
+    });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { code: string } }).error.code).toBe("INVALID_JSON");
+
+    const big = await app.request("/echo", {
+      method: "POST",
+      body: JSON.stringify({ x: "a".repeat(5000) }),
+      headers: { "content-type": "application/json" },
+    });
+    expect(big.status).toBe(413);
+    expect(((await big.json()) as { error: { code: string } }).error.code).toBe("PAYLOAD_TOO_LARGE");
+  });
+
+  it("ignores X-Forwarded-For unless a proxy is trusted", async () => {
+    const spoof = { headers: { "x-forwarded-for": "6.6.6.6, 10.0.0.1" } };
+    const untrusted = buildApp().app;
+    expect(((await (await untrusted.request("/ip", spoof)).json()) as { ip: string }).ip).toBe("unknown");
+    const trusted = buildApp({ trustProxy: 1 }).app;
+    expect(((await (await trusted.request("/ip", spoof)).json()) as { ip: string }).ip).toBe("10.0.0.1");
+  });
+
+  it("logs one line per request and redacts passwords, tokens and authorization headers", async () => {
+    const { app, logs } = buildApp();
+    await app.request("/log", {
+      method: "POST",
+      body: "{}",
+      headers: { "content-type": "application/json" },
+    });
+    const text = logs.text();
+    expect(text).not.toContain("hunter2");
+    expect(text).not.toContain("Bearer x");
+    expect(text).toContain("[redacted]");
+    const access = logs.lines.map((l) => JSON.parse(l)).find((l) => l.msg === "request");
+    expect(access).toMatchObject({ method: "POST", path: "/log", status: 200 });
+    expect(typeof access.latencyMs).toBe("number");
+  });
+
+  it("parseEnv names the bad variable in one line and treats empty strings as unset", () => {
+    const schema = z.object({
+      PORT: z.coerce.number().int().min(1).max(65535).default(3001),
+      NAME: z.string().optional(),
+    });
+    expect(parseEnv(schema, { PORT: "", NAME: "" })).toEqual({ PORT: 3001 });
+    expect(() => parseEnv(schema, { PORT: "seventy" })).toThrow(ConfigError);
+    expect(() => parseEnv(schema, { PORT: "seventy" })).toThrow(/^Invalid configuration: PORT: /);
+  });
+});
