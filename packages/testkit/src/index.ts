@@ -1,4 +1,4 @@
-// Test helpers shared by every suite: temp dirs, free ports, owned Redis / PostgreSQL, log capture.
+// Test helpers shared by every suite: temp dirs, free ports, owned Redis / PostgreSQL, log capture, an OpenAI stub.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import * as net from "node:net";
@@ -121,3 +121,4 @@ export function requireEnv(name: string): string | undefined {
   if (!value) console.warn(`[skip] ${name} is not set: skipping the tests that need it`);
   return value || undefined;
 }
+export * from "./openai-stub.ts";
