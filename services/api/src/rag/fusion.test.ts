@@ -8,7 +8,7 @@ describe("reciprocalRankFusion", () => {
       { leg: "lexical", ids: ["a", "b", "c"] },
       { leg: "dense", ids: ["c", "d"] },
     ]);
-    expect(fused.map((f) => f.id)).toEqual(["c", "a", "d", "b"]);
+    expect(fused.map((f) => f.id)).toEqual(["c", "a", "b", "d"]);
     expect(fused[0]).toEqual({
       id: "c",
       score: 1 / (RRF_K + 3) + 1 / (RRF_K + 1),
