@@ -1,0 +1,183 @@
+// Run a service's main.ts as a real child process (for fault, SIGTERM, cluster and soak tests), with its logs kept.
+import { type ChildProcess, spawn } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { waitFor } from "./index.ts";
+
+export interface ServiceProcessOptions {
+  /** Path of the TypeScript entry point, e.g. services/auth/src/main.ts (relative to cwd or absolute). */
+  entry: string;
+  /** The whole environment of the child, on top of PATH/HOME/TMPDIR (nothing else of ours leaks in). */
+  env: Record<string, string | undefined>;
+  /** Base URL the service will listen on, e.g. http://127.0.0.1:41234 */
+  url: string;
+  /** A label for error messages. */
+  name?: string;
+  /** Path polled until it answers at all (any status). @default "/health" */
+  readyPath?: string;
+  /** @default 60_000 */
+  readyTimeoutMs?: number;
+  cwd?: string;
+}
+
+export interface ServiceProcess {
+  name: string;
+  url: string;
+  pid: number;
+  process: ChildProcess;
+  /** Every line the process wrote to stdout and stderr, in order. */
+  lines: string[];
+  /** All output so far as one string. */
+  output(): string;
+  /** Lines parsed as JSON (pino), skipping any that are not. */
+  jsonLines(): Array<Record<string, unknown>>;
+  /** Resolves with the exit code / signal once the process has exited. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  running(): boolean;
+  /** Sends `signal` (default SIGTERM) and waits for exit; SIGKILL after `timeoutMs`. */
+  stop(
+    signal?: NodeJS.Signals,
+    timeoutMs?: number,
+  ): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resident set size in kB (Linux /proc), undefined once exited. */
+  rssKb(): number | undefined;
+  /** Number of open file descriptors (Linux /proc), undefined once exited. */
+  openFds(): number | undefined;
+}
+
+/** Starts `node --import tsx <entry>` and waits until `readyPath` answers. Throws with the logs if it exits first. */
+export async function startServiceProcess(opts: ServiceProcessOptions): Promise<ServiceProcess> {
+  const name = opts.name ?? opts.entry;
+  const env: Record<string, string> = {};
+  for (const k of ["PATH", "HOME", "TMPDIR", "LANG"]) {
+    const v = process.env[k];
+    if (v) env[k] = v;
+  }
+  for (const [k, v] of Object.entries(opts.env)) if (v !== undefined) env[k] = v;
+  const child = spawn(process.execPath, ["--import", "tsx", opts.entry], {
+    cwd: opts.cwd ?? process.cwd(),
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const lines: string[] = [];
+  const collect = (stream: NodeJS.ReadableStream | null) => {
+    let rest = "";
+    stream?.setEncoding("utf8");
+    stream?.on("data", (chunk: string) => {
+      const parts = (rest + chunk).split("\n");
+      rest = parts.pop() ?? "";
+      for (const p of parts) if (p) lines.push(p);
+    });
+    stream?.on("end", () => {
+      if (rest) lines.push(rest);
+      rest = "";
+    });
+  };
+  collect(child.stdout);
+  collect(child.stderr);
+  let exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once("exit", (code, signal) => {
+      exitInfo = { code, signal };
+      // let the pipes drain so the last log lines are kept
+      setTimeout(() => resolve({ code, signal }), 50);
+    });
+  });
+  const pid = child.pid ?? -1;
+  const proc: ServiceProcess = {
+    name,
+    url: opts.url,
+    pid,
+    process: child,
+    lines,
+    output: () => lines.join("\n"),
+    jsonLines: () =>
+      lines.flatMap((l) => {
+        try {
+          const v = JSON.parse(l) as unknown;
+          return v && typeof v === "object" ? [v as Record<string, unknown>] : [];
+        } catch {
+          return [];
+        }
+      }),
+    exited,
+    running: () => exitInfo === undefined,
+    stop: async (signal = "SIGTERM", timeoutMs = 15_000) => {
+      if (exitInfo) return exitInfo;
+      child.kill(signal);
+      const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+      const r = await exited;
+      clearTimeout(timer);
+      return r;
+    },
+    rssKb: () => {
+      try {
+        const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+        return m ? Number(m[1]) : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    openFds: () => {
+      try {
+        return readdirSync(`/proc/${pid}/fd`).length;
+      } catch {
+        return undefined;
+      }
+    },
+  };
+  const readyPath = opts.readyPath ?? "/health";
+  try {
+    await waitFor(
+      async () => {
+        if (exitInfo) throw new Error("exited");
+        const res = await fetch(opts.url + readyPath, { signal: AbortSignal.timeout(2_000) });
+        await res.arrayBuffer();
+        return true;
+      },
+      opts.readyTimeoutMs ?? 60_000,
+      100,
+    ).catch((err: unknown) => {
+      if (!exitInfo) throw err;
+    });
+    if (exitInfo) throw new Error(`exited with ${JSON.stringify(exitInfo)}`);
+  } catch (err) {
+    await proc.stop("SIGKILL");
+    throw new Error(`${name} did not become ready (${String(err)}). Output:\n${proc.output().slice(-4000)}`);
+  }
+  return proc;
+}
+
+/** Runs a service expecting it to refuse to start; resolves with its exit code and output (kills it after `timeoutMs`). */
+export async function runUntilExit(
+  entry: string,
+  env: Record<string, string | undefined>,
+  timeoutMs = 30_000,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string; timedOut: boolean }> {
+  const base: Record<string, string> = {};
+  for (const k of ["PATH", "HOME", "TMPDIR", "LANG"]) {
+    const v = process.env[k];
+    if (v) base[k] = v;
+  }
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) base[k] = v;
+  const child = spawn(process.execPath, ["--import", "tsx", entry], {
+    env: base,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.setEncoding("utf8").on("data", (d: string) => {
+    output += d;
+  });
+  child.stderr.setEncoding("utf8").on("data", (d: string) => {
+    output += d;
+  });
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill("SIGKILL");
+  }, timeoutMs);
+  const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(
+    (resolve) => child.once("close", (c, s) => resolve({ code: c, signal: s })),
+  );
+  clearTimeout(timer);
+  return { code, signal, output, timedOut };
+}
