@@ -1,0 +1,5 @@
+// Every scenario of the benchmark, in the order the run executes them (cheap in-process ones first).
+import type { Scenario } from "../lib/context.ts";
+import { retrievalVsLimit, searchLatencyBySize } from "./retrieval.ts";
+
+export const SCENARIOS: Scenario[] = [searchLatencyBySize, retrievalVsLimit];
