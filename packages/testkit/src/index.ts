@@ -125,3 +125,4 @@ export * from "./openai-stub.ts";
 export * from "./pg-cluster.ts";
 export * from "./service-process.ts";
 export * from "./source-address.ts";
+export * from "./system.ts";

@@ -1,0 +1,159 @@
+// Start the real auth-service and api-service as child processes from their documented environment, plus reader helpers.
+import { randomBytes } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { freePort } from "./index.ts";
+import { type ServiceProcess, startServiceProcess } from "./service-process.ts";
+
+/** Repository root (this file is packages/testkit/src/system.ts). */
+export const REPO_ROOT = resolve(import.meta.dirname, "../../..");
+export const AUTH_MAIN = join(REPO_ROOT, "services/auth/src/main.ts");
+export const API_MAIN = join(REPO_ROOT, "services/api/src/main.ts");
+
+/** The browser origin tests present as trusted (it must be in CORS_ORIGINS). */
+export const TRUSTED_ORIGIN = "http://localhost:3000";
+
+/** A fresh 256-bit secret (base64url, 43 characters). */
+export const newSecret = () => randomBytes(32).toString("base64url");
+
+export interface AuthProcessOptions {
+  dataDir: string;
+  jwtSecret: string;
+  betterAuthSecret?: string;
+  databaseUrl?: string | undefined;
+  redisUrl?: string | undefined;
+  corsOrigins?: string;
+  trustProxy?: number;
+  nodeEnv?: "development" | "production" | "test";
+  jwtAlgorithm?: "HS256" | "RS256" | "EdDSA";
+  /** Anything else (overrides the above). */
+  env?: Record<string, string | undefined>;
+  name?: string;
+}
+
+export async function startAuthProcess(opts: AuthProcessOptions): Promise<ServiceProcess> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  mkdirSync(opts.dataDir, { recursive: true });
+  return startServiceProcess({
+    entry: AUTH_MAIN,
+    name: opts.name ?? "auth-service",
+    url,
+    cwd: REPO_ROOT,
+    env: {
+      NODE_ENV: opts.nodeEnv ?? "test",
+      AUTH_SERVER_PORT: String(port),
+      AUTH_SERVER_HOST: "127.0.0.1",
+      BETTER_AUTH_URL: url,
+      DATA_DIR: opts.dataDir,
+      DATABASE_URL: opts.databaseUrl,
+      REDIS_URL: opts.redisUrl,
+      JWT_SECRET: opts.jwtSecret,
+      BETTER_AUTH_SECRET: opts.betterAuthSecret ?? newSecret(),
+      CORS_ORIGINS: opts.corsOrigins ?? TRUSTED_ORIGIN,
+      TRUST_PROXY: String(opts.trustProxy ?? 0),
+      JWT_ALGORITHM: opts.jwtAlgorithm,
+      LOG_LEVEL: "info",
+      ...opts.env,
+    },
+  });
+}
+
+export interface ApiProcessOptions {
+  dataDir: string;
+  jwtSecret?: string;
+  redisUrl?: string | undefined;
+  rateLimitPerMinute?: number;
+  corsOrigins?: string;
+  /** OpenAI-compatible server (e.g. the testkit stub's baseURL); sets a dummy OPENAI_API_KEY. */
+  openaiBaseUrl?: string;
+  qdrantUrl?: string;
+  authServiceUrl?: string;
+  jwtAlgorithm?: "HS256" | "RS256" | "EdDSA";
+  nodeEnv?: "development" | "production" | "test";
+  env?: Record<string, string | undefined>;
+  name?: string;
+}
+
+export async function startApiProcess(opts: ApiProcessOptions): Promise<ServiceProcess> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  mkdirSync(opts.dataDir, { recursive: true });
+  return startServiceProcess({
+    entry: API_MAIN,
+    name: opts.name ?? "api-service",
+    url,
+    cwd: REPO_ROOT,
+    env: {
+      NODE_ENV: opts.nodeEnv ?? "test",
+      API_SERVER_PORT: String(port),
+      API_SERVER_HOST: "127.0.0.1",
+      DATA_DIR: opts.dataDir,
+      JWT_SECRET: opts.jwtSecret,
+      JWT_ALGORITHM: opts.jwtAlgorithm,
+      AUTH_SERVICE_URL: opts.authServiceUrl,
+      REDIS_URL: opts.redisUrl,
+      RATE_LIMIT_PER_MINUTE: opts.rateLimitPerMinute ? String(opts.rateLimitPerMinute) : undefined,
+      CORS_ORIGINS: opts.corsOrigins ?? TRUSTED_ORIGIN,
+      OPENAI_BASE_URL: opts.openaiBaseUrl,
+      OPENAI_API_KEY: opts.openaiBaseUrl ? "sk-test-stub" : undefined,
+      QDRANT_URL: opts.qdrantUrl,
+      BOOK_BASE_URL: "http://book.test",
+      LOG_LEVEL: "info",
+      ...opts.env,
+    },
+  });
+}
+
+export interface Reader {
+  email: string;
+  password: string;
+  /** Better Auth session token (usable as `Authorization: Bearer` on the auth-service). */
+  sessionToken: string;
+  /** The access JWT for the api-service. */
+  jwt: string;
+  userId: string;
+}
+
+/** JSON POST to the auth-service the way a browser on the trusted origin sends it. */
+export async function authPost(
+  baseUrl: string,
+  path: string,
+  body: unknown,
+  init: { headers?: Record<string, string>; dispatcher?: unknown; signal?: AbortSignal } = {},
+): Promise<Response> {
+  return fetch(`${baseUrl}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", origin: TRUSTED_ORIGIN, ...init.headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+    signal: init.signal ?? AbortSignal.timeout(20_000),
+    ...(init.dispatcher ? { dispatcher: init.dispatcher } : {}),
+  } as RequestInit);
+}
+
+/** Signs a new reader up and fetches their JWT; throws with the response when anything is not 2xx. */
+export async function signUpReader(
+  authUrl: string,
+  profile: Record<string, unknown> = {},
+  init: { dispatcher?: unknown } = {},
+): Promise<Reader> {
+  const email = `reader-${Date.now().toString(36)}-${randomBytes(4).toString("hex")}@example.test`;
+  const password = `pw-${randomBytes(9).toString("base64url")}`;
+  const res = await authPost(
+    authUrl,
+    "/api/auth/sign-up/email",
+    { name: "Test Reader", email, password, ...profile },
+    init,
+  );
+  const text = await res.text();
+  if (!res.ok) throw new Error(`sign-up failed: ${res.status} ${text}`);
+  const body = JSON.parse(text) as { token: string; user: { id: string } };
+  const jwtRes = await fetch(`${authUrl}/api/auth/jwt`, {
+    headers: { authorization: `Bearer ${body.token}` },
+    ...(init.dispatcher ? { dispatcher: init.dispatcher } : {}),
+  } as RequestInit);
+  const jwtText = await jwtRes.text();
+  if (!jwtRes.ok) throw new Error(`/api/auth/jwt failed: ${jwtRes.status} ${jwtText}`);
+  const { token } = JSON.parse(jwtText) as { token: string };
+  return { email, password, sessionToken: body.token, jwt: token, userId: body.user.id };
+}
