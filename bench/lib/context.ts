@@ -21,6 +21,8 @@ export interface Profile {
   ingestWords: number;
   /** Requests sent before reading the api-service's resident memory. */
   rssRequests: number;
+  /** Timed sign-ins (each costs a scrypt verify, tens of ms). */
+  signins: number;
 }
 
 export const PROFILES: Record<Profile["mode"], Profile> = {
@@ -35,6 +37,7 @@ export const PROFILES: Record<Profile["mode"], Profile> = {
     streamTokens: 50,
     ingestWords: 100_000,
     rssRequests: 10_000,
+    signins: 60,
   },
   quick: {
     mode: "quick",
@@ -47,6 +50,7 @@ export const PROFILES: Record<Profile["mode"], Profile> = {
     streamTokens: 10,
     ingestWords: 5_000,
     rssRequests: 200,
+    signins: 5,
   },
   tiny: {
     mode: "tiny",
@@ -59,6 +63,7 @@ export const PROFILES: Record<Profile["mode"], Profile> = {
     streamTokens: 5,
     ingestWords: 2_000,
     rssRequests: 40,
+    signins: 3,
   },
 };
 

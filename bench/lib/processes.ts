@@ -1,0 +1,133 @@
+// Child processes the bench owns: the Python baseline (uvicorn) and the api/auth services' main.ts, on free loopback ports.
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { freePort, type ServiceProcess, startServiceProcess, waitFor } from "@ai-book/testkit";
+
+export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const BASELINE_DIR = join(REPO_ROOT, "bench", "baselines");
+
+export interface OwnedProcess {
+  url: string;
+  pid: number;
+  rssKb(): number | undefined;
+  stop(): Promise<void>;
+  output(): string;
+}
+
+function rssOf(pid: number): number | undefined {
+  try {
+    const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when /usr/bin/python3 has the baseline's Debian packages. */
+export function pythonBaselineAvailable(): boolean {
+  const r = spawnSync("/usr/bin/python3", ["-c", "import fastapi, uvicorn, jwt, numpy"], { stdio: "ignore" });
+  return r.status === 0;
+}
+
+/** Starts the FastAPI baseline with one uvicorn worker over the files in `dataDir`. */
+export async function startPythonBaseline(opts: {
+  dataDir: string;
+  jwtSecret: string;
+  workers?: number;
+}): Promise<OwnedProcess> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child: ChildProcess = spawn(
+    "/usr/bin/python3",
+    [
+      "-m",
+      "uvicorn",
+      "search_api:app",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--workers",
+      String(opts.workers ?? 1),
+      "--log-level",
+      "warning",
+      "--no-access-log",
+    ],
+    {
+      cwd: BASELINE_DIR,
+      env: {
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        BASELINE_DATA: opts.dataDir,
+        JWT_SECRET: opts.jwtSecret,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let out = "";
+  child.stdout?.setEncoding("utf8").on("data", (d: string) => {
+    out = (out + d).slice(-8000);
+  });
+  child.stderr?.setEncoding("utf8").on("data", (d: string) => {
+    out = (out + d).slice(-8000);
+  });
+  let exited = false;
+  const gone = new Promise<void>((r) =>
+    child.once("exit", () => {
+      exited = true;
+      r();
+    }),
+  );
+  const stop = async () => {
+    if (exited) return;
+    child.kill("SIGTERM");
+    const t = setTimeout(() => child.kill("SIGKILL"), 5_000);
+    await gone;
+    clearTimeout(t);
+  };
+  try {
+    await waitFor(
+      async () => {
+        if (exited) throw new Error("exited");
+        const res = await fetch(`${url}/health`);
+        return res.ok;
+      },
+      60_000,
+      100,
+    );
+  } catch (err) {
+    await stop();
+    throw new Error(`Python baseline did not start (${String(err)}):\n${out}`);
+  }
+  const pid = child.pid ?? -1;
+  return { url, pid, rssKb: () => rssOf(pid), stop, output: () => out };
+}
+
+/** Starts a service's main.ts (`services/<name>/src/main.ts`) as a child process on a free port. */
+export async function startService(
+  service: "api" | "auth",
+  env: Record<string, string | undefined>,
+): Promise<OwnedProcess & { proc: ServiceProcess }> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const portVar = service === "api" ? "API_SERVER_PORT" : "AUTH_SERVER_PORT";
+  const hostVar = service === "api" ? "API_SERVER_HOST" : "AUTH_SERVER_HOST";
+  const proc = await startServiceProcess({
+    entry: join(REPO_ROOT, "services", service, "src", "main.ts"),
+    env: { NODE_ENV: "production", ...env, [portVar]: String(port), [hostVar]: "127.0.0.1" },
+    url,
+    name: `${service}-service`,
+    cwd: REPO_ROOT,
+  });
+  return {
+    url,
+    pid: proc.pid,
+    proc,
+    rssKb: () => proc.rssKb(),
+    stop: async () => {
+      await proc.stop();
+    },
+    output: () => proc.output(),
+  };
+}
