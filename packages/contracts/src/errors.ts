@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   FORBIDDEN: { status: 403, message: "Not allowed." },
   INVALID_EMAIL_OR_PASSWORD: { status: 401, message: "Invalid email or password." },
   USER_ALREADY_EXISTS: { status: 422, message: "An account with this email already exists." },
+  INVALID_PASSWORD: { status: 400, message: "The password is wrong." },
   // token verification (api-service)
   TOKEN_MISSING: { status: 401, message: "An Authorization: Bearer token is required." },
   TOKEN_EXPIRED: { status: 401, message: "The token has expired; fetch a new one." },

@@ -43,7 +43,8 @@ export function errorResponse(
   );
 }
 
-function codeForStatus(status: number): ErrorCode {
+/** The generic registry code for an HTTP status (for errors that arrive without one of ours). */
+export function codeForStatus(status: number): ErrorCode {
   switch (status) {
     case 400:
       return "BAD_REQUEST";

@@ -1,0 +1,91 @@
+// Builds and signs the access token (the contracts' JWT claims) in HS256 or, in asymmetric mode, with the jwt plugin's keys.
+import { randomUUID } from "node:crypto";
+import {
+  JWT_AUDIENCE,
+  JWT_ISSUER,
+  type JwtAlgorithm,
+  type JwtClaims,
+  jwtClaimsSchema,
+  type PublicUser,
+  publicUserSchema,
+  tokenSubjectSchema,
+} from "@ai-book/contracts";
+import type { GenericEndpointContext } from "better-auth";
+import { type JwtOptions, signJWT } from "better-auth/plugins";
+import { SignJWT } from "jose";
+
+/** The user and session rows as Better Auth hands them to endpoints and hooks. */
+export interface SessionLike {
+  user: { id: string; email: string; name: string; emailVerified: boolean } & Record<string, unknown>;
+  session: { id: string } & Record<string, unknown>;
+}
+
+export interface AccessTokenSettings {
+  algorithm: JwtAlgorithm;
+  /** HS256 key. */
+  secret: string;
+  expiresInS: number;
+  /** Options of the jwt plugin that owns the key pair (asymmetric mode only). */
+  jwtPluginOptions?: JwtOptions;
+}
+
+function profileValue(v: unknown): unknown {
+  return v === undefined ? null : v;
+}
+
+/**
+ * The payload of an access token: exactly the contract's claims. Built through the contracts' schemas,
+ * which drop any key they do not list, so the token cannot drift from what the api-service parses.
+ */
+export function buildClaims(s: SessionLike, expiresInS: number, nowMs = Date.now()): JwtClaims {
+  const subject = tokenSubjectSchema.parse({
+    userId: s.user.id,
+    email: s.user.email,
+    name: s.user.name,
+    emailVerified: s.user.emailVerified,
+    sid: s.session.id,
+    softwareBackground: profileValue(s.user.softwareBackground),
+    hardwareBackground: profileValue(s.user.hardwareBackground),
+    interestArea: profileValue(s.user.interestArea),
+  });
+  const iat = Math.floor(nowMs / 1000);
+  return jwtClaimsSchema.parse({
+    ...subject,
+    sub: subject.userId,
+    jti: randomUUID(),
+    iat,
+    exp: iat + expiresInS,
+    iss: JWT_ISSUER,
+    aud: JWT_AUDIENCE,
+  });
+}
+
+/** The user as /api/auth/jwt returns it. */
+export function toPublicUser(user: SessionLike["user"]): PublicUser {
+  return publicUserSchema.parse({
+    ...user,
+    softwareBackground: profileValue(user.softwareBackground),
+    hardwareBackground: profileValue(user.hardwareBackground),
+    interestArea: profileValue(user.interestArea),
+  });
+}
+
+export async function signAccessToken(
+  ctx: GenericEndpointContext,
+  s: SessionLike,
+  settings: AccessTokenSettings,
+): Promise<string> {
+  const claims = buildClaims(s, settings.expiresInS);
+  if (settings.algorithm === "HS256") {
+    return new SignJWT({ ...claims })
+      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+      .sign(new TextEncoder().encode(settings.secret));
+  }
+  // The jwt plugin keeps the key pair in the database (private key encrypted), so every instance signs
+  // with keys that GET /api/auth/jwks publishes.
+  return signJWT(ctx, {
+    options: settings.jwtPluginOptions,
+    payload: { ...claims },
+    header: { typ: "JWT" },
+  });
+}

@@ -1,0 +1,119 @@
+// The auth-service as a value: createApp(deps) wires the Hono app; createAuthService(config) builds every dependency.
+import { AsyncLocalStorage } from "node:async_hooks";
+import { REQUEST_ID_HEADER, SET_AUTH_JWT_HEADER } from "@ai-book/contracts";
+import {
+  type AppEnv,
+  accessLog,
+  bodyLimit,
+  clientIp,
+  createLogger,
+  handleError,
+  handleNotFound,
+  type Logger,
+  requestId,
+} from "@ai-book/http";
+import { Hono } from "hono";
+import { cors } from "hono/cors";
+import { Redis } from "ioredis";
+import type { DestinationStream } from "pino";
+import { type Auth, createAuth, type RequestState } from "./auth.ts";
+import type { AuthConfig } from "./config.ts";
+import { createDatabase, type Database } from "./db/client.ts";
+import { betterAuthRoutes } from "./routes/better-auth.ts";
+import { healthRoutes } from "./routes/health.ts";
+
+export interface AppDeps {
+  config: AuthConfig;
+  auth: Auth;
+  database: Pick<Database, "ping">;
+  logger: Logger;
+  requestState: AsyncLocalStorage<RequestState>;
+}
+
+export function createApp(deps: AppDeps) {
+  const { config } = deps;
+  const app = new Hono<AppEnv>();
+  app.use(requestId());
+  app.use(clientIp({ trustProxy: config.trustProxy }));
+  app.use(accessLog(deps.logger));
+  app.use(
+    cors({
+      origin: config.corsOrigins,
+      credentials: true,
+      allowMethods: ["GET", "POST", "OPTIONS"],
+      allowHeaders: ["content-type", "authorization", REQUEST_ID_HEADER],
+      exposeHeaders: ["set-auth-token", SET_AUTH_JWT_HEADER, REQUEST_ID_HEADER, "retry-after"],
+      maxAge: 600,
+    }),
+  );
+  app.use(bodyLimit(config.bodyLimitBytes));
+  app.route("/", healthRoutes(deps.database));
+  app.route("/", betterAuthRoutes(deps.auth, deps.requestState));
+  app.notFound(handleNotFound);
+  app.onError(handleError);
+  return app;
+}
+
+export interface AuthServiceOptions {
+  /** Where log lines go (tests capture them). @default stdout */
+  logDestination?: DestinationStream;
+  /** Prefix of Better Auth's keys in Redis (tests isolate themselves with one). @default "better-auth:" */
+  redisKeyPrefix?: string;
+}
+
+export interface AuthService {
+  app: ReturnType<typeof createApp>;
+  auth: Auth;
+  config: AuthConfig;
+  database: Database;
+  redis: Redis | undefined;
+  logger: Logger;
+  /** Closes Redis and the database (stop the HTTP server first). */
+  close(): Promise<void>;
+}
+
+/** Opens the database (running migrations), Redis when configured, and builds the app. */
+export async function createAuthService(
+  config: AuthConfig,
+  opts: AuthServiceOptions = {},
+): Promise<AuthService> {
+  const logger = createLogger({
+    service: "auth-service",
+    level: config.logLevel,
+    ...(opts.logDestination ? { destination: opts.logDestination } : {}),
+  });
+  const database = createDatabase({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir });
+  try {
+    await database.migrate();
+  } catch (err) {
+    await database.close().catch(() => {});
+    throw err;
+  }
+  const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }) : undefined;
+  redis?.on("error", (err) => logger.warn({ err: { message: err.message } }, "redis error"));
+  const requestState = new AsyncLocalStorage<RequestState>();
+  const auth = createAuth({
+    config,
+    db: database.db,
+    logger,
+    requestState,
+    redis,
+    redisKeyPrefix: opts.redisKeyPrefix,
+  });
+  const app = createApp({ config, auth, database, logger, requestState });
+  let closed = false;
+  return {
+    app,
+    auth,
+    config,
+    database,
+    redis,
+    logger,
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (redis) await redis.quit().catch(() => redis.disconnect());
+      await database.close();
+    },
+  };
+}

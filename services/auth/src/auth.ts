@@ -1,0 +1,180 @@
+// Better Auth options of the auth-service: email/password, reader profile, sessions, rate limits, tokens, revocation.
+import type { AsyncLocalStorage } from "node:async_hooks";
+import {
+  BACKGROUND_LEVELS,
+  interestAreaSchema,
+  JWT_AUDIENCE,
+  JWT_ISSUER,
+  PASSWORD_MAX,
+  PASSWORD_MIN,
+  REVOKED_SESSION_PREFIX,
+} from "@ai-book/contracts";
+import type { Logger } from "@ai-book/http";
+import { redisStorage } from "@better-auth/redis-storage";
+import { betterAuth } from "better-auth";
+import { drizzleAdapter } from "better-auth/adapters/drizzle";
+import { createAuthMiddleware } from "better-auth/api";
+import { bearer, type JwtOptions, jwt } from "better-auth/plugins";
+import type { Redis } from "ioredis";
+import { z } from "zod";
+import type { AccessTokenSettings } from "./access-token.ts";
+import type { AuthConfig } from "./config.ts";
+import type { AuthDb } from "./db/client.ts";
+import { schema } from "./db/schema.ts";
+import { accessTokenPlugin } from "./routes/jwt.ts";
+
+/**
+ * The one header Better Auth reads the client address from. Our route always overwrites it with the socket
+ * address (or the trusted X-Forwarded-For hop), so a client cannot choose its rate-limit bucket.
+ */
+export const CLIENT_IP_HEADER = "x-ai-book-client-ip";
+
+/** What the request pipeline learns inside Better Auth (for the access log). */
+export interface RequestState {
+  userId?: string;
+}
+
+export interface AuthDeps {
+  config: AuthConfig;
+  db: AuthDb;
+  logger: Logger;
+  requestState: AsyncLocalStorage<RequestState>;
+  /** Shared sessions, rate limits and revoked session ids; absent = in process. */
+  redis?: Redis | undefined;
+  /** Prefix of Better Auth's keys in Redis. @default "better-auth:" */
+  redisKeyPrefix?: string | undefined;
+}
+
+/** Adapts a zod schema to the synchronous standard schema Better Auth validates additionalFields with. */
+function fieldValidator(field: string, schema: z.ZodType) {
+  return {
+    "~standard": {
+      version: 1 as const,
+      vendor: "ai-book",
+      validate(value: unknown) {
+        const result = schema.safeParse(value);
+        if (result.success) return { value: result.data };
+        const issue = result.error.issues[0];
+        return { issues: [{ message: `${field}: ${issue?.message ?? "invalid value"}` }] };
+      },
+    },
+  };
+}
+
+const levelSchema = z
+  .enum(BACKGROUND_LEVELS, { error: `must be one of ${BACKGROUND_LEVELS.join(", ")}` })
+  .nullable();
+const interestSchema = interestAreaSchema.nullable();
+
+function profileField(field: string, validator: z.ZodType) {
+  return {
+    type: "string",
+    required: false,
+    input: true,
+    returned: true,
+    validator: { input: fieldValidator(field, validator) },
+  } as const;
+}
+
+/** Options of Better Auth's jwt plugin for the asymmetric mode; `undefined` in HS256 mode. */
+export function jwtPluginOptions(config: AuthConfig): JwtOptions | undefined {
+  if (config.jwtAlgorithm === "HS256") return undefined;
+  return {
+    jwks: {
+      keyPairConfig:
+        config.jwtAlgorithm === "RS256"
+          ? { alg: "RS256", modulusLength: 2048 }
+          : { alg: "EdDSA", crv: "Ed25519" },
+    },
+    jwt: { issuer: JWT_ISSUER, audience: JWT_AUDIENCE, expirationTime: config.jwtExpiresInS },
+    // Our /jwt route and set-auth-jwt header carry the contract's token; the plugin's own never does.
+    disableSettingJwtHeader: true,
+  };
+}
+
+export function createAuth(deps: AuthDeps) {
+  const { config, redis, logger } = deps;
+  const production = config.nodeEnv === "production";
+  const pluginOptions = jwtPluginOptions(config);
+  const accessToken: AccessTokenSettings = {
+    algorithm: config.jwtAlgorithm,
+    secret: config.jwtSecret,
+    expiresInS: config.jwtExpiresInS,
+    ...(pluginOptions ? { jwtPluginOptions: pluginOptions } : {}),
+  };
+  const baLogger = logger.child({ component: "better-auth" });
+
+  return betterAuth({
+    appName: "ai-book",
+    baseURL: config.baseUrl,
+    basePath: "/api/auth",
+    secret: config.betterAuthSecret,
+    trustedOrigins: config.corsOrigins,
+    // transaction: sign-up writes the user and its credential account together or not at all.
+    database: drizzleAdapter(deps.db, { provider: "pg", schema, transaction: true }),
+    ...(redis
+      ? {
+          secondaryStorage: redisStorage({ client: redis, keyPrefix: deps.redisKeyPrefix ?? "better-auth:" }),
+        }
+      : {}),
+    emailAndPassword: {
+      enabled: true,
+      autoSignIn: true,
+      minPasswordLength: PASSWORD_MIN,
+      maxPasswordLength: PASSWORD_MAX,
+    },
+    user: {
+      additionalFields: {
+        softwareBackground: profileField("softwareBackground", levelSchema),
+        hardwareBackground: profileField("hardwareBackground", levelSchema),
+        interestArea: profileField("interestArea", interestSchema),
+      },
+    },
+    session: {
+      // With Redis as secondary storage Better Auth would otherwise keep sessions only there.
+      storeSessionInDatabase: true,
+    },
+    rateLimit: {
+      enabled: true,
+      window: config.rateLimit.default.window,
+      max: config.rateLimit.default.max,
+      customRules: config.rateLimit.rules,
+      storage: redis ? "secondary-storage" : "memory",
+    },
+    advanced: {
+      ipAddress: { ipAddressHeaders: [CLIENT_IP_HEADER] },
+      useSecureCookies: production,
+      defaultCookieAttributes: { httpOnly: true, sameSite: "lax", secure: production },
+    },
+    ...(pluginOptions ? { disabledPaths: ["/token"] } : {}),
+    plugins: [bearer(), accessTokenPlugin(accessToken), ...(pluginOptions ? [jwt(pluginOptions)] : [])],
+    databaseHooks: {
+      session: {
+        delete: {
+          // Tokens outlive sessions; the api-service refuses tokens whose session id is listed here.
+          after: async (session) => {
+            if (!redis) return;
+            await redis.set(`${REVOKED_SESSION_PREFIX}${session.id}`, "1", "EX", config.jwtExpiresInS);
+          },
+        },
+      },
+    },
+    hooks: {
+      after: createAuthMiddleware(async (ctx) => {
+        const known = ctx.context.session ?? ctx.context.newSession;
+        const state = deps.requestState.getStore();
+        if (known && state) state.userId = known.user.id;
+      }),
+    },
+    logger: {
+      level: "warn",
+      log: (level, message, ...args) => {
+        const err = args.find((a) => a instanceof Error);
+        baLogger[level === "debug" ? "debug" : level]({ ...(err ? { err } : {}) }, message);
+      },
+    },
+    telemetry: { enabled: false },
+  });
+}
+
+export type Auth = ReturnType<typeof createAuth>;

@@ -1,0 +1,74 @@
+// Rewrites Better Auth's error responses ({code?, message}) into our envelope with a registry code.
+import { ERROR_CODES, type ErrorCode, PASSWORD_MAX, PASSWORD_MIN } from "@ai-book/contracts";
+import { codeForStatus, envelope } from "@ai-book/http";
+
+/** Better Auth code → our code and, where Better Auth's message does not name the field, our message. */
+const KNOWN: Record<string, { code: ErrorCode; message?: string }> = {
+  USER_ALREADY_EXISTS: { code: "USER_ALREADY_EXISTS" },
+  USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL: { code: "USER_ALREADY_EXISTS" },
+  INVALID_EMAIL_OR_PASSWORD: { code: "INVALID_EMAIL_OR_PASSWORD" },
+  INVALID_PASSWORD: { code: "INVALID_PASSWORD" },
+  INVALID_EMAIL: { code: "VALIDATION_ERROR", message: "email: not a valid email address" },
+  PASSWORD_TOO_SHORT: {
+    code: "VALIDATION_ERROR",
+    message: `password: must be at least ${PASSWORD_MIN} characters`,
+  },
+  PASSWORD_TOO_LONG: {
+    code: "VALIDATION_ERROR",
+    message: `password: must be at most ${PASSWORD_MAX} characters`,
+  },
+  VALIDATION_ERROR: { code: "VALIDATION_ERROR" },
+  MISSING_FIELD: { code: "VALIDATION_ERROR" },
+  FIELD_NOT_ALLOWED: { code: "VALIDATION_ERROR" },
+  BODY_MUST_BE_AN_OBJECT: { code: "VALIDATION_ERROR", message: "The request body must be a JSON object." },
+  INVALID_CALLBACK_URL: { code: "VALIDATION_ERROR" },
+  INVALID_REDIRECT_URL: { code: "VALIDATION_ERROR" },
+  INVALID_ERROR_CALLBACK_URL: { code: "VALIDATION_ERROR" },
+  INVALID_NEW_USER_CALLBACK_URL: { code: "VALIDATION_ERROR" },
+  MISSING_OR_NULL_ORIGIN: {
+    code: "FORBIDDEN",
+    message: "Missing or untrusted Origin header: send Origin set to one of CORS_ORIGINS.",
+  },
+  INVALID_ORIGIN: { code: "FORBIDDEN", message: "Untrusted Origin: send Origin set to one of CORS_ORIGINS." },
+  CROSS_SITE_NAVIGATION_LOGIN_BLOCKED: { code: "FORBIDDEN" },
+};
+
+const SKIPPED_HEADERS = new Set(["content-type", "content-length", "x-retry-after", "content-encoding"]);
+
+function parseBody(text: string): { code?: unknown; message?: unknown } {
+  try {
+    const v: unknown = JSON.parse(text);
+    return v && typeof v === "object" ? (v as { code?: unknown; message?: unknown }) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** Our envelope for a non-2xx Better Auth response, keeping its other headers (set-cookie, CORS). */
+export async function toEnvelopeResponse(res: Response, requestId: string): Promise<Response> {
+  const body = parseBody(await res.text());
+  const theirs = typeof body.code === "string" ? body.code : undefined;
+  const known = theirs ? KNOWN[theirs] : undefined;
+  let code: ErrorCode;
+  let status: number;
+  if (known) {
+    code = known.code;
+    status = ERROR_CODES[code].status;
+  } else if (theirs && theirs in ERROR_CODES) {
+    code = theirs as ErrorCode;
+    status = ERROR_CODES[code].status;
+  } else {
+    code = codeForStatus(res.status);
+    status = res.status === 429 || res.status < 500 ? res.status : ERROR_CODES[code].status;
+  }
+  let message =
+    known?.message ?? (typeof body.message === "string" && body.message ? body.message : undefined);
+  // Server-side failures keep their details in the log, not in the response.
+  if (status >= 500 || !message) message = ERROR_CODES[code].message;
+  const headers = new Headers();
+  for (const [k, v] of res.headers) if (!SKIPPED_HEADERS.has(k) && k !== "set-cookie") headers.set(k, v);
+  for (const cookie of res.headers.getSetCookie()) headers.append("set-cookie", cookie);
+  if (status === 429) headers.set("retry-after", res.headers.get("x-retry-after") ?? "60");
+  headers.set("content-type", "application/json");
+  return new Response(JSON.stringify(envelope(code, message, requestId)), { status, headers });
+}

@@ -1,0 +1,163 @@
+// The auth-service configuration: one zod schema over the environment, parsed once at start-up.
+import { resolve } from "node:path";
+import { JWT_ALGORITHMS, JWT_DEFAULT_EXPIRES_IN } from "@ai-book/contracts";
+import { ConfigError, loadOrCreateDevSecrets, parseEnv } from "@ai-book/http";
+import { toExpJWT } from "better-auth/plugins";
+import { z } from "zod";
+
+/** Shortest secret accepted in production. */
+export const SECRET_MIN_LENGTH = 32;
+
+/** Converts "7d", "12h", "900s", "3600" to seconds (the jwt plugin's parser, so both modes agree). */
+export function durationToSeconds(value: string): number {
+  const trimmed = value.trim();
+  const seconds = /^\d+$/.test(trimmed) ? Number(trimmed) : toExpJWT(trimmed, 0);
+  if (!Number.isInteger(seconds) || seconds <= 0) throw new Error(`not a positive duration: ${value}`);
+  return seconds;
+}
+
+const csv = z
+  .string()
+  .transform((s) =>
+    s
+      .split(",")
+      .map((o) => o.trim().replace(/\/+$/, ""))
+      .filter(Boolean),
+  )
+  .pipe(z.array(z.url()).min(1));
+
+export const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  AUTH_SERVER_PORT: z.coerce.number().int().min(0).max(65_535).default(3001),
+  AUTH_SERVER_HOST: z.string().default("0.0.0.0"),
+  /** postgres://… ; unset = embedded PGlite under DATA_DIR/auth. */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+    .optional(),
+  DATA_DIR: z.string().default(".data"),
+  BETTER_AUTH_SECRET: z.string().optional(),
+  BETTER_AUTH_URL: z.url().optional(),
+  JWT_SECRET: z.string().optional(),
+  JWT_ALGORITHM: z.enum(JWT_ALGORITHMS).default("HS256"),
+  JWT_EXPIRES_IN: z
+    .string()
+    .default(JWT_DEFAULT_EXPIRES_IN)
+    .refine(
+      (v) => {
+        try {
+          durationToSeconds(v);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { message: 'must be a duration such as "7d", "12h" or "3600"' },
+    ),
+  CORS_ORIGINS: csv.default(["http://localhost:3000"]),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL")
+    .optional(),
+  TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+export type AuthEnv = z.output<typeof envSchema>;
+
+/** Rate-limit rule: at most `max` requests per `window` seconds per client address and path. */
+export interface RateLimitRule {
+  window: number;
+  max: number;
+}
+
+export interface RateLimitConfig {
+  /** Every Better Auth path not listed in `rules`. @default { window: 60, max: 100 } */
+  default: RateLimitRule;
+  /** Per path below /api/auth (Better Auth's path syntax, `*` wildcards allowed). */
+  rules: Record<string, RateLimitRule>;
+}
+
+export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
+  default: { window: 60, max: 100 },
+  rules: {
+    "/sign-in/email": { window: 15 * 60, max: 5 },
+    "/sign-up/email": { window: 10 * 60, max: 20 },
+    "/change-password": { window: 15 * 60, max: 5 },
+    "/update-user": { window: 60, max: 20 },
+  },
+};
+
+export interface AuthConfig {
+  nodeEnv: "development" | "production" | "test";
+  port: number;
+  host: string;
+  /** postgres://… or undefined for PGlite in `pgliteDir`. */
+  databaseUrl: string | undefined;
+  /** Where PGlite keeps its files; `undefined` keeps it in memory. */
+  pgliteDir: string | undefined;
+  dataDir: string;
+  betterAuthSecret: string;
+  /** Public base URL of this service (Better Auth's baseURL). */
+  baseUrl: string;
+  jwtSecret: string;
+  jwtAlgorithm: (typeof JWT_ALGORITHMS)[number];
+  /** Access-token lifetime in seconds. */
+  jwtExpiresInS: number;
+  corsOrigins: string[];
+  redisUrl: string | undefined;
+  /** Reverse proxies to trust for X-Forwarded-For; 0 = use the socket address only. */
+  trustProxy: number;
+  logLevel: string;
+  rateLimit: RateLimitConfig;
+  /** Largest accepted request body in bytes. */
+  bodyLimitBytes: number;
+  /** Problems worth a warning at start-up (never secret values). */
+  warnings: string[];
+}
+
+/** Parses the environment; throws ConfigError with one line naming the bad variable. */
+export function loadConfig(env: Record<string, string | undefined>): AuthConfig {
+  const e = parseEnv(envSchema, env);
+  const warnings: string[] = [];
+  const secrets = { BETTER_AUTH_SECRET: e.BETTER_AUTH_SECRET, JWT_SECRET: e.JWT_SECRET };
+  const dataDir = resolve(e.DATA_DIR);
+  for (const name of ["BETTER_AUTH_SECRET", "JWT_SECRET"] as const) {
+    const value = secrets[name];
+    if (e.NODE_ENV === "production") {
+      if (!value) throw new ConfigError(`Invalid configuration: ${name}: required in production`);
+      if (value.length < SECRET_MIN_LENGTH)
+        throw new ConfigError(
+          `Invalid configuration: ${name}: must be at least ${SECRET_MIN_LENGTH} characters in production`,
+        );
+    } else if (!value) {
+      const dev = loadOrCreateDevSecrets(dataDir);
+      secrets[name] = dev[name];
+      warnings.push(
+        `${name} is not set: using the development secret kept in ${dataDir} (never do this in production)`,
+      );
+    } else if (value.length < SECRET_MIN_LENGTH) {
+      warnings.push(`${name} is shorter than ${SECRET_MIN_LENGTH} characters; production would refuse it`);
+    }
+  }
+  const port = e.AUTH_SERVER_PORT;
+  return {
+    nodeEnv: e.NODE_ENV,
+    port,
+    host: e.AUTH_SERVER_HOST,
+    databaseUrl: e.DATABASE_URL,
+    pgliteDir: e.DATABASE_URL ? undefined : resolve(dataDir, "auth"),
+    dataDir,
+    betterAuthSecret: secrets.BETTER_AUTH_SECRET!,
+    baseUrl: (e.BETTER_AUTH_URL ?? `http://localhost:${port}`).replace(/\/+$/, ""),
+    jwtSecret: secrets.JWT_SECRET!,
+    jwtAlgorithm: e.JWT_ALGORITHM,
+    jwtExpiresInS: durationToSeconds(e.JWT_EXPIRES_IN),
+    corsOrigins: e.CORS_ORIGINS,
+    redisUrl: e.REDIS_URL,
+    trustProxy: e.TRUST_PROXY,
+    logLevel: e.LOG_LEVEL,
+    rateLimit: DEFAULT_RATE_LIMITS,
+    bodyLimitBytes: 64 * 1024,
+    warnings,
+  };
+}

@@ -1,0 +1,105 @@
+// The auth database: PostgreSQL through node-postgres when DATABASE_URL is set, else embedded PGlite; migrations at start-up.
+import { mkdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { PGlite } from "@electric-sql/pglite";
+import { sql } from "drizzle-orm";
+import { drizzle as drizzlePg, type NodePgDatabase } from "drizzle-orm/node-postgres";
+import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
+import { drizzle as drizzlePglite, type PgliteDatabase } from "drizzle-orm/pglite";
+import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
+import pg from "pg";
+import { schema } from "./schema.ts";
+
+/** Folder of the SQL migrations drizzle-kit generates (services/auth/drizzle). */
+export const MIGRATIONS_FOLDER = fileURLToPath(new URL("../../drizzle", import.meta.url));
+
+// Any fixed number works; it only has to be the same for every instance migrating the same database.
+const MIGRATION_LOCK_ID = 4_120_260_001;
+
+export type AuthDb = NodePgDatabase<typeof schema> | PgliteDatabase<typeof schema>;
+
+export interface Database {
+  kind: "postgres" | "pglite";
+  db: AuthDb;
+  /** Applies pending migrations; safe when several instances start at once (PostgreSQL advisory lock). */
+  migrate(): Promise<void>;
+  /** Resolves when the database answers `SELECT 1` within `timeoutMs`, rejects otherwise. */
+  ping(timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** postgres://… ; unset means embedded PGlite in `pgliteDir`. */
+  databaseUrl?: string | undefined;
+  /** Directory of the embedded database (created when missing); `undefined` keeps PGlite in memory. */
+  pgliteDir?: string | undefined;
+  /** @default 10 */
+  poolMax?: number;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+export function createDatabase(opts: DatabaseOptions): Database {
+  if (opts.databaseUrl) return createPostgres(opts.databaseUrl, opts.poolMax ?? 10);
+  return createPglite(opts.pgliteDir);
+}
+
+function createPostgres(url: string, max: number): Database {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+  });
+  // An idle client losing its server must not crash the process; the next query reports the failure.
+  pool.on("error", () => {});
+  const db = drizzlePg(pool, { schema });
+  return {
+    kind: "postgres",
+    db,
+    async migrate() {
+      const client = await pool.connect();
+      try {
+        await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK_ID]);
+        try {
+          await migratePg(drizzlePg(client, { schema }), { migrationsFolder: MIGRATIONS_FOLDER });
+        } finally {
+          await client.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK_ID]);
+        }
+      } finally {
+        client.release();
+      }
+    },
+    async ping(timeoutMs = 2_000) {
+      await withTimeout(db.execute(sql`select 1`), timeoutMs, "database ping");
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}
+
+function createPglite(dir: string | undefined): Database {
+  if (dir) mkdirSync(dir, { recursive: true });
+  const client = new PGlite(dir);
+  const db = drizzlePglite(client, { schema });
+  return {
+    kind: "pglite",
+    db,
+    async migrate() {
+      await migratePglite(db, { migrationsFolder: MIGRATIONS_FOLDER });
+    },
+    async ping(timeoutMs = 2_000) {
+      await withTimeout(db.execute(sql`select 1`), timeoutMs, "database ping");
+    },
+    async close() {
+      if (!client.closed) await client.close();
+    },
+  };
+}

@@ -1,0 +1,35 @@
+// Mounts Better Auth at /api/auth/*: pins the client address it rate-limits by, and puts its errors in our envelope.
+import type { AsyncLocalStorage } from "node:async_hooks";
+import { ApiError, type AppEnv } from "@ai-book/http";
+import { Hono } from "hono";
+import { type Auth, CLIENT_IP_HEADER, type RequestState } from "../auth.ts";
+import { toEnvelopeResponse } from "../better-auth-errors.ts";
+
+const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\b/i;
+
+export function betterAuthRoutes(auth: Auth, requestState: AsyncLocalStorage<RequestState>) {
+  return new Hono<AppEnv>().on(["GET", "POST"], "/api/auth/*", async (c) => {
+    const headers = new Headers(c.req.raw.headers);
+    // Overwrite whatever the client sent: the address comes from the socket or a trusted proxy (clientIp()).
+    headers.set(CLIENT_IP_HEADER, c.get("clientIp"));
+    let body: string | undefined;
+    if (c.req.method === "POST") {
+      // Read within bodyLimit(); a JSON body that does not parse gets our INVALID_JSON, not Better Auth's message.
+      body = await c.req.text();
+      if (body && JSON_TYPE.test(c.req.header("content-type") ?? "")) {
+        try {
+          JSON.parse(body);
+        } catch {
+          throw new ApiError("INVALID_JSON");
+        }
+      }
+      headers.delete("content-length");
+    }
+    const request = new Request(c.req.url, { method: c.req.method, headers, ...(body ? { body } : {}) });
+    const state: RequestState = {};
+    const res = await requestState.run(state, () => auth.handler(request));
+    if (state.userId) c.set("userId", state.userId);
+    if (res.status < 400) return res;
+    return toEnvelopeResponse(res, c.get("requestId"));
+  });
+}
