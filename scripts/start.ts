@@ -13,6 +13,8 @@ import { type Managed, runToCompletion, Supervisor } from "./lib/supervisor.ts";
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 /** A question the sample book answers, for the printed example. */
 const EXAMPLE_QUESTION = "What is physical AI?";
+/** `npm start -- --no-book`: the services only (no Docusaurus build). */
+const WITH_BOOK = !process.argv.includes("--no-book");
 
 const envFile = join(ROOT, ".env");
 if (existsSync(envFile)) loadDotenv({ path: envFile, quiet: true });
@@ -80,6 +82,10 @@ async function ingestIfEmpty(): Promise<void> {
 
 /** Builds the site when its sources changed since the last build, then serves it; undefined when there is no site. */
 async function startSite(): Promise<Managed | undefined> {
+  if (!WITH_BOOK) {
+    sup.log("book site skipped (--no-book)");
+    return undefined;
+  }
   const site = siteInfo(ROOT);
   if (site.unavailable) {
     sup.log(`book site skipped: ${site.unavailable}`);
