@@ -1,0 +1,60 @@
+// Static server for the built book: serves build/ like `docusaurus serve`, and /tutor-config.js from runtime URLs.
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import {
+  RUNTIME_CONFIG_FILE,
+  renderRuntimeConfig,
+  type TutorUrls,
+} from "@ai-book/docusaurus-tutor/runtime-config";
+import serveHandler from "serve-handler";
+
+export interface SiteServerOptions {
+  /** The Docusaurus build directory. */
+  dir: string;
+  /** Service URLs handed to the tutor at runtime; without them the build's own tutor-config.js is served. */
+  urls?: TutorUrls | undefined;
+}
+
+export function createSiteServer({ dir, urls }: SiteServerOptions): Server {
+  const runtimeConfig = urls ? renderRuntimeConfig(urls) : undefined;
+  return createServer((req, res) => {
+    if (runtimeConfig && req.url?.split("?")[0] === `/${RUNTIME_CONFIG_FILE}`) {
+      res.writeHead(200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "no-store" });
+      res.end(runtimeConfig);
+      return;
+    }
+    // The same options `docusaurus serve` uses, so routes and trailing slashes behave as in production.
+    serveHandler(req, res, { cleanUrls: true, public: dir, directoryListing: false }).catch(
+      (error: unknown) => {
+        res.statusCode = 500;
+        res.end(String(error));
+      },
+    );
+  });
+}
+
+export interface RunningSite {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Starts the server; port 0 picks a free port. */
+export async function startSiteServer(
+  options: SiteServerOptions & { port: number; host: string },
+): Promise<RunningSite> {
+  const server = createSiteServer(options);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host, resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  const shownHost = options.host === "0.0.0.0" || options.host === "::" ? "localhost" : options.host;
+  return {
+    url: `http://${shownHost}:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

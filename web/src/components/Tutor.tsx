@@ -1,0 +1,124 @@
+// The tutor widget: a launcher button and a panel with the chat and account views, plus "Ask about this".
+import { type ReactNode, useCallback, useEffect, useId, useRef, useState } from "react";
+import { AccountView } from "./AccountView.tsx";
+import { ChatView } from "./ChatView.tsx";
+import { SelectionAsk } from "./SelectionAsk.tsx";
+import styles from "./tutor.module.css";
+import { useTutor } from "./tutor-context.tsx";
+import { useChat } from "./use-chat.ts";
+
+type View = "chat" | "account";
+
+export function Tutor(): ReactNode {
+  const { status, selectionSelector } = useTutor();
+  const chat = useChat();
+  const [open, setOpen] = useState(false);
+  const [view, setView] = useState<View>("chat");
+  const [selection, setSelection] = useState<string | null>(null);
+  const inputRef = useRef<HTMLTextAreaElement>(null);
+  const launcherRef = useRef<HTMLButtonElement>(null);
+  const panelId = useId();
+  const titleId = useId();
+
+  const show = useCallback((next: View) => {
+    setOpen(true);
+    setView(next);
+  }, []);
+
+  const close = useCallback(() => {
+    setOpen(false);
+    launcherRef.current?.focus();
+  }, []);
+
+  // After signing in or up, go back to the question the reader came for.
+  const previousStatus = useRef(status);
+  useEffect(() => {
+    if (
+      previousStatus.current !== "signed-in" &&
+      status === "signed-in" &&
+      previousStatus.current !== "loading"
+    ) {
+      setView("chat");
+    }
+    previousStatus.current = status;
+  }, [status]);
+
+  useEffect(() => {
+    if (open && view === "chat") inputRef.current?.focus();
+  }, [open, view]);
+
+  return (
+    <>
+      <SelectionAsk
+        containerSelector={selectionSelector}
+        onAsk={(text) => {
+          setSelection(text);
+          show("chat");
+        }}
+      />
+      {open && (
+        <section
+          id={panelId}
+          className={styles.panel}
+          role="dialog"
+          aria-labelledby={titleId}
+          data-testid="tutor-panel"
+          onKeyDown={(event) => {
+            if (event.key === "Escape") close();
+          }}
+        >
+          <header className={styles.header}>
+            <h2 id={titleId} className={styles.title}>
+              Book tutor
+            </h2>
+            <nav className={styles.tabs} aria-label="Tutor views">
+              <button
+                type="button"
+                className={view === "chat" ? styles.tabActive : styles.tab}
+                aria-pressed={view === "chat"}
+                onClick={() => setView("chat")}
+              >
+                Chat
+              </button>
+              <button
+                type="button"
+                className={view === "account" ? styles.tabActive : styles.tab}
+                aria-pressed={view === "account"}
+                onClick={() => setView("account")}
+              >
+                {status === "signed-in" ? "Profile" : "Account"}
+              </button>
+            </nav>
+            <button type="button" className={styles.close} onClick={close} aria-label="Close the tutor">
+              ×
+            </button>
+          </header>
+          <div className={styles.body}>
+            {view === "chat" ? (
+              <ChatView
+                chat={chat}
+                selection={selection}
+                onClearSelection={() => setSelection(null)}
+                onShowAccount={() => setView("account")}
+                inputRef={inputRef}
+              />
+            ) : (
+              <AccountView />
+            )}
+          </div>
+        </section>
+      )}
+      <button
+        ref={launcherRef}
+        type="button"
+        className={`button button--primary ${styles.launcher}`}
+        aria-expanded={open}
+        aria-controls={open ? panelId : undefined}
+        data-testid="tutor-launcher"
+        onClick={() => (open ? close() : show(view))}
+      >
+        {open ? "Close tutor" : "Ask the tutor"}
+      </button>
+    </>
+  );
+}
