@@ -96,6 +96,8 @@ export interface GenerateOptions {
   signal?: AbortSignal;
   maxTokens?: number;
   temperature?: number;
+  /** Called once with the provider's token counts when it reports them (streams: at the end). */
+  onUsage?: (usage: { promptTokens: number; completionTokens: number }) => void;
 }
 
 /** An LLM behind the OpenAI chat-completions protocol (or anything shaped like it). */

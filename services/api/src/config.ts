@@ -1,0 +1,126 @@
+// The api-service's environment: one zod schema, parsed once at start-up; a bad value stops the service.
+import { join } from "node:path";
+import { JWT_ALGORITHMS } from "@ai-book/contracts";
+import { ConfigError, loadOrCreateDevSecrets, parseEnv } from "@ai-book/http";
+import { z } from "zod";
+
+/** Secrets shorter than this are refused in production (HS256 wants at least 256 bits). */
+export const JWT_SECRET_MIN = 32;
+
+const intFrom = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+
+export const configSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** @default 8000 */
+  API_SERVER_PORT: intFrom(8000).pipe(z.number().max(65_535)),
+  /** @default "0.0.0.0" */
+  API_SERVER_HOST: z.string().default("0.0.0.0"),
+  /** HS256 key shared with the auth-service; in development generated into DATA_DIR when unset. */
+  JWT_SECRET: z.string().optional(),
+  /** HS256 (shared secret) or RS256 / EdDSA (the auth-service's JWKS). @default "HS256" */
+  JWT_ALGORITHM: z.enum(JWT_ALGORITHMS).default("HS256"),
+  /** Base URL of the auth-service; its JWKS is <url>/api/auth/jwks. @default "http://localhost:3001" */
+  AUTH_SERVICE_URL: z.string().url().default("http://localhost:3001"),
+  /** When set, chunks live in Qdrant instead of the embedded SQLite index. */
+  QDRANT_URL: z.string().url().optional(),
+  QDRANT_API_KEY: z.string().optional(),
+  /** @default "textbook_chunks" */
+  QDRANT_COLLECTION: z.string().min(1).default("textbook_chunks"),
+  /** Enables embeddings (dense retrieval) and LLM answers; without it the service runs offline. */
+  OPENAI_API_KEY: z.string().optional(),
+  /** Any OpenAI-compatible server (Ollama, vLLM, ...). @default the SDK's (api.openai.com) */
+  OPENAI_BASE_URL: z.string().url().optional(),
+  /** @default "text-embedding-3-small" */
+  EMBEDDING_MODEL: z.string().min(1).default("text-embedding-3-small"),
+  /** @default 1536 */
+  EMBEDDING_DIMENSIONS: intFrom(1536, 1),
+  /** @default "gpt-4o-mini" */
+  LLM_MODEL: z.string().min(1).default("gpt-4o-mini"),
+  /** Per-attempt timeout of an LLM request (and the longest silence inside a stream), ms. @default 30000 */
+  LLM_TIMEOUT_MS: intFrom(30_000, 100),
+  /** Retries of a failed LLM request (429 / 5xx / timeout) before the extractive fallback. @default 2 */
+  LLM_MAX_RETRIES: intFrom(2).pipe(z.number().max(5)),
+  /** Retrieved sections that go into the prompt. @default 5 */
+  RAG_TOP_K: intFrom(5, 1).pipe(z.number().max(20)),
+  /** Shared rate limits and session revocation when set. */
+  REDIS_URL: z.string().url().optional(),
+  /** Prefix of the rate-limit keys in Redis (instances sharing a limit share the prefix). @default "api-rl:" */
+  RATE_LIMIT_KEY_PREFIX: z.string().default("api-rl:"),
+  /** Comma-separated origins allowed by CORS. @default "http://localhost:3000" */
+  CORS_ORIGINS: z
+    .string()
+    .default("http://localhost:3000")
+    .transform((s) =>
+      s
+        .split(",")
+        .map((o) => o.trim())
+        .filter(Boolean),
+    ),
+  /** Chat and search requests per reader per minute. @default 10 */
+  RATE_LIMIT_PER_MINUTE: intFrom(10, 1),
+  /** All embedded state. @default ".data" */
+  DATA_DIR: z.string().default(".data"),
+  /** The embedded index file. @default "<DATA_DIR>/index.sqlite" */
+  INDEX_PATH: z.string().optional(),
+  /** Where the book is served; source URLs are this + the Docusaurus route. @default "http://localhost:3000" */
+  BOOK_BASE_URL: z
+    .string()
+    .url()
+    .default("http://localhost:3000")
+    .transform((u) => u.replace(/\/+$/, "")),
+  /** Reverse proxies to trust for X-Forwarded-For: a hop count, or true (= 1) / false (= 0). @default 0 */
+  TRUST_PROXY: z
+    .string()
+    .default("0")
+    .transform((v, ctx) => {
+      if (v === "true") return 1;
+      if (v === "false") return 0;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0) {
+        ctx.addIssue({ code: "custom", message: "expected a hop count, true or false" });
+        return z.NEVER;
+      }
+      return n;
+    }),
+  /** How long SIGTERM waits for in-flight requests and streams, ms. @default 10000 */
+  SHUTDOWN_GRACE_MS: intFrom(10_000),
+});
+
+export type Env = z.output<typeof configSchema>;
+
+export type Config = Omit<Env, "JWT_SECRET" | "INDEX_PATH"> & {
+  /** Present in HS256 mode. */
+  JWT_SECRET?: string;
+  INDEX_PATH: string;
+  /** Where JWT_SECRET came from; "dev-file" means generated into DATA_DIR (development only). */
+  jwtSecretSource: "env" | "dev-file" | "none";
+  /** The JWKS URL in asymmetric mode. */
+  jwksUrl: string;
+};
+
+/** Parses the environment and fills the derived values; throws ConfigError naming the bad variable. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = parseEnv(configSchema, env);
+  const production = parsed.NODE_ENV === "production";
+  let secret = parsed.JWT_SECRET;
+  let source: Config["jwtSecretSource"] = secret ? "env" : "none";
+  if (parsed.JWT_ALGORITHM === "HS256") {
+    if (!secret) {
+      if (production) throw new ConfigError("Invalid configuration: JWT_SECRET: required in production");
+      secret = loadOrCreateDevSecrets(parsed.DATA_DIR).JWT_SECRET;
+      source = "dev-file";
+    } else if (production && secret.length < JWT_SECRET_MIN) {
+      throw new ConfigError(
+        `Invalid configuration: JWT_SECRET: must be at least ${JWT_SECRET_MIN} characters`,
+      );
+    }
+  }
+  return {
+    ...parsed,
+    JWT_SECRET: secret,
+    INDEX_PATH: parsed.INDEX_PATH ?? join(parsed.DATA_DIR, "index.sqlite"),
+    jwtSecretSource: source,
+    jwksUrl: `${parsed.AUTH_SERVICE_URL.replace(/\/+$/, "")}/api/auth/jwks`,
+  };
+}

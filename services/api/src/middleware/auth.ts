@@ -1,0 +1,134 @@
+// JWT guard: verifies the auth-service's access token locally (jose, pinned algorithm), parses its claims, checks revocation.
+import {
+  ERROR_CODES,
+  type ErrorCode,
+  JWT_AUDIENCE,
+  JWT_CLOCK_TOLERANCE_S,
+  JWT_ISSUER,
+  type JwtAlgorithm,
+  type JwtClaims,
+  jwtClaimsSchema,
+} from "@ai-book/contracts";
+import { ApiError, type AppVariables, envelope } from "@ai-book/http";
+import type { MiddlewareHandler } from "hono";
+import { createRemoteJWKSet, errors, type JWTVerifyGetKey, jwtVerify } from "jose";
+
+export interface ApiEnv {
+  Variables: AppVariables & {
+    /** The verified token's claims; set by jwtAuth. */
+    claims: JwtClaims;
+  };
+}
+
+export type TokenFailure = Extract<
+  ErrorCode,
+  "TOKEN_MISSING" | "TOKEN_EXPIRED" | "TOKEN_INVALID" | "TOKEN_REVOKED"
+>;
+
+/** Larger tokens are refused before any parsing (ours are well under 2 KB). */
+export const MAX_TOKEN_LENGTH = 8192;
+
+export interface RevocationList {
+  /** Whether the session has ended; throws when the list cannot be read. */
+  isRevoked(sid: string): Promise<boolean>;
+}
+
+export interface JwtAuthOptions {
+  /** Only this algorithm is accepted. */
+  algorithm: JwtAlgorithm;
+  /** The HS256 shared secret. */
+  secret?: string;
+  /** The auth-service's JWKS, for RS256 / EdDSA. */
+  jwksUrl?: string;
+  /** With Redis: the auth-service's revoked session ids. */
+  revocation?: RevocationList;
+  /** Every refusal, for metrics. */
+  onFailure?: (reason: TokenFailure) => void;
+  /** A revocation check failed (the request goes on: fail open). */
+  onRevocationError?: (err: unknown) => void;
+}
+
+class TokenError extends Error {
+  constructor(readonly reason: TokenFailure) {
+    super(reason);
+  }
+}
+
+/** The key source for the configured algorithm; a symmetric secret never verifies an asymmetric token, nor the reverse. */
+function keyFor(opts: JwtAuthOptions): Uint8Array | JWTVerifyGetKey {
+  if (opts.algorithm === "HS256") {
+    if (!opts.secret) throw new Error("jwtAuth: HS256 needs a secret");
+    return new TextEncoder().encode(opts.secret);
+  }
+  if (!opts.jwksUrl) throw new Error(`jwtAuth: ${opts.algorithm} needs the auth-service's JWKS URL`);
+  return createRemoteJWKSet(new URL(opts.jwksUrl), { timeoutDuration: 3000, cooldownDuration: 30_000 });
+}
+
+/** Verifies a compact JWT and returns its claims; throws TokenError with the reason. */
+export function tokenVerifier(opts: JwtAuthOptions): (token: string) => Promise<JwtClaims> {
+  const key = keyFor(opts);
+  return async (token) => {
+    if (token.length > MAX_TOKEN_LENGTH) throw new TokenError("TOKEN_INVALID");
+    let payload: unknown;
+    try {
+      const verifyOpts = {
+        algorithms: [opts.algorithm],
+        issuer: JWT_ISSUER,
+        audience: JWT_AUDIENCE,
+        clockTolerance: JWT_CLOCK_TOLERANCE_S,
+        requiredClaims: ["exp", "iat", "iss", "aud"],
+      };
+      ({ payload } =
+        typeof key === "function"
+          ? await jwtVerify(token, key, verifyOpts)
+          : await jwtVerify(token, key, verifyOpts));
+    } catch (err) {
+      if (err instanceof errors.JWTExpired) throw new TokenError("TOKEN_EXPIRED");
+      if (err instanceof errors.JOSEError && !(err instanceof errors.JWKSTimeout))
+        throw new TokenError("TOKEN_INVALID");
+      // The JWKS could not be fetched: not the caller's fault.
+      throw err;
+    }
+    const parsed = jwtClaimsSchema.safeParse(payload);
+    if (!parsed.success) throw new TokenError("TOKEN_INVALID");
+    // jose checks iat only against a maximum age; a token "issued" in the future is forged or from a broken clock.
+    if (parsed.data.iat > Date.now() / 1000 + JWT_CLOCK_TOLERANCE_S) throw new TokenError("TOKEN_INVALID");
+    return parsed.data;
+  };
+}
+
+/** Refuses every request without a valid `Authorization: Bearer <jwt>`; sets `claims` and `userId`. */
+export function jwtAuth(opts: JwtAuthOptions): MiddlewareHandler<ApiEnv> {
+  const verify = tokenVerifier(opts);
+  return async (c, next) => {
+    const header = c.req.header("authorization") ?? "";
+    const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
+    try {
+      if (!match?.[1]) throw new TokenError("TOKEN_MISSING");
+      const claims = await verify(match[1]);
+      if (opts.revocation) {
+        let revoked = false;
+        try {
+          revoked = await opts.revocation.isRevoked(claims.sid);
+        } catch (err) {
+          opts.onRevocationError?.(err);
+        }
+        if (revoked) throw new TokenError("TOKEN_REVOKED");
+      }
+      c.set("claims", claims);
+      c.set("userId", claims.userId);
+    } catch (err) {
+      if (!(err instanceof TokenError))
+        throw new ApiError("SERVICE_UNAVAILABLE", "The signing keys could not be fetched; retry later.", {
+          cause: err,
+        });
+      opts.onFailure?.(err.reason);
+      c.header("WWW-Authenticate", 'Bearer error="invalid_token"');
+      return c.json(
+        envelope(err.reason, ERROR_CODES[err.reason].message, c.get("requestId") ?? "unknown"),
+        401,
+      );
+    }
+    await next();
+  };
+}

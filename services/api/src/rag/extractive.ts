@@ -1,0 +1,146 @@
+// The offline answerer: the best sentences of the retrieved sections, cited [n], shaped by the reader's profile.
+import type { ReaderProfile } from "@ai-book/contracts";
+import type { Retrieved } from "./retrieve.ts";
+import { contentStems, sentences, truncate } from "./text.ts";
+
+export interface ExtractiveInput {
+  message: string;
+  hits: readonly Retrieved[];
+  profile?: ReaderProfile | null;
+  selectedText?: string;
+}
+
+export type Depth = "beginner" | "neutral" | "advanced";
+
+/** Beginner if either background says so; advanced only if every stated background does. */
+export function depthFor(profile: ReaderProfile | null | undefined): Depth {
+  const levels = [profile?.softwareBackground, profile?.hardwareBackground].filter((l) => l != null);
+  if (levels.includes("Beginner")) return "beginner";
+  if (levels.length > 0 && levels.every((l) => l === "Advanced")) return "advanced";
+  return "neutral";
+}
+
+/** Sentences picked per depth: a beginner gets fuller context, an expert the gist. */
+const SENTENCES_FOR: Record<Depth, number> = { beginner: 6, neutral: 3, advanced: 2 };
+const SENTENCE_MAX = 400;
+/** A sentence is picked on its own merit only if it scores at least this share of the best one. */
+const RELATIVE_FLOOR = 0.6;
+
+interface Candidate {
+  n: number;
+  pos: number;
+  text: string;
+  stems: Set<string>;
+  score: number;
+}
+
+/** Lines that read badly out of context: code, table rows, bare headings or list fragments. */
+function isProse(s: string): boolean {
+  if (s.length < 25) return false;
+  if (/^(```|~~~|\||#|import |export |<)/.test(s)) return false;
+  const symbols = (s.match(/[{}();=<>|$\\]/g) ?? []).length;
+  return symbols / s.length < 0.05;
+}
+
+function candidatesOf(hits: readonly Retrieved[]): Candidate[] {
+  return hits.flatMap((h) =>
+    sentences(h.chunk.text)
+      .map((text, pos) => ({
+        n: h.n,
+        pos,
+        text: truncate(text, SENTENCE_MAX),
+        stems: new Set(contentStems(text)),
+        score: 0,
+      }))
+      .filter((c) => isProse(c.text)),
+  );
+}
+
+/** Scores sentences by the question words they contain, rarer words weighing more, earlier sources a little more. */
+function score(cands: Candidate[], terms: readonly string[]): void {
+  const df = new Map<string, number>();
+  for (const t of terms) df.set(t, cands.filter((c) => c.stems.has(t)).length);
+  for (const c of cands) {
+    let s = 0;
+    for (const t of terms) if (c.stems.has(t)) s += Math.log(1 + cands.length / (df.get(t) ?? 1));
+    // The opening sentence of a section usually states what the section is about.
+    c.score = s + (c.pos === 0 ? 0.25 : 0) - 0.05 * (c.n - 1);
+  }
+}
+
+function cite(groups: Map<number, Candidate[]>): string[] {
+  return [...groups.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(
+      ([n, cs]) =>
+        `${cs
+          .sort((a, b) => a.pos - b.pos)
+          .map((c) => c.text)
+          .join(" ")} [${n}]`,
+    );
+}
+
+export function extractiveAnswer(input: ExtractiveInput): string {
+  const depth = depthFor(input.profile);
+  const terms = contentStems(input.message);
+  const cands = candidatesOf(input.hits);
+  score(cands, terms);
+  const want = SENTENCES_FOR[depth];
+  const ranked = [...cands].sort((a, b) => b.score - a.score || a.n - b.n || a.pos - b.pos);
+  const top = ranked[0]?.score ?? 0;
+  // Only sentences about as relevant as the best one; weak partial matches read as non sequiturs.
+  const chosen = ranked.filter((c) => c.score > 0.3 && c.score >= top * RELATIVE_FLOOR).slice(0, want);
+  if (chosen.length === 0 && ranked[0]) chosen.push(ranked[0]);
+  // Then the sentences around the picked ones (what follows a definition usually explains it; a beginner
+  // also gets what comes before), until the depth's budget is used.
+  const neighbour = (c: Candidate, d: number) => cands.find((p) => p.n === c.n && p.pos === c.pos + d);
+  const steps = depth === "beginner" ? [1, -1] : [1];
+  for (let round = 0; round < 3 && chosen.length < want; round++) {
+    for (const c of [...chosen]) {
+      for (const d of steps) {
+        const next = neighbour(c, d);
+        if (next && !chosen.includes(next) && chosen.length < want) chosen.push(next);
+      }
+    }
+  }
+  const groups = new Map<number, Candidate[]>();
+  for (const c of chosen) groups.set(c.n, [...(groups.get(c.n) ?? []), c]);
+  const body = cite(groups);
+
+  const parts: string[] = [];
+  if (input.selectedText?.trim()) {
+    const sel = sentences(input.selectedText).map((text, pos) => ({
+      text,
+      pos,
+      stems: new Set(contentStems(text)),
+    }));
+    const best = sel
+      .map((s) => ({ ...s, hits: terms.filter((t) => s.stems.has(t)).length }))
+      .sort((a, b) => b.hits - a.hits || a.pos - b.pos)
+      .slice(0, depth === "advanced" ? 1 : 2)
+      .sort((a, b) => a.pos - b.pos);
+    parts.push(
+      `About the passage you selected: ${best.map((s) => truncate(s.text, SENTENCE_MAX)).join(" ")}`,
+    );
+    if (body.length > 0) parts.push(`The book explains: ${body.join(" ")}`);
+  } else if (depth === "beginner") {
+    const top = input.hits[0];
+    const where = top ? [top.chunk.title, ...top.chunk.headingPath].at(-1) : undefined;
+    parts.push(`Here is what the book says, starting from the basic idea:\n\n${body.join("\n\n")}`);
+    if (where && top) parts.push(`To learn more, read the section "${where}" [${top.n}].`);
+  } else if (depth === "advanced") {
+    parts.push(body.join(" "));
+  } else {
+    parts.push(`According to the book: ${body.join(" ")}`);
+  }
+
+  const interest = input.profile?.interestArea;
+  if (interest) {
+    const interestTerms = contentStems(interest);
+    const related = cands
+      .filter((c) => !chosen.includes(c) && interestTerms.some((t) => c.stems.has(t)))
+      .sort((a, b) => b.score - a.score)[0];
+    if (related) parts.push(`Related to your interest in ${interest}: ${related.text} [${related.n}]`);
+  }
+  return parts.join("\n\n");
+}

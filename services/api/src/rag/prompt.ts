@@ -1,0 +1,107 @@
+// Prompts: grounding rules, numbered sources, the reader's profile and how to adapt to it, follow-up rewriting.
+import type { HistoryTurn, ReaderProfile } from "@ai-book/contracts";
+import type { ChatMessage } from "./ports.ts";
+import type { Retrieved } from "./retrieve.ts";
+import { truncate } from "./text.ts";
+
+/** Characters of a highlighted passage put into the prompt. */
+export const SELECTED_TEXT_PROMPT_MAX = 4000;
+/** Earlier turns replayed to the model, and how much of each. */
+export const HISTORY_TURNS_MAX = 6;
+export const HISTORY_TURN_CHARS = 1200;
+
+const LEVEL_GUIDE = {
+  Beginner:
+    "is new to this: define every technical term the first time it appears, give the intuition before the detail, and go step by step",
+  Intermediate:
+    "knows the basics: skip elementary definitions, explain the reasoning, and keep a moderate pace",
+  Advanced:
+    "is an expert: be brief and precise, skip the basics, and go into depth, trade-offs and edge cases",
+} as const;
+
+/** The personalization block of the system prompt; a neutral instruction when the profile says nothing. */
+export function personalization(profile: ReaderProfile | null | undefined): string {
+  const lines: string[] = [];
+  if (profile?.softwareBackground)
+    lines.push(
+      `- Software background: ${profile.softwareBackground}. The reader ${LEVEL_GUIDE[profile.softwareBackground]} on software topics.`,
+    );
+  if (profile?.hardwareBackground)
+    lines.push(
+      `- Hardware background: ${profile.hardwareBackground}. The reader ${LEVEL_GUIDE[profile.hardwareBackground]} on hardware topics.`,
+    );
+  if (profile?.interestArea)
+    lines.push(
+      `- Interest area: ${profile.interestArea}. When the sources allow, lean your examples towards ${profile.interestArea}.`,
+    );
+  if (lines.length === 0)
+    return "Reader profile: unknown. Write a neutral answer for a general technical reader.";
+  return ["Reader profile (adapt the answer to it, without changing the facts):", ...lines].join("\n");
+}
+
+function formatSources(hits: readonly Retrieved[]): string {
+  return hits
+    .map((h) => {
+      const where = [h.chunk.title, ...h.chunk.headingPath].join(" > ");
+      return `[${h.n}] ${where}\n${h.chunk.text.trim()}`;
+    })
+    .join("\n\n");
+}
+
+export interface PromptInput {
+  message: string;
+  history?: readonly HistoryTurn[];
+  selectedText?: string;
+  profile?: ReaderProfile | null;
+  hits: readonly Retrieved[];
+}
+
+/** The messages for a grounded answer: system rules + sources + profile, recent turns, the question. */
+export function answerMessages(input: PromptInput): ChatMessage[] {
+  const parts = [
+    "You are the tutor of a textbook on Physical AI and humanoid robotics. Answer the reader's question using only the numbered sources below.",
+    "Rules:\n" +
+      "- Cite the sources you use as [n] right after the statement they support, using only the numbers listed below.\n" +
+      "- If the sources do not contain the answer, say that the book does not cover it; do not use outside knowledge.\n" +
+      "- Do not invent sources, links or quotations.",
+    personalization(input.profile),
+  ];
+  if (input.selectedText?.trim()) {
+    parts.push(
+      "The reader highlighted this passage of the book; it is the primary context, and the question is about it:\n" +
+        `<<<\n${truncate(input.selectedText, SELECTED_TEXT_PROMPT_MAX)}\n>>>`,
+    );
+  }
+  parts.push(`Sources:\n\n${formatSources(input.hits)}`);
+  const history = (input.history ?? [])
+    .slice(-HISTORY_TURNS_MAX)
+    .map((t): ChatMessage => ({ role: t.role, content: truncate(t.content, HISTORY_TURN_CHARS) }));
+  return [
+    { role: "system", content: parts.join("\n\n") },
+    ...history,
+    { role: "user", content: input.message },
+  ];
+}
+
+/** Marks the rewrite request, so logs (and test stubs) can tell it from an answer request. */
+export const REWRITE_INSTRUCTION =
+  "Rewrite the reader's follow-up question as one standalone search query that can be understood without the conversation. Reply with the query only.";
+
+/** The messages asking the model for a standalone version of a follow-up question. */
+export function rewriteMessages(message: string, history: readonly HistoryTurn[]): ChatMessage[] {
+  const transcript = history
+    .slice(-HISTORY_TURNS_MAX)
+    .map((t) => `${t.role}: ${truncate(t.content, 600)}`)
+    .join("\n");
+  return [
+    { role: "system", content: REWRITE_INSTRUCTION },
+    {
+      role: "user",
+      content: `Conversation:\n${transcript}\n\nFollow-up question: ${message}\n\nStandalone query:`,
+    },
+  ];
+}
+
+/** The answer when the book has nothing relevant (no LLM call is made). */
+export const NOT_COVERED =
+  "I could not find this in the book, so I cannot answer it from the sources. Try rephrasing the question, or ask about a topic the book covers.";

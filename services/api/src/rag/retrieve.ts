@@ -1,0 +1,106 @@
+// Retrieval: embed the query (when an embedder exists), search the store, judge relevance, collapse near-duplicates, keep top-k.
+import { type RagObserver, timed } from "./observer.ts";
+import type { Chunk, ChunkStore, Embedder, SearchFilters, SearchHit } from "./ports.ts";
+import { contentStems, coverage, jaccard, words } from "./text.ts";
+
+/** The store could not be searched (SQLite file gone, Qdrant unreachable ...). Routes answer 503. */
+export class RetrievalUnavailableError extends Error {
+  override name = "RetrievalUnavailableError";
+}
+
+/** A retrieved section, numbered for citation ([n] = `n`). */
+export interface Retrieved {
+  n: number;
+  chunk: Chunk;
+  score: number;
+  legs: SearchHit["legs"];
+  /** Fraction of the question's content words found in the section (title and headings included). */
+  coverage: number;
+  /** Stems of the section's title, headings and text. */
+  stems: ReadonlySet<string>;
+}
+
+export interface RetrieveDeps {
+  store: ChunkStore;
+  embedder?: Embedder;
+  observer?: RagObserver;
+}
+
+export interface RetrieveRequest {
+  /** The text searched (question, plus whatever context joins it). */
+  query: string;
+  /** The text relevance is judged against; defaults to `query`. */
+  relevanceText?: string;
+  limit: number;
+  filters?: SearchFilters;
+  signal?: AbortSignal;
+}
+
+export interface RetrievalResult {
+  hits: Retrieved[];
+  /** Whether the best section covers enough of the question to answer from. */
+  relevant: boolean;
+  /** Whether the dense leg took part. */
+  dense: boolean;
+}
+
+/** Least share of the question's content words the best section must contain to count as relevant. */
+export const MIN_COVERAGE = 0.5;
+/** Sections whose word 3-gram sets overlap at least this much are one section repeated. */
+export const NEAR_DUPLICATE_JACCARD = 0.8;
+
+function shingles(text: string): Set<string> {
+  const w = words(text);
+  const out = new Set<string>();
+  if (w.length < 3) out.add(w.join(" "));
+  for (let i = 0; i + 3 <= w.length; i++) out.add(`${w[i]} ${w[i + 1]} ${w[i + 2]}`);
+  return out;
+}
+
+export async function retrieve(deps: RetrieveDeps, req: RetrieveRequest): Promise<RetrievalResult> {
+  let vector: Float32Array | undefined;
+  if (deps.embedder) {
+    const embedder = deps.embedder;
+    try {
+      [vector] = await timed(deps.observer, "embed", () =>
+        embedder.embed([req.query], { signal: req.signal }),
+      );
+    } catch (err) {
+      if (req.signal?.aborted) throw err;
+      // Lexical retrieval alone still answers; the provider's failure is reported, not fatal.
+      deps.observer?.degraded?.("embed", err);
+    }
+  }
+  let raw: SearchHit[];
+  try {
+    raw = await timed(deps.observer, "retrieve", () =>
+      deps.store.search({
+        text: req.query,
+        vector,
+        limit: Math.max(req.limit * 3, req.limit + 10),
+        filters: req.filters,
+      }),
+    );
+  } catch (err) {
+    throw new RetrievalUnavailableError("the chunk store could not be searched", { cause: err });
+  }
+
+  const questionTerms = contentStems(req.relevanceText ?? req.query);
+  const queryTerms = contentStems(req.query);
+  const kept: Array<Omit<Retrieved, "n"> & { shingles: Set<string> }> = [];
+  let best = 0;
+  for (const hit of raw) {
+    const c = hit.chunk;
+    const stems = new Set(contentStems(`${c.title}\n${c.headingPath.join("\n")}\n${c.text}`));
+    const cov = coverage(questionTerms, stems);
+    best = Math.max(best, cov);
+    // A lexical hit on function words only, with no dense support, says nothing about the question.
+    if (coverage(queryTerms, stems) === 0 && !hit.legs.includes("dense")) continue;
+    const sh = shingles(c.text);
+    if (kept.some((k) => k.chunk.id === c.id || jaccard(k.shingles, sh) >= NEAR_DUPLICATE_JACCARD)) continue;
+    kept.push({ chunk: c, score: hit.score, legs: hit.legs, coverage: cov, stems, shingles: sh });
+    if (kept.length >= req.limit) break;
+  }
+  const hits = kept.map(({ shingles: _s, ...rest }, i) => ({ ...rest, n: i + 1 }));
+  return { hits, relevant: hits.length > 0 && best >= MIN_COVERAGE, dense: vector !== undefined };
+}

@@ -1,0 +1,40 @@
+// Turns retrieved sections into the public `sources` entries: deep-link URL, file path, heading and a snippet.
+import type { Source } from "@ai-book/contracts";
+import type { Retrieved } from "./retrieve.ts";
+import { contentStems, coverage, sentences, truncate } from "./text.ts";
+
+export const SNIPPET_MAX = 280;
+
+/** BOOK_BASE_URL + the chunk's site-relative route (which already carries the #anchor). */
+export function sourceUrl(bookBaseUrl: string, route: string): string {
+  return `${bookBaseUrl.replace(/\/+$/, "")}${route.startsWith("/") ? route : `/${route}`}`;
+}
+
+/** The part of the section that best matches the question: its best sentence and what follows, cut to size. */
+export function snippet(text: string, questionTerms: readonly string[]): string {
+  const sents = sentences(text);
+  if (sents.length === 0) return "";
+  let bestIdx = 0;
+  let bestScore = -1;
+  sents.forEach((s, i) => {
+    const score = coverage(questionTerms, new Set(contentStems(s)));
+    if (score > bestScore) {
+      bestScore = score;
+      bestIdx = i;
+    }
+  });
+  return truncate(sents.slice(bestScore > 0 ? bestIdx : 0).join(" "), SNIPPET_MAX);
+}
+
+export function toSource(hit: Retrieved, bookBaseUrl: string, questionTerms: readonly string[]): Source {
+  const c = hit.chunk;
+  return {
+    id: c.id,
+    title: c.title,
+    heading: c.headingPath.join(" > "),
+    url: sourceUrl(bookBaseUrl, c.route),
+    path: c.path,
+    score: Math.round(hit.score * 1e6) / 1e6,
+    snippet: snippet(c.text, questionTerms),
+  };
+}

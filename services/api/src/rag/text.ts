@@ -1,0 +1,64 @@
+// Text analysis for the RAG domain: content-word stems, sentence splitting, coverage and near-duplicate measures.
+import { stemmer } from "stemmer";
+import { STOPWORDS, words } from "../adapters/vector/lexical.ts";
+
+export { words };
+
+/**
+ * Words that frame a question without naming its topic. The store keeps them for BM25 (idf handles them);
+ * relevance and sentence scoring ignore them, so "how do robots bake bread" is judged on robots/bake/bread.
+ */
+const QUESTION_WORDS: ReadonlySet<string> = new Set(
+  "how does work works mean means meaning define definition tell give show example examples use used using difference between please can could would should thing things way ways kind kinds need get make".split(
+    " ",
+  ),
+);
+
+/** Distinct stems of the content words of `text`, in order of first appearance. */
+export function contentStems(text: string): string[] {
+  const out = new Set<string>();
+  for (const w of words(text)) {
+    if (STOPWORDS.has(w) || QUESTION_WORDS.has(w)) continue;
+    out.add(stemmer(w));
+  }
+  return [...out];
+}
+
+/** Fraction of `terms` present in `stems` (0 when there are no terms). */
+export function coverage(terms: readonly string[], stems: ReadonlySet<string>): number {
+  if (terms.length === 0) return 0;
+  let hit = 0;
+  for (const t of terms) if (stems.has(t)) hit++;
+  return hit / terms.length;
+}
+
+const segmenter = new Intl.Segmenter("en", { granularity: "sentence" });
+
+/** Sentences of `text`, trimmed, blank ones dropped; a line break also ends a sentence (lists, table rows). */
+export function sentences(text: string): string[] {
+  const out: string[] = [];
+  for (const line of text.split(/\n+/)) {
+    for (const { segment } of segmenter.segment(line)) {
+      const s = segment.replace(/\s+/g, " ").trim();
+      if (s) out.push(s);
+    }
+  }
+  return out;
+}
+
+/** Jaccard similarity of two stem sets. */
+export function jaccard(a: ReadonlySet<string>, b: ReadonlySet<string>): number {
+  if (a.size === 0 && b.size === 0) return 1;
+  let inter = 0;
+  for (const x of a) if (b.has(x)) inter++;
+  return inter / (a.size + b.size - inter);
+}
+
+/** Cuts `text` to at most `max` characters at a word boundary, marking the cut with an ellipsis. */
+export function truncate(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  if (flat.length <= max) return flat;
+  const cut = flat.slice(0, max - 1);
+  const space = cut.lastIndexOf(" ");
+  return `${(space > max * 0.6 ? cut.slice(0, space) : cut).trimEnd()}\u2026`;
+}

@@ -1,0 +1,136 @@
+// POST /v1/chat and POST /v1/chat/stream: a grounded, cited, personalised answer, whole or as Server-Sent Events.
+import { chatRequestSchema, chatResponseSchema, streamEventSchemas } from "@ai-book/contracts";
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { streamSSE } from "hono/streaming";
+import type { ApiEnv } from "../middleware/auth.ts";
+import { answer, GenerationFailedError, prepare, streamAnswer } from "../rag/pipeline.ts";
+import {
+  bearerSecurity,
+  elapsedMs,
+  profileOf,
+  protectedErrors,
+  type RouteContext,
+  toHttpError,
+} from "./common.ts";
+
+const body = { content: { "application/json": { schema: chatRequestSchema } }, required: true } as const;
+
+export const chatRoute = createRoute({
+  method: "post",
+  path: "/v1/chat",
+  tags: ["chat"],
+  summary: "Ask the book a question",
+  description:
+    "Retrieves the relevant sections, answers from them with [n] citations, adapted to the reader's profile from the JWT. " +
+    "`grounded: false` means the book does not cover the question (no LLM call was made).",
+  security: bearerSecurity,
+  request: { body },
+  responses: {
+    200: { description: "The answer", content: { "application/json": { schema: chatResponseSchema } } },
+    ...protectedErrors,
+  },
+});
+
+export const chatStreamRoute = createRoute({
+  method: "post",
+  path: "/v1/chat/stream",
+  tags: ["chat"],
+  summary: "Ask the book a question, streamed",
+  description:
+    "Server-Sent Events: `sources` first, then `delta`* (text), then `done` (processing_time_ms, mode, grounded), or " +
+    "`error` when generation fails mid-stream. A `: keep-alive` comment is sent every 15 s. Closing the connection " +
+    "cancels the upstream model request. Event payloads: " +
+    Object.keys(streamEventSchemas).join(", "),
+  security: bearerSecurity,
+  request: { body },
+  responses: {
+    200: { description: "An SSE stream", content: { "text/event-stream": { schema: z.string() } } },
+    ...protectedErrors,
+  },
+});
+
+export function registerChatRoutes(app: OpenAPIHono<ApiEnv>, ctx: RouteContext) {
+  app.openapi(chatRoute, async (c) => {
+    const started = performance.now();
+    const req = c.req.valid("json");
+    const input = { ...req, profile: profileOf(c.get("claims")), signal: c.req.raw.signal };
+    const prepared = await prepare(ctx.rag, input).catch(toHttpError);
+    const result = await answer(ctx.rag, prepared);
+    return c.json(
+      {
+        response: result.response,
+        sources: prepared.sources,
+        processing_time_ms: elapsedMs(started),
+        mode: result.mode,
+        grounded: result.grounded,
+      },
+      200,
+    );
+  });
+
+  app.openapi(chatStreamRoute, async (c) => {
+    const started = performance.now();
+    const req = c.req.valid("json");
+    // One signal for both ways a client can leave: the socket closing, or the response stream being cancelled.
+    const ctrl = new AbortController();
+    const onClientGone = () => ctrl.abort();
+    c.req.raw.signal.addEventListener("abort", onClientGone, { once: true });
+    const input = { ...req, profile: profileOf(c.get("claims")), signal: ctrl.signal };
+    // Retrieval failures are still a plain 503 here: the stream has not begun.
+    const prepared = await prepare(ctx.rag, input).catch(toHttpError);
+    const requestId = c.get("requestId");
+    const log = c.get("logger") ?? ctx.logger;
+
+    return streamSSE(c, async (stream) => {
+      stream.onAbort(onClientGone);
+      const heartbeat = setInterval(() => {
+        stream.write(": keep-alive\n\n").catch(() => undefined);
+      }, ctx.heartbeatMs);
+      let firstToken = true;
+      try {
+        await stream.writeSSE({ event: "sources", data: JSON.stringify({ sources: prepared.sources }) });
+        for await (const ev of streamAnswer(ctx.rag, prepared)) {
+          if (ctrl.signal.aborted) break;
+          if (ev.type === "delta") {
+            if (firstToken) {
+              firstToken = false;
+              ctx.metrics.timeToFirstToken.observe(
+                { mode: ctx.rag.chatModel ? "llm" : "extractive" },
+                elapsedMs(started) / 1000,
+              );
+            }
+            await stream.writeSSE({ event: "delta", data: JSON.stringify({ text: ev.text }) });
+          } else {
+            await stream.writeSSE({
+              event: "done",
+              data: JSON.stringify({
+                processing_time_ms: elapsedMs(started),
+                mode: ev.mode,
+                grounded: ev.grounded,
+              }),
+            });
+          }
+        }
+      } catch (err) {
+        if (ctrl.signal.aborted) return;
+        const failed = err instanceof GenerationFailedError;
+        log.error({ err, requestId }, "chat stream failed");
+        await stream
+          .writeSSE({
+            event: "error",
+            data: JSON.stringify({
+              code: failed ? "GENERATION_FAILED" : "INTERNAL_ERROR",
+              message: failed
+                ? "The answer could not be completed; please retry."
+                : "Something went wrong on our side.",
+              requestId,
+            }),
+          })
+          .catch(() => undefined);
+      } finally {
+        clearInterval(heartbeat);
+        c.req.raw.signal.removeEventListener("abort", onClientGone);
+      }
+    });
+  });
+}
