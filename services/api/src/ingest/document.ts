@@ -1,0 +1,47 @@
+// One source file → its Docusaurus route, title and chunks (parse, route, chunk), ready for the store.
+import { posix } from "node:path";
+import GithubSlugger from "github-slugger";
+import type { Chunk } from "../rag/ports.ts";
+import { type ChunkOptions, chunkSections } from "./chunk.ts";
+import { parseDocument } from "./parse.ts";
+import { docRoute, type RouteOptions, stripNumberPrefix } from "./urls.ts";
+
+export interface BuiltDocument {
+  docId: string;
+  title: string;
+  /** The page route (no anchor). */
+  route: string;
+  chunks: Chunk[];
+  /** Docusaurus drafts are not published, so they are not indexed either. */
+  draft: boolean;
+}
+
+/** True for the files the Docusaurus docs plugin turns into pages (and skips `_partials`, tests, etc.). */
+export function isDocFile(relPath: string): boolean {
+  if (!/\.mdx?$/i.test(relPath)) return false;
+  const parts = relPath.split("/");
+  if (parts.some((p) => p.startsWith("_") || p === "__tests__" || p === "node_modules")) return false;
+  return true;
+}
+
+/** Parses and chunks one file; `relPath` is relative to the docs folder with "/" separators. Throws ParseError. */
+export function buildDocument(
+  relPath: string,
+  source: string,
+  opts: RouteOptions & { chunking?: ChunkOptions } = {},
+): BuiltDocument {
+  const slugger = new GithubSlugger();
+  const parsed = parseDocument(source, {
+    path: relPath,
+    mdx: relPath.toLowerCase().endsWith(".mdx"),
+    slugify: (text) => slugger.slug(text),
+  });
+  const route = docRoute(relPath, parsed.frontmatter, opts);
+  const title = parsed.title ?? parsed.frontmatter.id ?? stripNumberPrefix(posix.parse(relPath).name);
+  const chunks = chunkSections(
+    { docId: relPath, path: relPath, title, route },
+    parsed.sections,
+    opts.chunking,
+  );
+  return { docId: relPath, title, route, chunks, draft: parsed.frontmatter.draft === true };
+}

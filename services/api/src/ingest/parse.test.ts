@@ -1,0 +1,192 @@
+// MDX / Markdown parsing into chunks: imports, JSX prose props, admonitions, code, tables, math, comments, errors.
+import { describe, expect, it } from "vitest";
+import { buildDocument } from "./document.ts";
+import { ParseError } from "./parse.ts";
+
+const MDX = `---
+id: stack
+title: The Robot Stack
+slug: /robot-stack
+sidebar_position: 2
+description: Layers of a robot.
+---
+
+import Quiz from '@site/src/components/Quiz';
+export const rate = 1000;
+
+{/* an MDX comment that readers never see */}
+
+A robot is a computer that must keep up with physics, and its software stack shows how.
+
+## Control loops
+
+:::tip Keep loops nested
+Fast loops handle physics; slow loops handle meaning.
+:::
+
+:::warning[Never let a slow loop own safety]
+Limits live in the firmware.
+:::
+
+\`\`\`python
+def control(q):
+    return -K * q
+\`\`\`
+
+| Layer | Rate |
+|---|---|
+| Joint control | 1 kHz |
+| Planner | 1 Hz |
+
+The energy is $E = \\frac{1}{2} m v^2$ and at 10:30 the loop restarts.
+
+$$
+\\tau = J^T F
+$$
+
+<details>
+<summary>Why not one big network?</summary>
+
+Because kilohertz loops need guarantees.
+
+</details>
+
+## Check your understanding
+
+<Quiz
+  question="Which component should enforce joint torque limits?"
+  options={["The learned policy, by training", "The low-level joint controller or motor firmware"]}
+  answer={1}
+  className="quiz-box"
+/>
+`;
+
+describe("parsing MDX into chunks", () => {
+  const doc = buildDocument("01-foundations/02-stack.mdx", MDX, { chunking: { minTokens: 1 } });
+  const all = doc.chunks.map((c) => c.text).join("\n\n");
+
+  it("takes title and slug from frontmatter and drops import/export lines and MDX comments", () => {
+    expect(doc.title).toBe("The Robot Stack");
+    expect(doc.route).toBe("/docs/robot-stack");
+    expect(all).not.toMatch(/import Quiz|export const|an MDX comment/);
+    expect(doc.chunks[0]?.text).toBe(
+      "A robot is a computer that must keep up with physics, and its software stack shows how.",
+    );
+    expect(doc.chunks[0]?.headingPath).toEqual([]);
+  });
+
+  it("keeps admonitions with their kind and title, code with its language, tables as rows, math", () => {
+    const control = doc.chunks.find((c) => c.headingPath[0] === "Control loops");
+    expect(control?.route).toBe("/docs/robot-stack#control-loops");
+    expect(control?.text).toContain(
+      "Tip: Keep loops nested\nFast loops handle physics; slow loops handle meaning.",
+    );
+    expect(control?.text).toContain(
+      "Warning: Never let a slow loop own safety\nLimits live in the firmware.",
+    );
+    expect(control?.text).toContain("```python\ndef control(q):\n    return -K * q\n```");
+    expect(control?.text).toContain("Layer | Rate\nJoint control | 1 kHz\nPlanner | 1 Hz");
+    expect(control?.text).toContain("E = \\frac{1}{2} m v^2");
+    expect(control?.text).toContain("at 10:30 the loop restarts");
+    expect(control?.text).toContain("\\tau = J^T F");
+    expect(control?.text).toContain("Why not one big network?\n\nBecause kilohertz loops need guarantees.");
+  });
+
+  it("keeps the prose props of JSX components (quiz questions and options) and drops the rest", () => {
+    const quiz = doc.chunks.find((c) => c.headingPath[0] === "Check your understanding");
+    expect(quiz?.text).toBe(
+      [
+        "Which component should enforce joint torque limits?",
+        "The learned policy, by training",
+        "The low-level joint controller or motor firmware",
+      ].join("\n"),
+    );
+    expect(all).not.toContain("quiz-box");
+  });
+
+  it("gives every chunk a deterministic id, ordinal, token count and the document ids", () => {
+    const again = buildDocument("01-foundations/02-stack.mdx", MDX, { chunking: { minTokens: 1 } });
+    expect(again.chunks.map((c) => c.id)).toEqual(doc.chunks.map((c) => c.id));
+    expect(new Set(doc.chunks.map((c) => c.id)).size).toBe(doc.chunks.length);
+    doc.chunks.forEach((c, i) => {
+      expect(c.ordinal).toBe(i);
+      expect(c.docId).toBe("01-foundations/02-stack.mdx");
+      expect(c.path).toBe(c.docId);
+      expect(c.title).toBe("The Robot Stack");
+      expect(c.tokens).toBeGreaterThan(0);
+    });
+  });
+});
+
+describe("parsing Markdown", () => {
+  it("drops HTML comments, keeps <details> text, takes the title from the h1", () => {
+    const md = [
+      "# Sensors",
+      "",
+      "<!-- TODO: remove before publishing -->",
+      "",
+      "An IMU measures acceleration and angular velocity, which a filter integrates into orientation.",
+      "",
+      "<details><summary>Hint</summary>",
+      "",
+      "Gravity shows up in the accelerometer.",
+      "",
+      "</details>",
+    ].join("\n");
+    const doc = buildDocument("03-sensors/01-imu.md", md);
+    expect(doc.title).toBe("Sensors");
+    expect(doc.route).toBe("/docs/sensors/imu");
+    const text = doc.chunks.map((c) => c.text).join("\n");
+    expect(text).not.toContain("TODO");
+    expect(text).toContain("Hint");
+    expect(text).toContain("Gravity shows up in the accelerometer.");
+  });
+
+  it("merges tiny sections into a neighbour and splits long ones near the budget, never mid code block", () => {
+    const para = (n: number) => `Sentence ${n} about balance control of legged robots on rough terrain.`;
+    const long = Array.from({ length: 120 }, (_, i) => para(i)).join(" ");
+    const code = `\`\`\`cpp\n${Array.from({ length: 20 }, (_, i) => `int x${i} = ${i};`).join("\n")}\n\`\`\``;
+    const md = `# Balance\n\n## Intro\n\nShort.\n\n### Details\n\n${"Words about the zero moment point. ".repeat(20)}\n\n## Long\n\n${long}\n\n${code}\n`;
+    const doc = buildDocument("balance.md", md);
+    const intro = doc.chunks.find((c) => c.headingPath[0] === "Intro");
+    expect(intro?.text.startsWith("Short.\n\nDetails\n\nWords about")).toBe(true);
+    const longChunks = doc.chunks.filter((c) => c.headingPath[0] === "Long");
+    expect(longChunks.length).toBeGreaterThan(1);
+    for (const c of longChunks) expect(c.tokens).toBeLessThanOrEqual(500);
+    expect(longChunks.filter((c) => c.text.includes("```cpp"))).toHaveLength(1);
+    expect(longChunks.find((c) => c.text.includes("```cpp"))?.text).toContain("int x19 = 19;\n```");
+    // overlap: the second piece repeats the last sentence of the first
+    const lastSentence = longChunks[0]!.text.split(/(?<=\.) /).at(-1)!;
+    expect(longChunks[1]!.text).toContain(lastSentence);
+    expect(longChunks[0]!.text).not.toContain(longChunks[1]!.text.split(/(?<=\.) /).at(-1)!);
+  });
+});
+
+describe("malformed files", () => {
+  it("report path, line and column", () => {
+    const bad = "# Title\n\nFine line.\n\n<Broken prop={unclosed\n\nmore\n";
+    const err = (() => {
+      try {
+        buildDocument("ch/bad.mdx", bad);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(ParseError);
+    expect((err as ParseError).path).toBe("ch/bad.mdx");
+    expect((err as ParseError).line).toBeGreaterThanOrEqual(5);
+    expect((err as ParseError).message).toMatch(/^ch\/bad\.mdx:\d+:\d+: /);
+  });
+
+  it("report bad frontmatter at its line", () => {
+    const err = (() => {
+      try {
+        buildDocument("x.md", "---\ntitle: ok\nslug: [unclosed\n---\n\nText.\n");
+      } catch (e) {
+        return e;
+      }
+    })() as ParseError;
+    expect(err).toBeInstanceOf(ParseError);
+    expect(err.line).toBeGreaterThanOrEqual(3);
+  });
+});

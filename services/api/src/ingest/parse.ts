@@ -1,0 +1,421 @@
+// Markdown/MDX → sections of plain text blocks, with remark (frontmatter, GFM, math, directives, MDX JSX).
+import type { Element, Root as HastRoot } from "hast";
+import { fromHtml } from "hast-util-from-html";
+import { toText } from "hast-util-to-text";
+import type { Heading, Nodes, Root, RootContent } from "mdast";
+import { toString as mdastToString } from "mdast-util-to-string";
+import remarkDirective from "remark-directive";
+import remarkFrontmatter from "remark-frontmatter";
+import remarkGfm from "remark-gfm";
+import remarkMath from "remark-math";
+import remarkMdx from "remark-mdx";
+import remarkParse from "remark-parse";
+import { unified } from "unified";
+import { VFile } from "vfile";
+import { parse as parseYaml, YAMLParseError } from "yaml";
+
+/** The frontmatter fields ingest understands (others are kept in `raw`). */
+export interface Frontmatter {
+  id?: string;
+  title?: string;
+  slug?: string;
+  sidebar_position?: number;
+  description?: string;
+  draft?: boolean;
+  raw: Record<string, unknown>;
+}
+
+export type BlockKind = "prose" | "list" | "code" | "table" | "admonition" | "math" | "quote" | "component";
+
+/** A unit of text the chunker keeps whole when it can (a paragraph, a code block, a table, an admonition...). */
+export interface Block {
+  kind: BlockKind;
+  text: string;
+  /** 1-based line where the block starts in the source file. */
+  line: number;
+}
+
+export interface Section {
+  /** Headings from the top section down to this one; empty for the lead (content before the first heading). */
+  headingPath: string[];
+  /** Heading depth (1-6); 0 for the lead. */
+  depth: number;
+  /** The heading's anchor as Docusaurus generates it; null for the lead. */
+  anchor: string | null;
+  blocks: Block[];
+}
+
+export interface ParsedDocument {
+  frontmatter: Frontmatter;
+  /** Frontmatter title, else the first h1 before any other heading, else null (the caller uses the file name). */
+  title: string | null;
+  sections: Section[];
+}
+
+/** A file that cannot be parsed; `line`/`column` are 1-based positions in the original file. */
+export class ParseError extends Error {
+  override name = "ParseError";
+  constructor(
+    readonly path: string,
+    readonly line: number,
+    readonly column: number,
+    readonly reason: string,
+  ) {
+    super(`${path}:${line}:${column}: ${reason}`);
+  }
+}
+
+const markdownParser = unified()
+  .use(remarkParse)
+  .use(remarkFrontmatter, ["yaml"])
+  .use(remarkGfm)
+  .use(remarkMath)
+  .use(remarkDirective)
+  .freeze();
+
+const mdxParser = unified()
+  .use(remarkParse)
+  .use(remarkMdx)
+  .use(remarkFrontmatter, ["yaml"])
+  .use(remarkGfm)
+  .use(remarkMath)
+  .use(remarkDirective)
+  .freeze();
+
+/** JSX props that never carry reader-facing prose. */
+const NON_PROSE_PROPS = new Set([
+  "className",
+  "class",
+  "style",
+  "id",
+  "key",
+  "href",
+  "src",
+  "to",
+  "value",
+  "type",
+  "language",
+  "lang",
+  "icon",
+  "color",
+  "variant",
+  "size",
+  "width",
+  "height",
+  "groupId",
+  "queryString",
+  "target",
+  "rel",
+]);
+
+/** A string carries prose when it has at least three words of letters (not a path, a class list or a number). */
+function isProse(s: string): boolean {
+  const t = s.trim();
+  if (!/\p{L}/u.test(t)) return false;
+  if (/^[\w./:#@-]+$/u.test(t)) return false;
+  return t.split(/\s+/).length >= 3 || /[.?!]$/.test(t);
+}
+
+/** Every string literal inside a JS expression's ESTree that reads as prose (e.g. quiz questions in a prop). */
+function proseInEstree(node: unknown, out: string[]): void {
+  if (Array.isArray(node)) {
+    for (const n of node) proseInEstree(n, out);
+    return;
+  }
+  if (!node || typeof node !== "object") return;
+  const n = node as { type?: string; value?: unknown; quasis?: Array<{ value: { cooked?: string | null } }> };
+  if (n.type === "Literal" && typeof n.value === "string") {
+    if (isProse(n.value)) out.push(n.value.trim());
+    return;
+  }
+  if (n.type === "TemplateLiteral" && n.quasis) {
+    const s = n.quasis.map((q) => q.value.cooked ?? "").join(" ");
+    if (isProse(s)) out.push(s.trim());
+    return;
+  }
+  for (const [key, value] of Object.entries(n)) {
+    if (key === "loc" || key === "range" || key === "position") continue;
+    if (value && typeof value === "object") proseInEstree(value, out);
+  }
+}
+
+function htmlText(html: string): string {
+  const tree: HastRoot = fromHtml(html, { fragment: true });
+  return toText(tree as unknown as Element, { whitespace: "normal" }).trim();
+}
+
+type JsxElement = Extract<Nodes, { type: "mdxJsxFlowElement" | "mdxJsxTextElement" }>;
+
+function jsxPropProse(node: JsxElement): string[] {
+  const out: string[] = [];
+  for (const attr of node.attributes) {
+    if (attr.type !== "mdxJsxAttribute" || NON_PROSE_PROPS.has(attr.name)) continue;
+    if (typeof attr.value === "string") {
+      if (isProse(attr.value) || attr.name === "title" || attr.name === "label") out.push(attr.value.trim());
+    } else if (attr.value && typeof attr.value === "object") {
+      proseInEstree(attr.value.data?.estree, out);
+    }
+  }
+  return out.filter(Boolean);
+}
+
+/** Inline (phrasing) content as plain text. */
+function inlineText(node: Nodes): string {
+  switch (node.type) {
+    case "text":
+    case "inlineCode":
+    case "inlineMath":
+      return node.value;
+    case "break":
+      return "\n";
+    case "html":
+      return htmlText(node.value);
+    case "image":
+      return node.alt ?? "";
+    case "mdxTextExpression":
+    case "mdxFlowExpression":
+    case "mdxjsEsm":
+    case "footnoteReference":
+    case "yaml":
+      return "";
+    case "textDirective": {
+      // "10:30" or "ROS:topic" parse as text directives; give the reader back what was written.
+      const inner = node.children.map(inlineText).join("");
+      return `:${node.name}${inner ? `[${inner}]` : ""}`;
+    }
+    case "mdxJsxTextElement": {
+      const props = jsxPropProse(node);
+      const inner = node.children.map(inlineText).join("");
+      return [...props, inner].filter(Boolean).join(" ");
+    }
+    default:
+      return "children" in node ? (node.children as Nodes[]).map(inlineText).join("") : "";
+  }
+}
+
+function listText(node: Extract<Nodes, { type: "list" }>, indent = ""): string {
+  return node.children
+    .map((item, i) => {
+      const marker = node.ordered ? `${(node.start ?? 1) + i}.` : "-";
+      const check = item.checked === true ? "[x] " : item.checked === false ? "[ ] " : "";
+      const parts = item.children.map((child) =>
+        child.type === "list" ? listText(child, `${indent}  `) : flowText(child),
+      );
+      const [first = "", ...rest] = parts;
+      return [`${indent}${marker} ${check}${first}`, ...rest].join("\n");
+    })
+    .join("\n");
+}
+
+/** Any flow node as one plain-text string (used inside lists, quotes and components). */
+function flowText(node: Nodes): string {
+  return flowBlocks(node)
+    .map((b) => b.text)
+    .join("\n");
+}
+
+function line(node: Nodes): number {
+  return node.position?.start.line ?? 1;
+}
+
+/** A flow node as blocks; headings are handled by the caller. */
+function flowBlocks(node: Nodes): Block[] {
+  const at = line(node);
+  switch (node.type) {
+    case "paragraph": {
+      const text = inlineText(node).trim();
+      return text ? [{ kind: "prose", text, line: at }] : [];
+    }
+    case "heading": {
+      const text = headingText(node).text;
+      return text ? [{ kind: "prose", text, line: at }] : [];
+    }
+    case "code": {
+      const lang = node.lang ? node.lang : "";
+      return [{ kind: "code", text: `\`\`\`${lang}\n${node.value}\n\`\`\``, line: at }];
+    }
+    case "math":
+      return [{ kind: "math", text: node.value, line: at }];
+    case "list": {
+      const text = listText(node).trim();
+      return text ? [{ kind: "list", text, line: at }] : [];
+    }
+    case "table": {
+      const rows = node.children.map((row) =>
+        row.children.map((cell) => inlineText(cell).trim()).join(" | "),
+      );
+      return [{ kind: "table", text: rows.join("\n"), line: at }];
+    }
+    case "blockquote": {
+      const text = node.children.map(flowText).join("\n").trim();
+      return text ? [{ kind: "quote", text, line: at }] : [];
+    }
+    case "containerDirective": {
+      // Docusaurus admonitions: ":::tip[Title]" (or ":::tip Title", rewritten before parsing).
+      const label = node.children.find(
+        (c) => c.type === "paragraph" && (c.data as { directiveLabel?: boolean } | undefined)?.directiveLabel,
+      );
+      const title = label ? inlineText(label).trim() : "";
+      const body = node.children
+        .filter((c) => c !== label)
+        .map(flowText)
+        .filter(Boolean)
+        .join("\n");
+      const kind = node.name.charAt(0).toUpperCase() + node.name.slice(1);
+      const text = `${kind}${title ? `: ${title}` : ""}\n${body}`.trim();
+      return [{ kind: "admonition", text, line: at }];
+    }
+    case "leafDirective": {
+      const text = inlineText(node).trim();
+      return text ? [{ kind: "prose", text, line: at }] : [];
+    }
+    case "mdxJsxFlowElement": {
+      const props = jsxPropProse(node);
+      const children = node.children.flatMap((c) => flowBlocks(c as Nodes));
+      const text = [...props, ...children.map((b) => b.text)].join("\n").trim();
+      if (!text) return [];
+      // A component that only wraps ordinary content (e.g. <Tabs>) keeps its blocks; one with its own prose
+      // (a quiz, a key-idea box) becomes one block so its parts stay together.
+      if (props.length === 0) return children;
+      return [{ kind: "component", text, line: at }];
+    }
+    case "html": {
+      const text = htmlText(node.value);
+      return text ? [{ kind: "prose", text, line: at }] : [];
+    }
+    case "mdxjsEsm":
+    case "mdxFlowExpression":
+    case "yaml":
+    case "thematicBreak":
+    case "definition":
+    case "footnoteDefinition":
+      return [];
+    default:
+      return "children" in node ? (node.children as Nodes[]).flatMap(flowBlocks) : [];
+  }
+}
+
+const CUSTOM_ID = /\s*\{#([^}\s]+)\}\s*$/;
+
+/** A heading's text and its explicit `{#custom-id}` when present. */
+function headingText(node: Heading): { text: string; customId: string | null } {
+  const raw = mdastToString(node, { includeImageAlt: false }).trim();
+  const m = CUSTOM_ID.exec(raw);
+  return m ? { text: raw.slice(0, m.index).trim(), customId: m[1] ?? null } : { text: raw, customId: null };
+}
+
+/**
+ * The two source rewrites Docusaurus itself makes before MDX parsing, outside code fences: `{#id}` at the end
+ * of a heading is escaped (else MDX reads it as a JS expression), and `:::tip Title` becomes `:::tip[Title]`
+ * (the directive syntax remark-directive understands). Line count is unchanged, so positions stay true.
+ */
+export function preprocess(source: string, mdx: boolean): string {
+  const lines = source.split("\n");
+  let fence: string | null = null;
+  for (let i = 0; i < lines.length; i++) {
+    const text = lines[i] ?? "";
+    const fenceMatch = /^\s{0,3}(`{3,}|~{3,})/.exec(text);
+    if (fenceMatch) {
+      const marker = fenceMatch[1] ?? "";
+      if (fence === null) fence = marker;
+      else if (marker[0] === fence[0] && marker.length >= fence.length && text.trim() === marker)
+        fence = null;
+      continue;
+    }
+    if (fence !== null) continue;
+    if (mdx && /^\s{0,3}#{1,6}\s/.test(text)) {
+      lines[i] = text.replace(/\s*\{#([^}\s]+)\}\s*$/, " \\{#$1\\}");
+      continue;
+    }
+    const admonition = /^(\s*:{3,})([A-Za-z][\w-]*)[ \t]+([^[{\s].*?)\s*$/.exec(text);
+    if (admonition) lines[i] = `${admonition[1]}${admonition[2]}[${admonition[3]}]`;
+  }
+  return lines.join("\n");
+}
+
+function readFrontmatter(root: Root, path: string): Frontmatter {
+  const node = root.children.find((c) => c.type === "yaml");
+  if (node?.type !== "yaml") return { raw: {} };
+  let data: unknown;
+  try {
+    data = parseYaml(node.value);
+  } catch (err) {
+    const pos = err instanceof YAMLParseError ? err.linePos?.[0] : undefined;
+    // The YAML starts on the line after the opening "---".
+    const lineNo = (node.position?.start.line ?? 1) + (pos?.line ?? 1);
+    throw new ParseError(
+      path,
+      lineNo,
+      pos?.col ?? 1,
+      `invalid frontmatter: ${(err as Error).message.split("\n")[0]}`,
+    );
+  }
+  if (data === null || data === undefined) return { raw: {} };
+  if (typeof data !== "object" || Array.isArray(data)) {
+    throw new ParseError(path, node.position?.start.line ?? 1, 1, "frontmatter is not a YAML mapping");
+  }
+  const raw = data as Record<string, unknown>;
+  const str = (k: string) =>
+    typeof raw[k] === "string" || typeof raw[k] === "number" ? String(raw[k]) : undefined;
+  return {
+    id: str("id"),
+    title: str("title"),
+    slug: str("slug"),
+    sidebar_position: typeof raw.sidebar_position === "number" ? raw.sidebar_position : undefined,
+    description: str("description"),
+    draft: raw.draft === true,
+    raw,
+  };
+}
+
+/** The anchor a heading gets: its explicit id, else the slug of its text (the slugger tracks duplicates). */
+export type Slugify = (text: string) => string;
+
+/**
+ * Parses one Markdown (`mdx: false`) or MDX file into sections. `slugify` must be a fresh per-document
+ * slugger (github-slugger's `slug`), since Docusaurus numbers duplicate headings within a page.
+ */
+export function parseDocument(
+  source: string,
+  opts: { path: string; mdx: boolean; slugify: Slugify },
+): ParsedDocument {
+  const file = new VFile({ path: opts.path, value: preprocess(source, opts.mdx) });
+  let root: Root;
+  try {
+    root = (opts.mdx ? mdxParser : markdownParser).parse(file) as Root;
+  } catch (err) {
+    const e = err as { line?: number; column?: number; reason?: string; message?: string };
+    throw new ParseError(opts.path, e.line ?? 1, e.column ?? 1, e.reason ?? e.message ?? String(err));
+  }
+  const frontmatter = readFrontmatter(root, opts.path);
+
+  const sections: Section[] = [];
+  let current: Section = { headingPath: [], depth: 0, anchor: null, blocks: [] };
+  sections.push(current);
+  const stack: Array<{ depth: number; text: string }> = [];
+  let title: string | null = frontmatter.title ?? null;
+  let sawHeading = false;
+
+  const visit = (node: RootContent) => {
+    if (node.type !== "heading") {
+      current.blocks.push(...flowBlocks(node));
+      return;
+    }
+    const { text, customId } = headingText(node);
+    const anchor = customId ?? opts.slugify(text);
+    if (!sawHeading && node.depth === 1) {
+      // The page's h1 is its title (Docusaurus's contentTitle); its content is the lead.
+      sawHeading = true;
+      title ??= text;
+      return;
+    }
+    sawHeading = true;
+    while (stack.length > 0 && (stack.at(-1)?.depth ?? 0) >= node.depth) stack.pop();
+    stack.push({ depth: node.depth, text });
+    current = { headingPath: stack.map((s) => s.text), depth: node.depth, anchor, blocks: [] };
+    sections.push(current);
+  };
+  for (const node of root.children) visit(node);
+
+  return { frontmatter, title, sections };
+}
