@@ -7,7 +7,7 @@ import { renderExample } from "./lib/example.ts";
 import { describeIndex, indexIsEmpty } from "./lib/index-state.ts";
 import { PlanError, planSystem, type SystemPlan } from "./lib/plan.ts";
 import { INGEST_ARGS, SERVICE_START_ARGS } from "./lib/services.ts";
-import { markSiteBuilt, siteFingerprint, siteInfo, siteIsStale } from "./lib/site.ts";
+import { SITE_SCRIPTS, siteInfo, siteServeEnv } from "./lib/site.ts";
 import { type Managed, runToCompletion, Supervisor } from "./lib/supervisor.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -31,14 +31,22 @@ try {
 const sup = new Supervisor();
 let stopOneShot: (() => void) | undefined;
 let interrupted = false;
+let interruptedAt = 0;
+/**
+ * Under `npm start` one Ctrl-C arrives several times: from the terminal, and relayed by npm and by the tsx CLI.
+ * Only a signal this long after the first counts as "again".
+ */
+const REPEAT_SIGNAL_MS = 1_500;
 
 function shutdown(signal: NodeJS.Signals): void {
   if (interrupted) {
+    if (Date.now() - interruptedAt < REPEAT_SIGNAL_MS) return;
     sup.log(`${signal} again: killing everything now`);
     void sup.stopAll(true);
     return;
   }
   interrupted = true;
+  interruptedAt = Date.now();
   sup.log(`${signal} received: stopping (press Ctrl-C again to force)`);
   stopOneShot?.();
   void sup.stopAll().then(() => {
@@ -80,7 +88,7 @@ async function ingestIfEmpty(): Promise<void> {
   }
 }
 
-/** Builds the site when its sources changed since the last build, then serves it; undefined when there is no site. */
+/** Rebuilds the site when its sources changed (the book's own check), then serves it; undefined when there is none. */
 async function startSite(): Promise<Managed | undefined> {
   if (!WITH_BOOK) {
     sup.log("book site skipped (--no-book)");
@@ -91,42 +99,30 @@ async function startSite(): Promise<Managed | undefined> {
     sup.log(`book site skipped: ${site.unavailable}`);
     return undefined;
   }
-  const fingerprint = siteFingerprint(site.dir, plan.childEnv);
-  if (siteIsStale(site.dir, fingerprint)) {
-    sup.log("book site: building (its sources changed since the last build)");
-    const result = await runToCompletion("npm", ["run", "build", "--silent"], {
-      cwd: site.dir,
-      env: plan.childEnv,
-      onStart: (stop) => {
-        stopOneShot = stop;
-      },
-    });
-    stopOneShot = undefined;
-    if (interrupted) return undefined;
-    if (result.code !== 0)
-      throw new Error(`the book site build failed (exit ${result.code ?? result.signal})`);
-    markSiteBuilt(site.dir, fingerprint);
-  } else {
-    sup.log("book site: build is up to date");
-  }
+  sup.log("book site: building if its sources changed (the first build takes a minute or two)");
+  const result = await runToCompletion("npm", ["run", SITE_SCRIPTS.build, "--silent"], {
+    cwd: site.dir,
+    env: plan.childEnv,
+    onStart: (stop) => {
+      stopOneShot = stop;
+    },
+  });
+  stopOneShot = undefined;
+  if (interrupted) return undefined;
+  if (result.code !== 0) throw new Error(`the book site build failed (exit ${result.code ?? result.signal})`);
   return sup.start({
-    name: "book site",
+    name: "book-site",
     label: "book",
     color: "yellow",
     command: "npm",
-    args: [
-      "run",
-      "serve",
-      "--silent",
-      "--",
-      "--port",
-      String(plan.book.port),
-      "--host",
-      plan.book.host,
-      "--no-open",
-    ],
+    args: ["run", SITE_SCRIPTS.serve, "--silent"],
     cwd: site.dir,
-    env: plan.childEnv,
+    env: siteServeEnv(plan.childEnv, {
+      port: plan.book.port,
+      host: plan.book.host,
+      authUrl: plan.auth.publicUrl,
+      apiUrl: plan.api.publicUrl,
+    }),
   });
 }
 
@@ -136,8 +132,6 @@ async function main(): Promise<void> {
     `secrets: ${plan.secretsSource}${plan.secretsCreated ? " (generated on this first start; kept for the next ones)" : ""}`,
   );
   await ingestIfEmpty();
-  if (interrupted) return;
-  const book = await startSite();
   if (interrupted) return;
 
   const auth = sup.start({
@@ -158,6 +152,9 @@ async function main(): Promise<void> {
     cwd: join(ROOT, plan.api.def.dir),
     env: plan.childEnv,
   });
+  // The services come up while the site builds.
+  const book = await startSite();
+  if (sup.isStopping) return;
   await Promise.all([
     sup.waitHealthy(auth, plan.auth.healthUrl),
     sup.waitHealthy(api, plan.api.healthUrl),
