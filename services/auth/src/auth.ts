@@ -143,6 +143,8 @@ export function createAuth(deps: AuthDeps) {
     },
     advanced: {
       ipAddress: { ipAddressHeaders: [CLIENT_IP_HEADER] },
+      // Better Auth skips the Origin/CSRF check when NODE_ENV=test; we want tests to see production behaviour.
+      disableOriginCheck: false,
       useSecureCookies: production,
       defaultCookieAttributes: { httpOnly: true, sameSite: "lax", secure: production },
     },
