@@ -77,6 +77,11 @@ export function createApp(deps: Deps): OpenAPIHono<ApiEnv> {
       (performance.now() - started) / 1000,
     );
   });
+  app.use("*", async (c, next) => {
+    await next();
+    // A refused body may still be arriving: close the connection so no client reuses a socket with junk on it.
+    if (c.res.status === 413) c.res.headers.set("Connection", "close");
+  });
   app.use(
     "*",
     cors({
