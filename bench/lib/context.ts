@@ -83,15 +83,17 @@ export class BenchContext {
    * A synthetic index of `chunks` chunks, built once per run and shared by the scenarios that need that size
    * (with the brute-force matrix and the baseline's files, so every consumer sees the same vectors).
    */
-  index(chunks: number): Promise<BuiltIndex> {
-    const key = String(chunks);
+  index(chunks: number, opts: { lexical?: boolean } = {}): Promise<BuiltIndex> {
+    const lexical = opts.lexical ?? false;
+    const key = `${chunks}${lexical ? "-lexical" : ""}`;
     let built = this.#indexes.get(key);
     if (!built) {
-      const withExtras = chunks <= 20_000;
-      this.log(`building a synthetic index of ${chunks} chunks`);
+      const withExtras = chunks <= 20_000 && !lexical;
+      this.log(`building a synthetic ${lexical ? "lexical-only " : ""}index of ${chunks} chunks`);
       built = buildIndex({
-        dir: join(this.workDir, `index-${chunks}`),
+        dir: join(this.workDir, `index-${key}`),
         chunks,
+        lexical,
         keepMatrix: withExtras,
         baselineFiles: withExtras,
       }).then((b) => {

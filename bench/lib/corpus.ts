@@ -51,7 +51,10 @@ export interface SyntheticDoc {
 }
 
 export interface SyntheticQuery {
+  /** A search-box query ("how does ... work"). */
   text: string;
+  /** The topic words it asks about, for building chat questions. */
+  terms: string[];
   vector: Float32Array;
   topic: number;
 }
@@ -157,6 +160,7 @@ export function syntheticCorpus(opts: CorpusOptions): Corpus {
       );
       return {
         text: `how does ${ws.join(" ")} work`,
+        terms: ws,
         vector: near(topic.centroid, random, 0.08),
         topic: topicIndex,
       };

@@ -27,6 +27,8 @@ export interface BuildOptions {
   keepMatrix?: boolean;
   baselineFiles?: boolean;
   seed?: number;
+  /** A lexical-only index (no embedding model, no vectors), as offline ingest makes. */
+  lexical?: boolean;
 }
 
 function writeAll(stream: ReturnType<typeof createWriteStream>, data: string | Uint8Array): Promise<void> {
@@ -45,7 +47,10 @@ export async function buildIndex(opts: BuildOptions): Promise<BuiltIndex> {
     dimensions: BENCH_DIMENSIONS,
     seed: opts.seed ?? 42,
   });
-  const store: SqliteChunkStore = openSqliteStore({ path, dimensions: BENCH_DIMENSIONS });
+  const store: SqliteChunkStore = openSqliteStore({
+    path,
+    dimensions: opts.lexical ? undefined : BENCH_DIMENSIONS,
+  });
   const matrix = opts.keepMatrix ? new Float32Array(opts.chunks * BENCH_DIMENSIONS) : undefined;
   const baselineDir = opts.baselineFiles ? join(opts.dir, "baseline") : undefined;
   let vecOut: ReturnType<typeof createWriteStream> | undefined;
@@ -56,10 +61,10 @@ export async function buildIndex(opts: BuildOptions): Promise<BuiltIndex> {
     chunkOut = createWriteStream(join(baselineDir, "chunks.jsonl"));
   }
   try {
-    await store.reset({ model: BENCH_EMBEDDING_MODEL, dimensions: BENCH_DIMENSIONS });
+    await store.reset(opts.lexical ? null : { model: BENCH_EMBEDDING_MODEL, dimensions: BENCH_DIMENSIONS });
     let row = 0;
     for (const d of corpus.docs()) {
-      await store.replaceDocument(d.doc, d.chunks, d.vectors);
+      await store.replaceDocument(d.doc, d.chunks, opts.lexical ? undefined : d.vectors);
       for (let i = 0; i < d.chunks.length; i++) {
         const v = d.vectors[i] as Float32Array;
         matrix?.set(v, row * BENCH_DIMENSIONS);

@@ -115,7 +115,19 @@ export async function startService(
   const hostVar = service === "api" ? "API_SERVER_HOST" : "AUTH_SERVER_HOST";
   const proc = await startServiceProcess({
     entry: join(REPO_ROOT, "services", service, "src", "main.ts"),
-    env: { NODE_ENV: "production", ...env, [portVar]: String(port), [hostVar]: "127.0.0.1" },
+    env: {
+      NODE_ENV: "production",
+      // BENCH_CPU_PROF_DIR=<dir> writes a V8 CPU profile of each service process there when it stops.
+      ...(process.env.BENCH_CPU_PROF_DIR
+        ? {
+            BENCH_CPU_PROF_DIR: process.env.BENCH_CPU_PROF_DIR,
+            NODE_OPTIONS: `--import ${join(REPO_ROOT, "bench", "lib", "cpu-profile-preload.mjs")}`,
+          }
+        : {}),
+      ...env,
+      [portVar]: String(port),
+      [hostVar]: "127.0.0.1",
+    },
     url,
     name: `${service}-service`,
     cwd: REPO_ROOT,
@@ -129,5 +141,68 @@ export async function startService(
       await proc.stop();
     },
     output: () => proc.output(),
+  };
+}
+
+export interface StubProcess {
+  url: string;
+  baseURL: string;
+  /** Changes the stub's delays; resolves once applied. */
+  set(delays: { tokenDelayMs?: number; firstByteDelayMs?: number }): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** The OpenAI-protocol stub (packages/testkit) in its own process. */
+export async function startStubProcess(opts: {
+  reply?: string;
+  tokenDelayMs?: number;
+  firstByteDelayMs?: number;
+}): Promise<StubProcess> {
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", join(REPO_ROOT, "bench", "lib", "stub-main.ts"), JSON.stringify(opts)],
+    {
+      cwd: REPO_ROOT,
+      stdio: ["pipe", "pipe", "inherit"],
+    },
+  );
+  const lines: string[] = [];
+  const waiters: Array<(line: string) => void> = [];
+  let rest = "";
+  child.stdout?.setEncoding("utf8").on("data", (d: string) => {
+    const parts = (rest + d).split("\n");
+    rest = parts.pop() ?? "";
+    for (const l of parts) {
+      const w = waiters.shift();
+      if (w) w(l);
+      else lines.push(l);
+    }
+  });
+  const nextLine = () =>
+    new Promise<string>((resolve, reject) => {
+      const l = lines.shift();
+      if (l !== undefined) return resolve(l);
+      const timer = setTimeout(() => reject(new Error("the stub process did not answer")), 30_000);
+      waiters.push((line) => {
+        clearTimeout(timer);
+        resolve(line);
+      });
+    });
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  const first = JSON.parse(await nextLine()) as { url: string; baseURL: string };
+  return {
+    url: first.url,
+    baseURL: first.baseURL,
+    async set(delays) {
+      child.stdin?.write(`${JSON.stringify(delays)}\n`);
+      await nextLine();
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.stdin?.end();
+      const t = setTimeout(() => child.kill("SIGKILL"), 5_000);
+      await exited;
+      clearTimeout(t);
+    },
   };
 }

@@ -1,6 +1,16 @@
 // Every scenario of the benchmark, in the order the run executes them (cheap in-process ones first).
 import type { Scenario } from "../lib/context.ts";
+import { authOverhead } from "./auth-overhead.ts";
 import { retrievalVsLimit, searchLatencyBySize } from "./retrieval.ts";
+import { searchServer } from "./search-server.ts";
 import { signinOverhead } from "./signin.ts";
+import { streams } from "./streams.ts";
 
-export const SCENARIOS: Scenario[] = [searchLatencyBySize, retrievalVsLimit, signinOverhead];
+export const SCENARIOS: Scenario[] = [
+  searchLatencyBySize,
+  retrievalVsLimit,
+  authOverhead,
+  signinOverhead,
+  searchServer,
+  streams,
+];
