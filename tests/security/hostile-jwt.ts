@@ -361,7 +361,10 @@ export async function buildHostileTokens(secret: string): Promise<HostileCase[]>
     `${Buffer.from(JSON.stringify(hs)).toString("base64")}+/=.${vp}.${vs}`,
   );
   add("format", "non-ASCII letters", "ünï.cödé.tökën");
-  add("format", "valid token with a space inside", `${vh}.${vp.slice(0, 10)} ${vp.slice(10)}.${vs}`);
+  add("format", "valid token with a space inside", `${vh}.${vp.slice(0, 10)} ${vp.slice(10)}.${vs}`, [
+    "TOKEN_MISSING",
+    "TOKEN_INVALID",
+  ]);
   add("format", "a 100-character random string", "x".repeat(100));
   add(
     "format",

@@ -3,10 +3,16 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { waitFor } from "./index.ts";
 
+/** tsx's loader by absolute URL, so children may run in any cwd (e.g. a temp dir where no stray .env is read). */
+const TSX_LOADER = import.meta.resolve("tsx");
+
 export interface ServiceProcessOptions {
   /** Path of the TypeScript entry point, e.g. services/auth/src/main.ts (relative to cwd or absolute). */
   entry: string;
-  /** The whole environment of the child, on top of PATH/HOME/TMPDIR (nothing else of ours leaks in). */
+  /**
+   * The whole environment of the child, on top of PATH/HOME/TMPDIR (nothing else of ours leaks in). Run it in a
+   * `cwd` without a .env file, since the services read one.
+   */
   env: Record<string, string | undefined>;
   /** Base URL the service will listen on, e.g. http://127.0.0.1:41234 */
   url: string;
@@ -53,7 +59,7 @@ export async function startServiceProcess(opts: ServiceProcessOptions): Promise<
     if (v) env[k] = v;
   }
   for (const [k, v] of Object.entries(opts.env)) if (v !== undefined) env[k] = v;
-  const child = spawn(process.execPath, ["--import", "tsx", opts.entry], {
+  const child = spawn(process.execPath, ["--import", TSX_LOADER, opts.entry], {
     cwd: opts.cwd ?? process.cwd(),
     env,
     stdio: ["ignore", "pipe", "pipe"],
@@ -152,6 +158,7 @@ export async function runUntilExit(
   entry: string,
   env: Record<string, string | undefined>,
   timeoutMs = 30_000,
+  opts: { cwd?: string } = {},
 ): Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string; timedOut: boolean }> {
   const base: Record<string, string> = {};
   for (const k of ["PATH", "HOME", "TMPDIR", "LANG"]) {
@@ -159,8 +166,9 @@ export async function runUntilExit(
     if (v) base[k] = v;
   }
   for (const [k, v] of Object.entries(env)) if (v !== undefined) base[k] = v;
-  const child = spawn(process.execPath, ["--import", "tsx", entry], {
+  const child = spawn(process.execPath, ["--import", TSX_LOADER, entry], {
     env: base,
+    cwd: opts.cwd,
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { freePort } from "./index.ts";
+import { createPgDatabase, freePort } from "./index.ts";
 import { type ServiceProcess, startServiceProcess } from "./service-process.ts";
 
 /** Repository root (this file is packages/testkit/src/system.ts). */
@@ -39,9 +39,9 @@ export async function startAuthProcess(opts: AuthProcessOptions): Promise<Servic
     entry: AUTH_MAIN,
     name: opts.name ?? "auth-service",
     url,
-    cwd: REPO_ROOT,
+    cwd: opts.dataDir,
     env: {
-      NODE_ENV: opts.nodeEnv ?? "test",
+      NODE_ENV: opts.nodeEnv ?? "development",
       AUTH_SERVER_PORT: String(port),
       AUTH_SERVER_HOST: "127.0.0.1",
       BETTER_AUTH_URL: url,
@@ -83,9 +83,9 @@ export async function startApiProcess(opts: ApiProcessOptions): Promise<ServiceP
     entry: API_MAIN,
     name: opts.name ?? "api-service",
     url,
-    cwd: REPO_ROOT,
+    cwd: opts.dataDir,
     env: {
-      NODE_ENV: opts.nodeEnv ?? "test",
+      NODE_ENV: opts.nodeEnv ?? "development",
       API_SERVER_PORT: String(port),
       API_SERVER_HOST: "127.0.0.1",
       DATA_DIR: opts.dataDir,
@@ -156,4 +156,14 @@ export async function signUpReader(
   if (!jwtRes.ok) throw new Error(`/api/auth/jwt failed: ${jwtRes.status} ${jwtText}`);
   const { token } = JSON.parse(jwtText) as { token: string };
   return { email, password, sessionToken: body.token, jwt: token, userId: body.user.id };
+}
+
+/**
+ * The auth database for a test: an isolated database on DATABASE_URL's server when it is set (CI), else
+ * `url: undefined`, which makes the auth-service use embedded PGlite in its DATA_DIR.
+ */
+export async function authDatabase(): Promise<{ url: string | undefined; drop: () => Promise<void> }> {
+  const base = process.env.DATABASE_URL;
+  if (!base) return { url: undefined, drop: async () => {} };
+  return createPgDatabase(base);
 }
