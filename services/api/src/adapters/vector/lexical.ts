@@ -1,4 +1,5 @@
 // Query-side lexical analysis shared by the stores: words out of free text, minus English function words.
+import { stemmer } from "stemmer";
 
 /**
  * English function words that carry no topic. Dropped from keyword queries so that a question like
@@ -31,4 +32,51 @@ export function queryTerms(text: string): string[] {
   const all = [...new Set(words(text))].filter((w) => w.length > 0);
   const content = all.filter((w) => !STOPWORDS.has(w));
   return content.length > 0 ? content : all;
+}
+
+/** English Porter stems of the content words of `text`, with repeats (term frequencies come from these). */
+export function stems(text: string): string[] {
+  return words(text)
+    .filter((w) => !STOPWORDS.has(w))
+    .map((w) => stemmer(w));
+}
+
+/** FNV-1a: a stable 32-bit index for a term in a sparse vector. */
+export function termIndex(term: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < term.length; i++) {
+    h ^= term.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+export interface SparseVector {
+  indices: number[];
+  values: number[];
+}
+
+/** BM25's term-frequency saturation (k1 = 1.2): the 5th repeat of a word adds little. */
+const K1 = 1.2;
+
+/**
+ * A document-side sparse vector: saturated term frequencies over the fields, weighted like the SQLite
+ * store's BM25 columns. The store applies IDF (Qdrant's `modifier: idf`).
+ */
+export function documentSparseVector(fields: Array<{ text: string; weight: number }>): SparseVector {
+  const tf = new Map<number, number>();
+  for (const { text, weight } of fields) {
+    for (const s of stems(text)) {
+      const i = termIndex(s);
+      tf.set(i, (tf.get(i) ?? 0) + weight);
+    }
+  }
+  const indices = [...tf.keys()].sort((a, b) => a - b);
+  return { indices, values: indices.map((i) => ((tf.get(i) ?? 0) * (K1 + 1)) / ((tf.get(i) ?? 0) + K1)) };
+}
+
+/** A query-side sparse vector: each distinct content stem once. */
+export function querySparseVector(text: string): SparseVector {
+  const indices = [...new Set(queryTerms(text).map((w) => termIndex(stemmer(w))))].sort((a, b) => a - b);
+  return { indices, values: indices.map(() => 1) };
 }

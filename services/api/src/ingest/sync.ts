@@ -1,0 +1,232 @@
+// Incremental sync of a docs folder into a ChunkStore: hash per document, re-embed only what changed.
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { glob } from "tinyglobby";
+import type { Chunk, ChunkStore, Embedder } from "../rag/ports.ts";
+import { CHUNKER_VERSION, type ChunkOptions, contextualText } from "./chunk.ts";
+import { type BuiltDocument, buildDocument, isDocFile } from "./document.ts";
+import { ParseError } from "./parse.ts";
+import type { RouteOptions } from "./urls.ts";
+
+export interface SyncOptions extends RouteOptions {
+  docsDir: string;
+  store: ChunkStore;
+  /** Absent: a lexical-only index. */
+  embedder?: Embedder & { usage?: () => { requests: number; tokens: number } };
+  /** Drop everything first and ingest from scratch. */
+  reset?: boolean;
+  /** Parse and plan only: no embedding requests, no writes. */
+  dryRun?: boolean;
+  chunking?: ChunkOptions;
+  /** Chunks for which this returns false are left out of the index (the eval uses it). */
+  keepChunk?: (chunk: Chunk) => boolean;
+  /** Documents embedded together, up to about this many chunks per round. @default 256 */
+  chunksPerRound?: number;
+  signal?: AbortSignal;
+  onProgress?: (event: SyncProgress) => void;
+}
+
+export interface SyncProgress {
+  phase: "scan" | "index";
+  /** Documents done in this phase, of `total`. */
+  done: number;
+  total: number;
+  /** The document just finished. */
+  docId?: string;
+}
+
+export interface SyncFailure {
+  path: string;
+  line: number;
+  column: number;
+  message: string;
+}
+
+export interface SyncSummary {
+  docsDir: string;
+  dryRun: boolean;
+  /** Why every document was re-indexed, when it was ("--reset", "embedding model changed ..."). */
+  fullRebuild: string | null;
+  scanned: number;
+  unchanged: number;
+  added: number;
+  updated: number;
+  deleted: number;
+  /** Drafts are not published, so they are not indexed. */
+  drafts: number;
+  failed: SyncFailure[];
+  chunksAdded: number;
+  chunksRemoved: number;
+  embeddingRequests: number;
+  embeddingTokens: number;
+  ms: number;
+}
+
+type Embedding = { model: string; dimensions: number } | null;
+
+function sameEmbedding(a: Embedding, b: Embedding): boolean {
+  return a === b || (a !== null && b !== null && a.model === b.model && a.dimensions === b.dimensions);
+}
+
+function describeEmbedding(e: Embedding): string {
+  return e ? `${e.model} (${e.dimensions}-d)` : "none (lexical only)";
+}
+
+/** The document's identity for incremental sync: its source plus every setting that changes its chunks. */
+export function documentHash(
+  relPath: string,
+  source: string,
+  opts: RouteOptions & { chunking?: ChunkOptions },
+) {
+  return createHash("sha256")
+    .update(
+      JSON.stringify([
+        CHUNKER_VERSION,
+        relPath,
+        opts.baseUrl ?? "/",
+        opts.routeBasePath ?? "/docs",
+        opts.chunking ?? {},
+      ]),
+    )
+    .update("\u0000")
+    .update(source)
+    .digest("hex");
+}
+
+/** Every doc file under `docsDir` as a "/"-separated relative path, sorted. */
+export async function listDocFiles(docsDir: string): Promise<string[]> {
+  const files = await glob(["**/*.md", "**/*.mdx"], { cwd: docsDir, ignore: ["**/node_modules/**"] });
+  return files.filter(isDocFile).sort();
+}
+
+/**
+ * Brings the store in line with the docs folder. Each document is replaced atomically with its hash, so an
+ * interrupted run leaves every document fully old or fully new and the next run picks up where this one
+ * stopped. A file that fails to parse is reported and keeps whatever the index had for it.
+ */
+export async function syncDocs(opts: SyncOptions): Promise<SyncSummary> {
+  const started = performance.now();
+  const { store, embedder } = opts;
+  const routeOpts = { baseUrl: opts.baseUrl, routeBasePath: opts.routeBasePath, chunking: opts.chunking };
+  const usageBefore = embedder?.usage?.() ?? { requests: 0, tokens: 0 };
+  let ownRequests = 0;
+  let ownTokens = 0;
+
+  const summary: SyncSummary = {
+    docsDir: opts.docsDir,
+    dryRun: opts.dryRun === true,
+    fullRebuild: null,
+    scanned: 0,
+    unchanged: 0,
+    added: 0,
+    updated: 0,
+    deleted: 0,
+    drafts: 0,
+    failed: [],
+    chunksAdded: 0,
+    chunksRemoved: 0,
+    embeddingRequests: 0,
+    embeddingTokens: 0,
+    ms: 0,
+  };
+
+  const want: Embedding = embedder ? { model: embedder.model, dimensions: embedder.dimensions } : null;
+  const have = (await store.stats()).embedding;
+  if (opts.reset) summary.fullRebuild = "--reset";
+  else if (!sameEmbedding(have, want)) {
+    summary.fullRebuild = `embedding changed from ${describeEmbedding(have)} to ${describeEmbedding(want)}`;
+  }
+  const storedList = await store.listDocuments();
+  const stored = new Map(storedList.map((d) => [d.docId, d]));
+  if (summary.fullRebuild && !summary.dryRun) {
+    await store.reset(want);
+    summary.chunksRemoved += storedList.reduce((s, d) => s + d.chunkCount, 0);
+    stored.clear();
+  }
+
+  // Scan: hash every file; parse only the changed ones.
+  const files = await listDocFiles(opts.docsDir);
+  const changed: Array<{ built: BuiltDocument; hash: string }> = [];
+  const present = new Set<string>();
+  for (const [i, relPath] of files.entries()) {
+    opts.signal?.throwIfAborted();
+    summary.scanned += 1;
+    present.add(relPath);
+    const source = await readFile(`${opts.docsDir}/${relPath}`, "utf8");
+    const hash = documentHash(relPath, source, routeOpts);
+    if (!summary.fullRebuild && stored.get(relPath)?.contentHash === hash) {
+      summary.unchanged += 1;
+    } else {
+      try {
+        const built = buildDocument(relPath, source, routeOpts);
+        if (built.draft) {
+          summary.drafts += 1;
+          present.delete(relPath);
+        } else {
+          if (opts.keepChunk) built.chunks = built.chunks.filter(opts.keepChunk);
+          changed.push({ built, hash });
+        }
+      } catch (err) {
+        if (!(err instanceof ParseError)) throw err;
+        summary.failed.push({ path: relPath, line: err.line, column: err.column, message: err.reason });
+      }
+    }
+    opts.onProgress?.({ phase: "scan", done: i + 1, total: files.length, docId: relPath });
+  }
+
+  const gone = [...stored.values()].filter((d) => !present.has(d.docId));
+  for (const d of gone) {
+    summary.deleted += 1;
+    summary.chunksRemoved += d.chunkCount;
+    if (!summary.dryRun) await store.deleteDocument(d.docId);
+  }
+
+  // Index: embed a round of documents together (few, full requests), then write each one atomically.
+  const perRound = opts.chunksPerRound ?? 256;
+  let done = 0;
+  for (let start = 0; start < changed.length; ) {
+    opts.signal?.throwIfAborted();
+    const round: typeof changed = [];
+    let chunkCount = 0;
+    while (start < changed.length && (round.length === 0 || chunkCount < perRound)) {
+      const next = changed[start++]!;
+      round.push(next);
+      chunkCount += next.built.chunks.length;
+    }
+    let vectors: Float32Array[] | undefined;
+    if (embedder && !summary.dryRun && chunkCount > 0) {
+      const texts = round.flatMap((d) => d.built.chunks.map(contextualText));
+      vectors = await embedder.embed(texts, { signal: opts.signal });
+      ownRequests += 1;
+      ownTokens += round.reduce((s, d) => s + d.built.chunks.reduce((t, c) => t + c.tokens, 0), 0);
+    }
+    let offset = 0;
+    for (const { built, hash } of round) {
+      const old = stored.get(built.docId);
+      const docVectors = vectors?.slice(offset, offset + built.chunks.length);
+      offset += built.chunks.length;
+      if (!summary.dryRun) {
+        opts.signal?.throwIfAborted();
+        await store.replaceDocument({ docId: built.docId, contentHash: hash }, built.chunks, docVectors);
+      }
+      if (old) {
+        summary.updated += 1;
+        summary.chunksRemoved += old.chunkCount;
+      } else summary.added += 1;
+      summary.chunksAdded += built.chunks.length;
+      done += 1;
+      opts.onProgress?.({ phase: "index", done, total: changed.length, docId: built.docId });
+    }
+  }
+
+  const usageAfter = embedder?.usage?.();
+  if (usageAfter) {
+    summary.embeddingRequests = usageAfter.requests - usageBefore.requests;
+    summary.embeddingTokens = usageAfter.tokens - usageBefore.tokens;
+  } else {
+    summary.embeddingRequests = ownRequests;
+    summary.embeddingTokens = ownTokens;
+  }
+  summary.ms = Math.round(performance.now() - started);
+  return summary;
+}
