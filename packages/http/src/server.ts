@@ -30,9 +30,16 @@ export function startServer(
                 if ("closeAllConnections" in server) server.closeAllConnections();
               }, graceMs);
               timer.unref();
+              // Keep-alive sockets become idle as their last response ends; close them as they do, or the
+              // server would wait the whole grace period for clients that are already served.
+              const sweep = setInterval(() => {
+                if ("closeIdleConnections" in server) server.closeIdleConnections();
+              }, 100);
+              sweep.unref();
               if ("closeIdleConnections" in server) server.closeIdleConnections();
               server.close(() => {
                 clearTimeout(timer);
+                clearInterval(sweep);
                 done();
               });
             }),

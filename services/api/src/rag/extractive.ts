@@ -137,9 +137,10 @@ export function extractiveAnswer(input: ExtractiveInput): string {
   const interest = input.profile?.interestArea;
   if (interest) {
     const interestTerms = contentStems(interest);
+    const interestHits = (c: Candidate) => interestTerms.filter((t) => c.stems.has(t)).length;
     const related = cands
-      .filter((c) => !chosen.includes(c) && interestTerms.some((t) => c.stems.has(t)))
-      .sort((a, b) => b.score - a.score)[0];
+      .filter((c) => !chosen.includes(c) && interestHits(c) > 0)
+      .sort((a, b) => interestHits(b) - interestHits(a) || b.score - a.score)[0];
     if (related) parts.push(`Related to your interest in ${interest}: ${related.text} [${related.n}]`);
   }
   return parts.join("\n\n");
