@@ -86,6 +86,7 @@ function ProfileFields({
           placeholder="e.g. humanoid locomotion"
           value={value.interestArea}
           aria-invalid={Boolean(errors.interestArea)}
+          aria-describedby={errors.interestArea ? `${id}-interest-error` : undefined}
           onChange={(event) => onChange({ ...value, interestArea: event.target.value })}
         />
       </Field>
@@ -151,6 +152,7 @@ function SignInForm(): ReactNode {
           autoComplete="email"
           value={email}
           aria-invalid={Boolean(errors.email)}
+          aria-describedby={errors.email ? `${id}-email-error` : undefined}
           onChange={(event) => setEmail(event.target.value)}
         />
       </Field>
@@ -162,6 +164,7 @@ function SignInForm(): ReactNode {
           autoComplete="current-password"
           value={password}
           aria-invalid={Boolean(errors.password)}
+          aria-describedby={errors.password ? `${id}-password-error` : undefined}
           onChange={(event) => setPassword(event.target.value)}
         />
       </Field>
@@ -216,6 +219,7 @@ function SignUpForm(): ReactNode {
           autoComplete="name"
           value={name}
           aria-invalid={Boolean(errors.name)}
+          aria-describedby={errors.name ? `${id}-name-error` : undefined}
           onChange={(event) => setName(event.target.value)}
         />
       </Field>
@@ -227,6 +231,7 @@ function SignUpForm(): ReactNode {
           autoComplete="email"
           value={email}
           aria-invalid={Boolean(errors.email)}
+          aria-describedby={errors.email ? `${id}-email-error` : undefined}
           onChange={(event) => setEmail(event.target.value)}
         />
       </Field>
@@ -242,6 +247,7 @@ function SignUpForm(): ReactNode {
           autoComplete="new-password"
           value={password}
           aria-invalid={Boolean(errors.password)}
+          aria-describedby={errors.password ? `${id}-password-error` : undefined}
           onChange={(event) => setPassword(event.target.value)}
         />
       </Field>

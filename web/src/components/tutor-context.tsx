@@ -23,8 +23,6 @@ export interface TutorContextValue {
   updateProfile(profile: ProfileInput): Promise<void>;
   /** A valid JWT (fetched if needed), or null when signed out. `force` skips the cache. */
   getToken(force?: boolean): Promise<JwtResponse | null>;
-  /** Called when the api-service refused the token and no new one could be fetched. */
-  markSignedOut(): void;
 }
 
 const TutorContext = createContext<TutorContextValue | null>(null);
@@ -103,10 +101,6 @@ export function TutorProvider({ children }: { children: ReactNode }): ReactNode 
         await getToken(true);
       },
       getToken,
-      markSignedOut() {
-        tokens.clear();
-        apply(null);
-      },
     }),
     [urls, pluginData.selectionSelector, status, user, sessionError, authClient, tokens, apply, getToken],
   );

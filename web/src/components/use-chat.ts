@@ -45,7 +45,7 @@ export interface UseChat {
 }
 
 export function useChat(): UseChat {
-  const { urls, getToken, markSignedOut } = useTutor();
+  const { urls, getToken } = useTutor();
   const [state, dispatch] = useReducer(chatReducer, initialChatState);
   const stateRef = useRef(state);
   stateRef.current = state;
@@ -90,7 +90,15 @@ export function useChat(): UseChat {
             break;
           } catch (cause) {
             // An expired or rotated token: fetch a fresh one once, then give up.
-            if (cause instanceof TutorError && cause.info.kind === "unauthorized" && attempt === 0) continue;
+            if (cause instanceof TutorError && cause.info.kind === "unauthorized") {
+              if (attempt === 0) continue;
+              // A fresh token from a live session was refused too: a service problem, not the reader's.
+              throw new TutorError({
+                ...cause.info,
+                kind: "server",
+                message: `The tutor service did not accept your sign-in (${cause.info.code}). Please try again later.`,
+              });
+            }
             throw cause;
           }
         }
@@ -105,12 +113,11 @@ export function useChat(): UseChat {
         if (controller.signal.aborted) return;
         const error = toTutorError(cause).info;
         dispatch({ type: "fail", error });
-        if (error.kind === "unauthorized") markSignedOut();
       } finally {
         if (controllerRef.current === controller) controllerRef.current = null;
       }
     },
-    [urls.apiUrl, getToken, markSignedOut],
+    [urls.apiUrl, getToken],
   );
 
   const stop = useCallback(() => {

@@ -1,0 +1,110 @@
+// Starts the whole product for browser tests: the built book, the auth-service and the api-service on free ports.
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import {
+  freePort,
+  newSecret,
+  REPO_ROOT,
+  type ServiceProcess,
+  startApiProcess,
+  startAuthProcess,
+} from "@ai-book/testkit";
+import { buildIfStale } from "../../book/scripts/build-state.ts";
+import { type RunningSite, startSiteServer } from "../../book/scripts/site-server.ts";
+
+export const BOOK_DIR = join(REPO_ROOT, "book");
+export const DOCS_DIR = join(BOOK_DIR, "docs");
+export const INGEST_CLI = join(REPO_ROOT, "services/api/src/cli/ingest.ts");
+const API_MAIN = join(REPO_ROOT, "services/api/src/main.ts");
+const AUTH_MAIN = join(REPO_ROOT, "services/auth/src/main.ts");
+
+/** Why the full stack cannot run here, if it cannot. */
+export function stackMissing(): string | undefined {
+  for (const [label, path] of [
+    ["auth-service", AUTH_MAIN],
+    ["api-service", API_MAIN],
+    ["ingest CLI", INGEST_CLI],
+    ["book docs", DOCS_DIR],
+  ] as const) {
+    if (!existsSync(path)) return `${label} not present yet (${path})`;
+  }
+  return undefined;
+}
+
+export interface Stack {
+  siteUrl: string;
+  authUrl: string;
+  apiUrl: string;
+  auth: ServiceProcess;
+  api: ServiceProcess;
+  site: RunningSite;
+  close(): Promise<void>;
+}
+
+/** Runs the api-service's ingest CLI over the book into `indexPath`, with links pointing at `bookBaseUrl`. */
+async function ingestBook(dataDir: string, indexPath: string, bookBaseUrl: string): Promise<void> {
+  const output: string[] = [];
+  const code = await new Promise<number | null>((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", import.meta.resolve("tsx"), INGEST_CLI, DOCS_DIR], {
+      cwd: dataDir,
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        DATA_DIR: dataDir,
+        INDEX_PATH: indexPath,
+        BOOK_BASE_URL: bookBaseUrl,
+        NODE_ENV: "test",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout.on("data", (chunk: Buffer) => output.push(chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => output.push(chunk.toString()));
+    child.once("error", reject);
+    child.once("exit", resolve);
+  });
+  if (code !== 0) throw new Error(`ingest exited with ${code}:\n${output.join("")}`);
+}
+
+export async function startStack(
+  dataDir: string,
+  opts: { rateLimitPerMinute?: number } = {},
+): Promise<Stack> {
+  // A one-off build when the book or the tutor changed; afterwards it is a hash check.
+  await buildIfStale(BOOK_DIR, { ...process.env, TUTOR_AUTH_URL: undefined, TUTOR_API_URL: undefined });
+
+  const sitePort = await freePort();
+  const siteUrl = `http://127.0.0.1:${sitePort}`;
+  const jwtSecret = newSecret();
+  const indexPath = join(dataDir, "api", "index.sqlite");
+  mkdirSync(join(dataDir, "api"), { recursive: true });
+  await ingestBook(join(dataDir, "api"), indexPath, siteUrl);
+
+  const [auth, api] = await Promise.all([
+    startAuthProcess({ dataDir: join(dataDir, "auth"), jwtSecret, corsOrigins: siteUrl }),
+    startApiProcess({
+      dataDir: join(dataDir, "api"),
+      jwtSecret,
+      corsOrigins: siteUrl,
+      rateLimitPerMinute: opts.rateLimitPerMinute ?? 100,
+      env: { INDEX_PATH: indexPath, BOOK_BASE_URL: siteUrl },
+    }),
+  ]);
+  const site = await startSiteServer({
+    dir: join(BOOK_DIR, "build"),
+    port: sitePort,
+    host: "127.0.0.1",
+    urls: { authUrl: auth.url, apiUrl: api.url },
+  });
+  return {
+    siteUrl: site.url,
+    authUrl: auth.url,
+    apiUrl: api.url,
+    auth,
+    api,
+    site,
+    async close() {
+      await Promise.allSettled([site.close(), auth.stop(), api.stop()]);
+    },
+  };
+}
