@@ -59,6 +59,11 @@ export interface AuthServiceOptions {
   logDestination?: DestinationStream;
   /** Prefix of Better Auth's keys in Redis (tests isolate themselves with one). @default "better-auth:" */
   redisKeyPrefix?: string;
+  /**
+   * An open database to use instead of opening `config`'s (migrations are still applied). The caller owns it:
+   * close() leaves it open. Lets several instances share one embedded database in a test.
+   */
+  database?: Database;
 }
 
 export interface AuthService {
@@ -68,7 +73,8 @@ export interface AuthService {
   database: Database;
   redis: Redis | undefined;
   logger: Logger;
-  /** Closes Redis and the database (stop the HTTP server first). */
+  requestState: AsyncLocalStorage<RequestState>;
+  /** Closes Redis and the database it opened (stop the HTTP server first). */
   close(): Promise<void>;
 }
 
@@ -82,11 +88,13 @@ export async function createAuthService(
     level: config.logLevel,
     ...(opts.logDestination ? { destination: opts.logDestination } : {}),
   });
-  const database = createDatabase({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir });
+  const ownsDatabase = !opts.database;
+  const database =
+    opts.database ?? createDatabase({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir });
   try {
     await database.migrate();
   } catch (err) {
-    await database.close().catch(() => {});
+    if (ownsDatabase) await database.close().catch(() => {});
     throw err;
   }
   const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }) : undefined;
@@ -109,11 +117,12 @@ export async function createAuthService(
     database,
     redis,
     logger,
+    requestState,
     async close() {
       if (closed) return;
       closed = true;
       if (redis) await redis.quit().catch(() => redis.disconnect());
-      await database.close();
+      if (ownsDatabase) await database.close();
     },
   };
 }

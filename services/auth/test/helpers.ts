@@ -30,6 +30,8 @@ export interface StartOptions extends AuthServiceOptions {
   databaseUrl?: string;
   /** Keep PGlite on disk in this directory (for restart tests); default: in memory. */
   pgliteDir?: string;
+  /** Share this instance's open database (a second instance of the same deployment). */
+  shareDatabaseOf?: RunningAuth;
 }
 
 /** Starts an auth-service on 127.0.0.1:<free port> with its own empty database. */
@@ -37,7 +39,7 @@ export async function startAuth(opts: StartOptions = {}): Promise<RunningAuth> {
   const dir = tempDir("ai-book-auth-");
   let dropDb: (() => Promise<void>) | undefined;
   let databaseUrl = opts.databaseUrl;
-  if (!databaseUrl && opts.variant === "postgres") {
+  if (!databaseUrl && !opts.shareDatabaseOf && (opts.variant ?? defaultVariant()) === "postgres") {
     const base = process.env.DATABASE_URL;
     if (!base) throw new Error("startAuth: the postgres variant needs DATABASE_URL");
     const created = await createPgDatabase(base);
@@ -61,6 +63,7 @@ export async function startAuth(opts: StartOptions = {}): Promise<RunningAuth> {
   const service = await createAuthService(config, {
     logDestination: logs.stream,
     ...(opts.redisKeyPrefix ? { redisKeyPrefix: opts.redisKeyPrefix } : {}),
+    ...(opts.shareDatabaseOf ? { database: opts.shareDatabaseOf.service.database } : {}),
   });
   const server = await startServer(service.app, { port: 0, hostname: "127.0.0.1" });
   return {
@@ -142,6 +145,11 @@ let seq = 0;
 export function uniqueEmail(tag = "reader"): string {
   seq += 1;
   return `${tag}-${Date.now().toString(36)}-${seq}@example.com`;
+}
+
+/** PostgreSQL when DATABASE_URL is set (faster to start than PGlite), else embedded PGlite. */
+export function defaultVariant(): DbVariant {
+  return process.env.DATABASE_URL ? "postgres" : "pglite";
 }
 
 /** The Postgres variant runs only when DATABASE_URL is set. */

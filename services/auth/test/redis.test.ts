@@ -1,0 +1,82 @@
+// With REDIS_URL: instances share rate limits and sessions through Redis, and sign-out lists the session as revoked.
+import { randomUUID } from "node:crypto";
+import { errorEnvelopeSchema, REVOKED_SESSION_PREFIX, SET_AUTH_JWT_HEADER } from "@ai-book/contracts";
+import { closeAddressAgents, requireEnv } from "@ai-book/testkit";
+import { sql } from "drizzle-orm";
+import type { PgliteDatabase } from "drizzle-orm/pglite";
+import { Redis } from "ioredis";
+import { decodeJwt } from "jose";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { schema } from "../src/db/schema.ts";
+import { call, cookieOf, type RunningAuth, startAuth, uniqueEmail } from "./helpers.ts";
+
+const REDIS_URL = requireEnv("REDIS_URL");
+
+afterAll(closeAddressAgents);
+
+describe.skipIf(!REDIS_URL)("two instances with REDIS_URL", () => {
+  const prefix = `ai-book-test-${randomUUID().slice(0, 8)}:`;
+  let a: RunningAuth;
+  let b: RunningAuth;
+  let redis: Redis;
+  beforeAll(async () => {
+    redis = new Redis(REDIS_URL!);
+    const env = { REDIS_URL: REDIS_URL!, JWT_EXPIRES_IN: "2h" };
+    // Two instances of one deployment: one database, one Redis, separate processes' worth of state.
+    a = await startAuth({ env, redisKeyPrefix: prefix });
+    b = await startAuth({ env, redisKeyPrefix: prefix, shareDatabaseOf: a });
+  });
+  afterAll(async () => {
+    await b?.stop();
+    await a?.stop();
+    if (redis) {
+      const keys = await redis.keys(`${prefix}*`);
+      if (keys.length) await redis.del(...keys);
+      await redis.quit();
+    }
+  });
+
+  it("shares the sign-in rate limit between two instances", async () => {
+    const email = uniqueEmail("shared");
+    const from = "127.0.41.1";
+    const attempt = (auth: RunningAuth, src = from) =>
+      call(auth.url, "/api/auth/sign-in/email", { from: src, body: { email, password: "wrong password" } });
+    for (const auth of [a, b, a, b, a]) expect((await attempt(auth)).status).toBe(401);
+    for (const auth of [b, a]) {
+      const res = await attempt(auth);
+      expect(res.status).toBe(429);
+      expect(errorEnvelopeSchema.parse(res.json).error.code).toBe("RATE_LIMITED");
+      expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
+    }
+    expect((await attempt(b, "127.0.41.2")).status).toBe(401);
+    const keys = await redis.keys(`${prefix}*sign-in*`);
+    expect(keys.some((k) => k.includes("127.0.41.1"))).toBe(true);
+  });
+
+  it("keeps sessions in the database as well as Redis, and lists signed-out sessions as revoked", async () => {
+    const from = "127.0.41.3";
+    const up = await call(a.url, "/api/auth/sign-up/email", {
+      from,
+      body: { name: "R", email: uniqueEmail("revoked"), password: "a long enough password" },
+    });
+    expect(up.status).toBe(200);
+    const sid = decodeJwt(up.headers.get(SET_AUTH_JWT_HEADER)!).sid as string;
+    const db = a.service.database.db as PgliteDatabase<typeof schema>;
+    const rows = await db.execute(sql`select id from session where id = ${sid}`);
+    expect(rows.rows).toHaveLength(1);
+    expect(await redis.get(`${REVOKED_SESSION_PREFIX}${sid}`)).toBeNull();
+    // The other instance knows the session too.
+    expect((await call(b.url, "/api/auth/jwt", { from, bearer: up.json.token })).status).toBe(200);
+
+    const out = await call(a.url, "/api/auth/sign-out", { from, cookie: cookieOf(up), body: {} });
+    expect(out.status).toBe(200);
+    expect(await redis.get(`${REVOKED_SESSION_PREFIX}${sid}`)).toBe("1");
+    const ttl = await redis.ttl(`${REVOKED_SESSION_PREFIX}${sid}`);
+    expect(ttl).toBeGreaterThan(2 * 3600 - 60);
+    expect(ttl).toBeLessThanOrEqual(2 * 3600);
+    expect((await db.execute(sql`select id from session where id = ${sid}`)).rows).toHaveLength(0);
+    for (const auth of [a, b]) {
+      expect((await call(auth.url, "/api/auth/jwt", { from, bearer: up.json.token })).status).toBe(401);
+    }
+  });
+});
