@@ -1,0 +1,93 @@
+// The OpenAI embedder against a local server speaking the OpenAI wire protocol (testkit stub), via the real SDK.
+import { type OpenAIStub, startOpenAIStub, stubEmbedding } from "@ai-book/testkit";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createOpenAIEmbedder, planBatches } from "./openai.ts";
+
+describe("planBatches", () => {
+  it("closes a batch at the input limit or before the token limit", () => {
+    expect(planBatches([1, 1, 1, 1, 1], 2, 100)).toEqual([[0, 1], [2, 3], [4]]);
+    expect(planBatches([60, 50, 10, 100], 10, 100)).toEqual([[0], [1, 2], [3]]);
+    expect(planBatches([500], 10, 100)).toEqual([[0]]);
+  });
+});
+
+describe("OpenAI embedder (local OpenAI-protocol stub)", () => {
+  let stub: OpenAIStub;
+  beforeAll(async () => {
+    stub = await startOpenAIStub({ apiKey: "test-key" });
+  });
+  afterAll(async () => {
+    await stub.close();
+  });
+  beforeEach(() => stub.reset());
+
+  const texts = Array.from({ length: 10 }, (_, i) => `Chunk ${i} about servo motor number ${i}.`);
+
+  it("batches inputs within the per-request limits and keeps the order", async () => {
+    const embedder = createOpenAIEmbedder({
+      apiKey: "test-key",
+      baseURL: stub.baseURL,
+      model: "text-embedding-3-small",
+      dimensions: 32,
+      maxInputsPerRequest: 4,
+      concurrency: 2,
+    });
+    const vectors = await embedder.embed(texts);
+    const requests = stub.embeddingRequests();
+    expect(requests.map((r) => (r.body as { input: string[] }).input.length)).toEqual([4, 4, 2]);
+    expect((requests[0]?.body as { dimensions?: number }).dimensions).toBe(32);
+    expect(vectors).toHaveLength(10);
+    vectors.forEach((v, i) => {
+      expect(Array.from(v)).toEqual(Array.from(Float32Array.from(stubEmbedding(texts[i]!, 32))));
+    });
+    expect(embedder.usage().requests).toBe(3);
+    expect(embedder.usage().tokens).toBeGreaterThan(0);
+  });
+
+  it("splits by tokens too", async () => {
+    const embedder = createOpenAIEmbedder({
+      apiKey: "test-key",
+      baseURL: stub.baseURL,
+      dimensions: 16,
+      maxInputsPerRequest: 100,
+      maxTokensPerRequest: 25,
+    });
+    await embedder.embed(texts);
+    const sizes = stub.embeddingRequests().map((r) => (r.body as { input: string[] }).input.length);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(10);
+    expect(sizes.length).toBeGreaterThan(1);
+  });
+
+  it("retries 429 (honouring Retry-After) and 5xx, then succeeds", async () => {
+    const embedder = createOpenAIEmbedder({ apiKey: "test-key", baseURL: stub.baseURL, dimensions: 8 });
+    stub.failNext(1, { type: "status", status: 429, retryAfterMs: 50 }, { endpoint: "embeddings" });
+    stub.failNext(1, 503, { endpoint: "embeddings" });
+    const vectors = await embedder.embed(["one text"]);
+    expect(vectors).toHaveLength(1);
+    expect(stub.embeddingRequests()).toHaveLength(3);
+    expect(embedder.usage().requests).toBe(1);
+  });
+
+  it("gives up after its retries with the provider's error", async () => {
+    const embedder = createOpenAIEmbedder({
+      apiKey: "test-key",
+      baseURL: stub.baseURL,
+      dimensions: 8,
+      maxRetries: 1,
+    });
+    stub.failNext(5, 500, { endpoint: "embeddings" });
+    await expect(embedder.embed(["x"])).rejects.toThrow();
+    expect(stub.embeddingRequests()).toHaveLength(2);
+  });
+
+  it("refuses vectors of the wrong size", async () => {
+    const embedder = createOpenAIEmbedder({
+      apiKey: "test-key",
+      baseURL: stub.baseURL,
+      model: "other-model",
+      dimensions: 8,
+    });
+    // the model takes no `dimensions`, so the stub answers with its default size
+    await expect(embedder.embed(["x"])).rejects.toThrow(/EMBEDDING_DIMENSIONS/);
+  });
+});
