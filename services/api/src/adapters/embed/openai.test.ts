@@ -35,7 +35,7 @@ describe("OpenAI embedder (local OpenAI-protocol stub)", () => {
     const vectors = await embedder.embed(texts);
     const requests = stub.embeddingRequests();
     expect(requests.map((r) => (r.body as { input: string[] }).input.length)).toEqual([4, 4, 2]);
-    expect((requests[0]?.body as { dimensions?: number }).dimensions).toBe(32);
+    expect((requests[0]!.body as { dimensions?: number }).dimensions).toBe(32);
     expect(vectors).toHaveLength(10);
     vectors.forEach((v, i) => {
       expect(Array.from(v)).toEqual(Array.from(Float32Array.from(stubEmbedding(texts[i]!, 32))));
