@@ -18,7 +18,8 @@ interface ChatCall {
 
 function claimsOf(request: Request): Record<string, unknown> {
   const token = request.headers().authorization?.replace(/^Bearer /, "") ?? "";
-  const payload = token.split(".")[1] ?? "";
+  const payload = token.split(".")[1];
+  if (!payload) return {};
   return JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as Record<string, unknown>;
 }
 
