@@ -6,6 +6,7 @@ import { config as loadDotenv } from "dotenv";
 import { renderExample } from "./lib/example.ts";
 import { describeIndex, indexIsEmpty } from "./lib/index-state.ts";
 import { PlanError, planSystem, type SystemPlan } from "./lib/plan.ts";
+import { portsInUse } from "./lib/ports.ts";
 import { INGEST_ARGS, SERVICE_START_ARGS } from "./lib/services.ts";
 import { SITE_SCRIPTS, siteInfo, siteServeEnv } from "./lib/site.ts";
 import { type Managed, runToCompletion, Supervisor } from "./lib/supervisor.ts";
@@ -131,6 +132,12 @@ async function main(): Promise<void> {
   sup.log(
     `secrets: ${plan.secretsSource}${plan.secretsCreated ? " (generated on this first start; kept for the next ones)" : ""}`,
   );
+  const taken = await portsInUse([
+    { port: plan.auth.port, host: plan.auth.host, variable: plan.auth.def.portVar },
+    { port: plan.api.port, host: plan.api.host, variable: plan.api.def.portVar },
+    ...(WITH_BOOK ? [{ port: plan.book.port, host: plan.book.host, variable: "BOOK_PORT" }] : []),
+  ]);
+  if (taken.length) throw new Error(`${taken.join("; ")}. Is another \`npm start\` running?`);
   await ingestIfEmpty();
   if (interrupted) return;
 

@@ -2,6 +2,7 @@
 // a crashed child each stop the whole system.
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
+import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort, tempDir, waitFor } from "@ai-book/testkit";
@@ -42,8 +43,8 @@ interface Started {
 
 const running: Started[] = [];
 
-async function startSystem(dataDir: string): Promise<Started> {
-  const ports = { auth: await freePort(), api: await freePort(), book: await freePort() };
+async function startSystem(dataDir: string, fixed: Partial<Started["ports"]> = {}): Promise<Started> {
+  const ports = { auth: await freePort(), api: await freePort(), book: await freePort(), ...fixed };
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of NOT_EMBEDDED) delete env[name];
   Object.assign(env, {
@@ -200,4 +201,25 @@ describe.skipIf(missing.length > 0)("npm start (scripts/start.ts) on embedded de
     expect(sys.output()).toContain("api-service was killed by SIGKILL; stopping the other processes");
     expect(alive(auth!)).toBe(false);
   }, 240_000);
+});
+
+describe("npm start before it starts anything", () => {
+  it("refuses a port that is taken, naming the variable that moves it, and starts no service", async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", r));
+    const taken = (blocker.address() as { port: number }).port;
+    const data = tempDir("ai-book-start-port-");
+    try {
+      const sys = await startSystem(data.path, { api: taken });
+      const { code } = await sys.exit;
+      expect(code).toBe(1);
+      expect(sys.output()).toContain(
+        `port ${taken} on 127.0.0.1 is already in use (set API_SERVER_PORT to use another)`,
+      );
+      expect(sys.output()).not.toContain("started (pid");
+    } finally {
+      data.cleanup();
+      await new Promise((r) => blocker.close(r));
+    }
+  });
 });
