@@ -122,6 +122,7 @@ export function requireEnv(name: string): string | undefined {
   return value || undefined;
 }
 export * from "./openai-stub.ts";
+export * from "./owned-redis.ts";
 export * from "./pg-cluster.ts";
 export * from "./service-process.ts";
 export * from "./source-address.ts";

@@ -159,6 +159,7 @@ export async function runUntilExit(
   env: Record<string, string | undefined>,
   timeoutMs = 30_000,
   opts: { cwd?: string } = {},
+  args: string[] = [],
 ): Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string; timedOut: boolean }> {
   const base: Record<string, string> = {};
   for (const k of ["PATH", "HOME", "TMPDIR", "LANG"]) {
@@ -166,7 +167,7 @@ export async function runUntilExit(
     if (v) base[k] = v;
   }
   for (const [k, v] of Object.entries(env)) if (v !== undefined) base[k] = v;
-  const child = spawn(process.execPath, ["--import", TSX_LOADER, entry], {
+  const child = spawn(process.execPath, ["--import", TSX_LOADER, entry, ...args], {
     env: base,
     cwd: opts.cwd,
     stdio: ["ignore", "pipe", "pipe"],

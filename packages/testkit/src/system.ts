@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createPgDatabase, freePort } from "./index.ts";
-import { type ServiceProcess, startServiceProcess } from "./service-process.ts";
+import { runUntilExit, type ServiceProcess, startServiceProcess } from "./service-process.ts";
 
 /** Repository root (this file is packages/testkit/src/system.ts). */
 export const REPO_ROOT = resolve(import.meta.dirname, "../../..");
@@ -166,4 +166,28 @@ export async function authDatabase(): Promise<{ url: string | undefined; drop: (
   const base = process.env.DATABASE_URL;
   if (!base) return { url: undefined, drop: async () => {} };
   return createPgDatabase(base);
+}
+
+export const INGEST_MAIN = join(REPO_ROOT, "services/api/src/cli/ingest.ts");
+export const BOOK_DOCS = join(REPO_ROOT, "book/docs");
+
+/**
+ * Indexes a docs folder (default: the sample book) into `<dataDir>/index.sqlite` with the real ingest CLI, so an
+ * api-service started with the same `dataDir` (and the same OPENAI_* env, if any) serves it. Throws on failure.
+ */
+export async function ingestBook(opts: {
+  dataDir: string;
+  docsDir?: string;
+  env?: Record<string, string | undefined>;
+}): Promise<string> {
+  mkdirSync(opts.dataDir, { recursive: true });
+  const r = await runUntilExit(
+    INGEST_MAIN,
+    { DATA_DIR: opts.dataDir, LOG_LEVEL: "warn", ...opts.env },
+    180_000,
+    { cwd: opts.dataDir },
+    [opts.docsDir ?? BOOK_DOCS],
+  );
+  if (r.code !== 0) throw new Error(`ingest failed (${r.code ?? r.signal}):\n${r.output.slice(-3000)}`);
+  return r.output;
 }

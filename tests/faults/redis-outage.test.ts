@@ -1,0 +1,145 @@
+// Redis (owned by this test) stopped under both services: documented degradation, no 500s, and full function once it returns.
+import {
+  authDatabase,
+  clientAddress,
+  closeAddressAgents,
+  fromAddress,
+  newSecret,
+  type OwnedRedis,
+  type Reader,
+  type ServiceProcess,
+  signUpReader,
+  startApiProcess,
+  startAuthProcess,
+  startOwnedRedis,
+  TRUSTED_ORIGIN,
+  tempDir,
+  waitFor,
+} from "@ai-book/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { signValid, validClaims } from "../security/hostile-jwt.ts";
+import { type Answer, call, envelopeCode, figure, postJson, sleep } from "../security/support.ts";
+
+const LIMIT = 6;
+
+describe("both services while Redis is down", () => {
+  const dir = tempDir("ai-book-redisfault-");
+  const secret = newSecret();
+  let redis: OwnedRedis;
+  let db: Awaited<ReturnType<typeof authDatabase>>;
+  let auth: ServiceProcess;
+  let api: ServiceProcess;
+  let n = 0;
+  const next = () => fromAddress(clientAddress(n++));
+
+  const search = (jwt: string) =>
+    postJson(
+      `${api.url}/v1/search`,
+      { query: "gyroscope drift" },
+      { headers: { authorization: `Bearer ${jwt}` }, timeoutMs: 10_000 },
+    );
+  const signOut = (r: Reader) =>
+    postJson(
+      `${auth.url}/api/auth/sign-out`,
+      {},
+      { headers: { authorization: `Bearer ${r.sessionToken}`, origin: TRUSTED_ORIGIN }, dispatcher: next() },
+    );
+  const describeAnswer = (a: Answer) =>
+    a.status === 0
+      ? `no answer (${a.failure})`
+      : `${a.status}${a.status >= 400 ? ` ${envelopeCode(a)}` : ""}`;
+
+  beforeAll(async () => {
+    redis = await startOwnedRedis();
+    db = await authDatabase();
+    [auth, api] = await Promise.all([
+      startAuthProcess({
+        dataDir: `${dir.path}/auth`,
+        databaseUrl: db.url,
+        redisUrl: redis.url,
+        jwtSecret: secret,
+      }),
+      startApiProcess({
+        dataDir: `${dir.path}/api`,
+        redisUrl: redis.url,
+        jwtSecret: secret,
+        rateLimitPerMinute: LIMIT,
+      }),
+    ]);
+  });
+  afterAll(async () => {
+    await Promise.all([auth?.stop(), api?.stop()]);
+    await redis?.stop();
+    await db?.drop();
+    await closeAddressAgents();
+    dir.cleanup();
+  });
+
+  it("keeps serving without Redis (fail-open revocation, per-instance limits), never a 500, and recovers", async () => {
+    const a = await signUpReader(auth.url, {}, { dispatcher: next() });
+    const b = await signUpReader(auth.url, {}, { dispatcher: next() });
+    const d = await signUpReader(auth.url, {}, { dispatcher: next() });
+    expect((await search(a.jwt)).status).toBe(200);
+    expect((await signOut(b)).status).toBe(200);
+    const revokedBefore = await search(b.jwt);
+    expect(envelopeCode(revokedBefore)).toBe("TOKEN_REVOKED");
+
+    await redis.stop();
+    await sleep(500);
+    const during: Record<string, Answer> = {};
+    during["api search (valid JWT)"] = await search(a.jwt);
+    const x = await signValid(secret, validClaims({ userId: "limit-probe" }));
+    const burst: Answer[] = [];
+    for (let i = 0; i < LIMIT + 2; i++) burst.push(await search(x));
+    during["auth sign-up"] = await postJson(
+      `${auth.url}/api/auth/sign-up/email`,
+      { name: "No Redis", email: `noredis-${Date.now()}@example.test`, password: "no redis password" },
+      { headers: { origin: TRUSTED_ORIGIN }, dispatcher: next(), timeoutMs: 15_000 },
+    );
+    during["auth sign-in"] = await postJson(
+      `${auth.url}/api/auth/sign-in/email`,
+      { email: a.email, password: a.password },
+      { headers: { origin: TRUSTED_ORIGIN }, dispatcher: next(), timeoutMs: 15_000 },
+    );
+    during["auth /jwt"] = await call(`${auth.url}/api/auth/jwt`, {
+      headers: { authorization: `Bearer ${a.sessionToken}` },
+      timeoutMs: 15_000,
+    });
+    during["auth sign-out"] = await signOut(d);
+    during["auth /health"] = await call(`${auth.url}/health`);
+    during["api /health"] = await call(`${api.url}/health`);
+
+    await redis.start();
+    const restarted = Date.now();
+    // Both services reconnect on their own: a sign-out is again seen by the api-service.
+    let e: Reader | undefined;
+    await waitFor(
+      async () => {
+        e ??= await signUpReader(auth.url, {}, { dispatcher: next() });
+        return (await signOut(e)).status === 200;
+      },
+      30_000,
+      500,
+    );
+    await waitFor(async () => envelopeCode(await search(e!.jwt)) === "TOKEN_REVOKED", 30_000, 250);
+    const recoveredMs = Date.now() - restarted;
+
+    const limited = burst.filter((r) => r.status === 429).length;
+    figure(
+      "faults",
+      `Redis outage: ${Object.entries(during)
+        .map(([k, v]) => `${k} → ${describeAnswer(v)}`)
+        .join(
+          "; ",
+        )}; ${burst.length} searches of one reader → ${limited}×429 (limit ${LIMIT}); revocation working again ${recoveredMs} ms after restart`,
+    );
+    const serverErrors = [...Object.entries(during), ...burst.map((r, i) => [`burst ${i}`, r] as const)]
+      .filter(([, v]) => v.status === 0 || (v.status >= 500 && v.status !== 503))
+      .map(([k, v]) => `${k}: ${describeAnswer(v)} ${v.text.slice(0, 120)}`);
+    expect(serverErrors).toEqual([]);
+    expect(during["api search (valid JWT)"]!.status).toBe(200);
+    expect(limited, "the per-reader limit still holds (per instance)").toBeGreaterThan(0);
+    expect(api.output()).toMatch(/redis/i);
+    expect(auth.running() && api.running()).toBe(true);
+  });
+});
