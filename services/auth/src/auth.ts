@@ -22,6 +22,7 @@ import type { AuthConfig } from "./config.ts";
 import type { AuthDb } from "./db/client.ts";
 import { schema } from "./db/schema.ts";
 import { accessTokenPlugin } from "./routes/jwt.ts";
+import { safeError } from "./safe-error.ts";
 
 /**
  * The one header Better Auth reads the client address from. Our route always overwrites it with the socket
@@ -172,9 +173,12 @@ export function createAuth(deps: AuthDeps) {
       level: "warn",
       log: (level, message, ...args) => {
         const err = args.find((a) => a instanceof Error);
-        baLogger[level === "debug" ? "debug" : level]({ ...(err ? { err } : {}) }, message);
+        const line = message.split("\n")[0] ?? "";
+        baLogger[level === "debug" ? "debug" : level]({ ...(err ? { err: safeError(err) } : {}) }, line);
       },
     },
+    // Unexpected errors reach our route (which logs them without SQL parameters) instead of console.error.
+    onAPIError: { throw: true },
     telemetry: { enabled: false },
   });
 }

@@ -4,6 +4,7 @@ import { ApiError, type AppEnv } from "@ai-book/http";
 import { Hono } from "hono";
 import { type Auth, CLIENT_IP_HEADER, type RequestState } from "../auth.ts";
 import { toEnvelopeResponse } from "../better-auth-errors.ts";
+import { isUnavailable, safeError } from "../safe-error.ts";
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\b/i;
 
@@ -27,7 +28,18 @@ export function betterAuthRoutes(auth: Auth, requestState: AsyncLocalStorage<Req
     }
     const request = new Request(c.req.url, { method: c.req.method, headers, ...(body ? { body } : {}) });
     const state: RequestState = {};
-    const res = await requestState.run(state, () => auth.handler(request));
+    let res: Response;
+    try {
+      res = await requestState.run(state, () => auth.handler(request));
+    } catch (err) {
+      // Only unexpected failures get here (onAPIError.throw); Better Auth's own 4xx come back as responses.
+      const summary = safeError(err);
+      const unavailable = isUnavailable(summary);
+      c.get("logger")?.error({ err: summary }, "auth request failed");
+      throw new ApiError(unavailable ? "SERVICE_UNAVAILABLE" : "INTERNAL_ERROR", undefined, {
+        ...(unavailable ? { headers: { "retry-after": "5" } } : {}),
+      });
+    }
     if (state.userId) c.set("userId", state.userId);
     if (res.status < 400) return res;
     return toEnvelopeResponse(res, c.get("requestId"));
