@@ -1,8 +1,9 @@
 // Builds the service's dependencies once from config: chunk store, embedder, chat model, Redis, metrics.
 import { createLogger, type Logger } from "@ai-book/http";
 import { Redis } from "ioredis";
+import { createOpenAIEmbedder } from "./adapters/embed/openai.ts";
 import { createOpenAIChatModel } from "./adapters/llm/openai.ts";
-import { openSqliteStore } from "./adapters/vector/sqlite.ts";
+import { openChunkStore } from "./adapters/vector/open-store.ts";
 import type { Config } from "./config.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
 import type { ChatModel, ChunkStore, Embedder } from "./rag/ports.ts";
@@ -49,6 +50,56 @@ export async function connectRedis(url: string, logger: Logger): Promise<Redis> 
   return redis;
 }
 
+/** Retry an unreachable store's opening at most this often. */
+const STORE_RETRY_MS = 5000;
+
+/**
+ * A ChunkStore that opens its backend lazily and again after a failure (at most every STORE_RETRY_MS), so a
+ * service started while Qdrant is down answers 503 instead of refusing to start, and recovers by itself.
+ */
+export async function reconnectingStore(
+  open: () => Promise<ChunkStore>,
+  logger: Logger,
+): Promise<ChunkStore> {
+  let current: ChunkStore | undefined;
+  let opening: Promise<ChunkStore> | undefined;
+  let lastFailure = 0;
+  let lastError: unknown;
+  const get = (): Promise<ChunkStore> => {
+    if (current) return Promise.resolve(current);
+    if (opening) return opening;
+    if (Date.now() - lastFailure < STORE_RETRY_MS) return Promise.reject(lastError);
+    opening = open()
+      .then((s) => {
+        current = s;
+        logger.info("chunk store connected");
+        return s;
+      })
+      .catch((err: unknown) => {
+        lastFailure = Date.now();
+        lastError = err;
+        logger.warn({ err: { message: (err as Error)?.message } }, "chunk store unreachable");
+        throw err;
+      })
+      .finally(() => {
+        opening = undefined;
+      });
+    return opening;
+  };
+  await get().catch(() => undefined);
+  return {
+    search: async (q) => (await get()).search(q),
+    listDocuments: async () => (await get()).listDocuments(),
+    replaceDocument: async (doc, chunks, vectors) => (await get()).replaceDocument(doc, chunks, vectors),
+    deleteDocument: async (docId) => (await get()).deleteDocument(docId),
+    reset: async (embedding) => (await get()).reset(embedding),
+    stats: async () => (await get()).stats(),
+    close: async () => {
+      await current?.close();
+    },
+  };
+}
+
 export interface BuildDepsOptions {
   logger?: Logger;
   metrics?: Metrics;
@@ -68,9 +119,29 @@ export async function buildDeps(config: Config, opts: BuildDepsOptions = {}): Pr
       maxRetries: config.LLM_MAX_RETRIES,
     });
   }
-  if (config.QDRANT_URL)
-    throw new Error("QDRANT_URL is set but the Qdrant store is not available in this build");
-  const store: ChunkStore = openSqliteStore({ path: config.INDEX_PATH, dimensions: embedder?.dimensions });
+  if (config.OPENAI_API_KEY) {
+    // Query-time embeddings: one short input per request, so the interactive timeout and retry budget apply.
+    embedder = createOpenAIEmbedder({
+      apiKey: config.OPENAI_API_KEY,
+      baseURL: config.OPENAI_BASE_URL,
+      model: config.EMBEDDING_MODEL,
+      dimensions: config.EMBEDDING_DIMENSIONS,
+      timeoutMs: config.LLM_TIMEOUT_MS,
+      maxRetries: config.LLM_MAX_RETRIES,
+    });
+  }
+  const openStore = () => openChunkStore(config, { dimensions: embedder?.dimensions });
+  // Qdrant may be down when we start: serve anyway (503 on search, unhealthy /health) and connect when it is back.
+  const store: ChunkStore = config.QDRANT_URL
+    ? await reconnectingStore(openStore, logger)
+    : await openStore();
+  const stats = await store.stats().catch(() => null);
+  if (embedder && stats?.embedding && stats.embedding.model !== embedder.model) {
+    logger.warn(
+      { index: stats.embedding.model, configured: embedder.model },
+      "the index was embedded with another model: dense retrieval will be poor until a re-ingest",
+    );
+  }
   const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, logger) : undefined;
   return {
     config,

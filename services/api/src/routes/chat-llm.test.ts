@@ -166,7 +166,7 @@ describe("LLM answers through the OpenAI wire protocol (local stub, real openai 
       await api.post("/v1/chat/stream", { message: "best sourdough bread recipe" }, token),
     );
     expect(streamEventSchemas.done.parse(events.at(-1)?.data).grounded).toBe(false);
-    expect(stub.requests).toHaveLength(0);
+    expect(stub.chatRequests()).toHaveLength(0);
   });
 
   it("aborts the upstream request when the client disconnects mid-stream", async () => {
@@ -198,7 +198,7 @@ describe("LLM failures fall back to the extractive answer (local OpenAI-protocol
     ["timeout (upstream hangs)", { type: "hang" }],
   ] as const) {
     it(`/v1/chat: upstream ${name} → mode extractive with citations`, async () => {
-      stub.failNext(1, fault);
+      stub.failNext(1, fault, { endpoint: "chat" });
       const res = await api.post("/v1/chat", { message: "What is the zero moment point?" }, token);
       expect(res.status).toBe(200);
       const body = chatResponseSchema.parse(await res.json());
@@ -209,7 +209,7 @@ describe("LLM failures fall back to the extractive answer (local OpenAI-protocol
   }
 
   it("/v1/chat/stream: upstream 500 before any text → extractive deltas and done(mode extractive)", async () => {
-    stub.failNext(1, 500);
+    stub.failNext(1, 500, { endpoint: "chat" });
     const { events } = await readSse(
       await api.post("/v1/chat/stream", { message: "What is the zero moment point?" }, token),
     );
@@ -224,7 +224,7 @@ describe("LLM failures fall back to the extractive answer (local OpenAI-protocol
 
   it("/v1/chat/stream: upstream hangs after the first tokens → an error event, not a hang", async () => {
     stub.setReply("one two three four five six seven eight");
-    stub.failNext(1, { type: "hang", afterTokens: 2 });
+    stub.failNext(1, { type: "hang", afterTokens: 2 }, { endpoint: "chat" });
     const { events } = await readSse(
       await api.post("/v1/chat/stream", { message: "zero moment point" }, token),
     );
@@ -241,7 +241,7 @@ describe("LLM failures fall back to the extractive answer (local OpenAI-protocol
 
   it("/v1/chat/stream: a stream cut midway → the deltas so far, then an error event", async () => {
     stub.setReply("one two three four five six seven eight");
-    stub.failNext(1, { type: "cut", afterTokens: 3 });
+    stub.failNext(1, { type: "cut", afterTokens: 3 }, { endpoint: "chat" });
     const { events } = await readSse(
       await api.post("/v1/chat/stream", { message: "zero moment point" }, token),
     );
@@ -275,7 +275,7 @@ describe("bounded retries (local OpenAI-protocol stub, real openai SDK)", () => 
     });
     try {
       stub.setReply("From the model [1].");
-      stub.failNext(1, { type: "status", status: 429, retryAfterMs: 20 });
+      stub.failNext(1, { type: "status", status: 429, retryAfterMs: 20 }, { endpoint: "chat" });
       const body = chatResponseSchema.parse(
         await (await retrying.post("/v1/chat", { message: "zero moment point" }, token)).json(),
       );

@@ -97,13 +97,28 @@ export const FIXTURE_CHUNKS: Chunk[] = [
   ),
 ];
 
-/** Writes the fixture into a fresh SQLite index at `path` through the real store. */
-export async function writeFixtureIndex(path: string, chunks: Chunk[] = FIXTURE_CHUNKS): Promise<void> {
+export interface FixtureEmbedding {
+  model: string;
+  dimensions: number;
+  embed: (text: string) => Float32Array;
+}
+
+/** Writes the fixture into a fresh SQLite index at `path` through the real store (with vectors when given). */
+export async function writeFixtureIndex(
+  path: string,
+  chunks: Chunk[] = FIXTURE_CHUNKS,
+  embedding?: FixtureEmbedding,
+): Promise<void> {
   const store = openSqliteStore({ path });
-  await store.reset(null);
+  await store.reset(embedding ? { model: embedding.model, dimensions: embedding.dimensions } : null);
   const byDoc = new Map<string, Chunk[]>();
   for (const c of chunks) byDoc.set(c.docId, [...(byDoc.get(c.docId) ?? []), c]);
-  for (const [docId, cs] of byDoc) await store.replaceDocument({ docId, contentHash: `hash-${docId}` }, cs);
+  for (const [docId, cs] of byDoc) {
+    const vectors = embedding?.dimensions
+      ? cs.map((c) => embedding.embed(`${c.title}\n${c.headingPath.join("\n")}\n${c.text}`))
+      : undefined;
+    await store.replaceDocument({ docId, contentHash: `hash-${docId}` }, cs, vectors);
+  }
   await store.close();
 }
 
@@ -163,11 +178,11 @@ export interface TestApi {
  */
 export async function startTestApi(
   env: Record<string, string | undefined> = {},
-  opts: { heartbeatMs?: number; chunks?: Chunk[] } = {},
+  opts: { heartbeatMs?: number; chunks?: Chunk[]; embedding?: FixtureEmbedding } = {},
 ): Promise<TestApi> {
   const dir = tempDir("ai-book-api-");
   const indexPath = join(dir.path, "index.sqlite");
-  await writeFixtureIndex(indexPath, opts.chunks);
+  await writeFixtureIndex(indexPath, opts.chunks, opts.embedding);
   const config = loadConfig({
     JWT_SECRET: TEST_SECRET,
     DATA_DIR: dir.path,
