@@ -82,3 +82,54 @@ export function figure(suite: string, text: string): void {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface SseEvent {
+  event: string;
+  data: string;
+}
+
+export interface SseResult {
+  status: number;
+  events: SseEvent[];
+  /** Non-JSON body text when the answer was not a stream (e.g. a 4xx envelope). */
+  text: string;
+  ms: number;
+  /** The stream broke or timed out before it ended. */
+  failure?: string;
+}
+
+/** POSTs and reads a Server-Sent Events answer to its end with eventsource-parser (a real SSE client library). */
+export async function readSse(
+  url: string,
+  body: unknown,
+  headers: Record<string, string>,
+  timeoutMs = 30_000,
+): Promise<SseResult> {
+  const { createParser } = await import("eventsource-parser");
+  const started = performance.now();
+  const events: SseEvent[] = [];
+  let status = 0;
+  let text = "";
+  try {
+    const res = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "text/event-stream", ...headers },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    status = res.status;
+    if (!res.headers.get("content-type")?.includes("text/event-stream")) {
+      text = await res.text();
+      return { status, events, text, ms: performance.now() - started };
+    }
+    const parser = createParser({
+      onEvent: (e) => events.push({ event: e.event ?? "message", data: e.data }),
+    });
+    const decoder = new TextDecoder();
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>)
+      parser.feed(decoder.decode(chunk, { stream: true }));
+    return { status, events, text, ms: performance.now() - started };
+  } catch (err) {
+    return { status, events, text, ms: performance.now() - started, failure: String(err) };
+  }
+}

@@ -29,6 +29,8 @@ export interface AuthProcessOptions {
   /** Anything else (overrides the above). */
   env?: Record<string, string | undefined>;
   name?: string;
+  /** @default 60_000 */
+  readyTimeoutMs?: number;
 }
 
 export async function startAuthProcess(opts: AuthProcessOptions): Promise<ServiceProcess> {
@@ -40,6 +42,7 @@ export async function startAuthProcess(opts: AuthProcessOptions): Promise<Servic
     name: opts.name ?? "auth-service",
     url,
     cwd: opts.dataDir,
+    readyTimeoutMs: opts.readyTimeoutMs,
     env: {
       NODE_ENV: opts.nodeEnv ?? "development",
       AUTH_SERVER_PORT: String(port),
@@ -73,6 +76,8 @@ export interface ApiProcessOptions {
   nodeEnv?: "development" | "production" | "test";
   env?: Record<string, string | undefined>;
   name?: string;
+  /** @default 60_000 */
+  readyTimeoutMs?: number;
 }
 
 export async function startApiProcess(opts: ApiProcessOptions): Promise<ServiceProcess> {
@@ -84,6 +89,7 @@ export async function startApiProcess(opts: ApiProcessOptions): Promise<ServiceP
     name: opts.name ?? "api-service",
     url,
     cwd: opts.dataDir,
+    readyTimeoutMs: opts.readyTimeoutMs,
     env: {
       NODE_ENV: opts.nodeEnv ?? "development",
       API_SERVER_PORT: String(port),
