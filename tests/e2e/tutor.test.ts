@@ -54,7 +54,8 @@ describe.skipIf(Boolean(missing))(
     beforeAll(async () => {
       tmp = tempDir("ai-book-e2e-");
       mkdirSync(ARTIFACTS, { recursive: true });
-      stack = await startStack(tmp.path);
+      // Five questions a minute: the flow asks four, so the rate-limit step below meets the limit.
+      stack = await startStack(tmp.path, { rateLimitPerMinute: 5 });
       browser = await launchChromium(join(tmp.path, "chromium"));
       page = await browser.newPage();
       page.on("request", (request) => {
@@ -207,6 +208,43 @@ describe.skipIf(Boolean(missing))(
       await page.emulateMedia({ colorScheme: "light" });
     });
 
+    it("opens and closes with the keyboard, focus following", async () => {
+      await page.getByTestId("tutor-launcher").click();
+      await expect.poll(() => page.getByTestId("tutor-panel").count()).toBe(0);
+      await page.getByTestId("tutor-launcher").focus();
+      await page.keyboard.press("Enter");
+      await expect.poll(() => page.evaluate(() => document.activeElement?.tagName)).toBe("TEXTAREA");
+      await page.keyboard.press("Escape");
+      await expect.poll(() => page.getByTestId("tutor-panel").count()).toBe(0);
+      expect(await page.evaluate(() => document.activeElement?.getAttribute("data-testid"))).toBe(
+        "tutor-launcher",
+      );
+      await page.keyboard.press("Enter");
+      await expect.poll(() => page.getByTestId("tutor-panel").count()).toBe(1);
+    });
+
+    it("shows the rate limit with the wait time", async () => {
+      const input = page.getByLabel("Your question");
+      let kind: string | null = null;
+      for (let attempt = 0; attempt < 12 && kind !== "rate_limited"; attempt += 1) {
+        await input.fill(`What is a PID controller? (${attempt})`);
+        await input.press("Enter");
+        const answer = page.getByTestId("tutor-answer").last();
+        await expect
+          .poll(async () => answer.getAttribute("data-status"), { timeout: 30_000 })
+          .toMatch(/^(done|error)$/);
+        kind = await page
+          .getByTestId("tutor-answer")
+          .last()
+          .getByTestId("tutor-error")
+          .getAttribute("data-kind", { timeout: 100 })
+          .catch(() => null);
+      }
+      expect(kind).toBe("rate_limited");
+      const message = await page.getByTestId("tutor-error").last().textContent();
+      expect(message).toMatch(/Try again in \d+ (second|minute)s?\./);
+    });
+
     it("signs out, and then the tutor refuses to chat", async () => {
       await page.getByRole("button", { name: "Profile" }).click();
       await page.getByRole("button", { name: "Sign out" }).click();
@@ -229,6 +267,23 @@ describe.skipIf(Boolean(missing))(
         { authUrl: stack.authUrl, apiUrl: stack.apiUrl },
       );
       expect(refused).toEqual({ jwt: 401, chat: 401 });
+    });
+
+    it("signs back in with the same account and keeps the saved profile", async () => {
+      await page.getByRole("button", { name: "Sign in or sign up" }).click();
+      await page.getByRole("button", { name: "Sign in", exact: true }).click();
+      const form = page.getByTestId("tutor-sign-in");
+      await form.getByLabel("Email").fill(email);
+      await form.getByLabel("Password").fill("wrong password!");
+      await form.getByRole("button", { name: "Sign in" }).click();
+      await expect
+        .poll(() => form.getByText("Invalid email or password.").isVisible(), { timeout: 15_000 })
+        .toBe(true);
+      await form.getByLabel("Password").fill(password);
+      await form.getByRole("button", { name: "Sign in" }).click();
+      const profileLine = page.getByTestId("tutor-profile-line");
+      await expect.poll(() => profileLine.isVisible(), { timeout: 15_000 }).toBe(true);
+      expect(await profileLine.textContent()).toContain("interest: dexterous manipulation");
     });
   },
 );
