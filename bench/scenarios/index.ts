@@ -1,6 +1,7 @@
 // Every scenario of the benchmark, in the order the run executes them (cheap in-process ones first).
 import type { Scenario } from "../lib/context.ts";
 import { authOverhead } from "./auth-overhead.ts";
+import { ingestThroughput } from "./ingest.ts";
 import { retrievalVsLimit, searchLatencyBySize } from "./retrieval.ts";
 import { searchServer } from "./search-server.ts";
 import { signinOverhead } from "./signin.ts";
@@ -13,4 +14,5 @@ export const SCENARIOS: Scenario[] = [
   signinOverhead,
   searchServer,
   streams,
+  ingestThroughput,
 ];
