@@ -27,6 +27,8 @@ interface ComposeService {
   profiles?: string[];
   command?: string[];
   volumes?: string[];
+  init?: boolean;
+  stop_grace_period?: string;
 }
 interface Compose {
   services: Record<string, ComposeService>;
@@ -106,6 +108,15 @@ describe("docker-compose.yml", () => {
       expect(svc(name).restart, name).toBe("on-failure:3");
     }
     expect(svc("ingest").restart).toBe("no");
+  });
+
+  it("gives the services longer to stop than they take to drain in-flight requests", () => {
+    const drainS = Number(apiSchema.shape.SHUTDOWN_GRACE_MS.parse(undefined)) / 1000;
+    for (const name of ["auth-service", "api-service"]) {
+      const s = svc(name);
+      expect(s.init, name).toBe(true);
+      expect(Number.parseInt(s.stop_grace_period ?? "10", 10), name).toBeGreaterThan(drainS);
+    }
   });
 
   it("keeps PostgreSQL and Qdrant data in named volumes", () => {
