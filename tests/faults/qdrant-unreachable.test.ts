@@ -36,8 +36,8 @@ for (const variant of ["closed port", "silent socket"] as const) {
     let auth: Record<string, string>;
 
     beforeAll(async () => {
-      const qdrantUrl =
-        variant === "closed port" ? `http://127.0.0.1:${await freePort()}` : (hole = await blackhole()).url;
+      if (variant === "silent socket") hole = await blackhole();
+      const qdrantUrl = hole ? hole.url : `http://127.0.0.1:${await freePort()}`;
       api = await startApiProcess({
         dataDir: dir.path,
         jwtSecret: secret,
