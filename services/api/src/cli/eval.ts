@@ -1,0 +1,270 @@
+// `npm run eval:retrieval -- <docs dir> <questions.tsv>`: recall@1, recall@k and MRR@k of retrieval on a book.
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { openSqliteStore } from "../adapters/vector/sqlite.ts";
+import { syncDocs } from "../ingest/sync.ts";
+import type { Chunk, Embedder } from "../rag/ports.ts";
+import { retrieve } from "../rag/retrieve.ts";
+import { type CliIo, cliConfig, createEmbedderFromConfig } from "./ingest.ts";
+
+export const EVAL_USAGE = `Usage: npm run eval:retrieval -- <docs dir> <questions.tsv> [options]
+
+Ingests the docs into a temporary index and asks every question, in the configured retrieval mode
+(hybrid when OPENAI_API_KEY is set, else lexical), printing recall@1, recall@k and MRR@k by answer document,
+by the first section from the answer document among the top k sections (what the prompt gets), and
+by the answer heading where the file names one. "By document" ranks the distinct documents of the
+ranked sections.
+
+questions.tsv: a header row, then one question per line. Columns: "question"; the answer document as
+"doc", "path" or "answer_file" (relative to the docs folder, or ending with that path); optionally "heading".
+Chunks that contain a question word for word (e.g. the book's own quiz) are left out of the index.
+
+Options:
+  --k N                    the cut-off for recall and MRR (default 5)
+  --base-url PATH          Docusaurus baseUrl (default /)
+  --route-base-path PATH   Docusaurus routeBasePath (default /docs)
+  --misses                 list the questions whose answer is not in the top k
+  -h, --help               show this help`;
+
+export interface EvalQuestion {
+  question: string;
+  doc: string;
+  heading?: string;
+}
+
+export interface EvalMetrics {
+  questions: number;
+  recallAt1: number;
+  recallAtK: number;
+  mrrAtK: number;
+}
+
+export interface EvalResult {
+  mode: "hybrid" | "lexical";
+  k: number;
+  documents: number;
+  chunks: number;
+  /** Chunks left out because they contain a question verbatim. */
+  leakedChunks: number;
+  /** Questions whose answer document is not in the docs folder (not counted). */
+  unknownDocs: string[];
+  /** Ranks of the answer document among the distinct documents of the ranked sections. */
+  byDocument: EvalMetrics;
+  /** Ranks of the first section from the answer document among the top sections (what a prompt gets). */
+  bySection: EvalMetrics;
+  /** Ranks of the first section from the answer document under the answer heading. */
+  byHeading: EvalMetrics | null;
+  misses: Array<{ question: string; expected: string; got: string[] }>;
+}
+
+/** Reads the questions file: tab-separated values with a header row, no quoting (TSV as written by hand). */
+export function readQuestions(path: string): EvalQuestion[] {
+  const [header = "", ...lines] = readFileSync(path, "utf8").split(/\r?\n/);
+  const columns = header.split("\t").map((c) => c.trim().toLowerCase());
+  const rows = lines
+    .filter((l) => l.trim() !== "")
+    .map((l) => {
+      const cells = l.split("\t");
+      return Object.fromEntries(columns.map((c, i) => [c, (cells[i] ?? "").trim()])) as Record<
+        string,
+        string
+      >;
+    });
+  return rows
+    .map((r) => ({
+      question: r.question ?? "",
+      doc: r.doc ?? r.path ?? r.answer_file ?? r.answer_doc ?? "",
+      heading: r.heading || undefined,
+    }))
+    .filter((q) => q.question && q.doc);
+}
+
+const normalise = (s: string) => s.toLowerCase().replace(/\s+/g, " ").trim();
+
+function docMatches(expected: string, docId: string): boolean {
+  return expected === docId || expected.endsWith(`/${docId}`);
+}
+
+function headingMatches(chunk: Chunk, heading: string): boolean {
+  const h = normalise(heading);
+  return (
+    chunk.headingPath.some((x) => normalise(x) === h) ||
+    chunk.text.split("\n").some((line) => normalise(line) === h)
+  );
+}
+
+function metrics(ranks: Array<number | null>, k: number): EvalMetrics {
+  const n = ranks.length;
+  const at = (cut: number) => (n === 0 ? 0 : ranks.filter((r) => r !== null && r <= cut).length / n);
+  const mrr = n === 0 ? 0 : ranks.reduce<number>((s, r) => s + (r !== null && r <= k ? 1 / r : 0), 0) / n;
+  return { questions: n, recallAt1: at(1), recallAtK: at(k), mrrAtK: mrr };
+}
+
+/** Ingests `docsDir` into a temporary SQLite index and measures retrieval on `questions`. */
+export async function runEval(opts: {
+  docsDir: string;
+  questions: EvalQuestion[];
+  embedder?: Embedder;
+  k?: number;
+  baseUrl?: string;
+  routeBasePath?: string;
+}): Promise<EvalResult> {
+  const k = opts.k ?? 5;
+  const dir = mkdtempSync(join(tmpdir(), "ai-book-eval-"));
+  const store = openSqliteStore({ path: join(dir, "index.sqlite") });
+  try {
+    const leaks = opts.questions.map((q) => normalise(q.question));
+    let leakedChunks = 0;
+    const summary = await syncDocs({
+      docsDir: opts.docsDir,
+      store,
+      embedder: opts.embedder,
+      baseUrl: opts.baseUrl,
+      routeBasePath: opts.routeBasePath,
+      keepChunk: (chunk) => {
+        const text = normalise(chunk.text);
+        const leaked = leaks.some((q) => text.includes(q));
+        if (leaked) leakedChunks += 1;
+        return !leaked;
+      },
+    });
+    if (summary.failed.length > 0) {
+      const f = summary.failed[0]!;
+      throw new Error(`cannot evaluate: ${f.path}:${f.line}:${f.column}: ${f.message}`);
+    }
+    const docIds = (await store.listDocuments()).map((d) => d.docId);
+    const known = opts.questions.filter((q) => docIds.some((id) => docMatches(q.doc, id)));
+    const unknownDocs = [...new Set(opts.questions.filter((q) => !known.includes(q)).map((q) => q.doc))];
+
+    const docRanks: Array<number | null> = [];
+    const sectionRanks: Array<number | null> = [];
+    const headingRanks: Array<number | null> = [];
+    const misses: EvalResult["misses"] = [];
+    const rankOf = (i: number) => (i >= 0 ? i + 1 : null);
+    for (const q of known) {
+      // Enough sections that the top k distinct documents are known.
+      const { hits } = await retrieve(
+        { store, embedder: opts.embedder },
+        { query: q.question, limit: Math.max(k * 4, 20) },
+      );
+      const docs = [...new Set(hits.map((h) => h.chunk.docId))];
+      const docRank = docs.findIndex((d) => docMatches(q.doc, d));
+      docRanks.push(rankOf(docRank));
+      sectionRanks.push(rankOf(hits.findIndex((h) => docMatches(q.doc, h.chunk.docId))));
+      if (docRank < 0 || docRank >= k)
+        misses.push({ question: q.question, expected: q.doc, got: docs.slice(0, k) });
+      if (q.heading) {
+        const heading = q.heading;
+        const r = hits.findIndex((h) => docMatches(q.doc, h.chunk.docId) && headingMatches(h.chunk, heading));
+        headingRanks.push(rankOf(r));
+      }
+    }
+    const stats = await store.stats();
+    return {
+      mode: opts.embedder ? "hybrid" : "lexical",
+      k,
+      documents: stats.documents,
+      chunks: stats.chunks,
+      leakedChunks,
+      unknownDocs,
+      byDocument: metrics(docRanks, k),
+      bySection: metrics(sectionRanks, k),
+      byHeading: headingRanks.length > 0 ? metrics(headingRanks, k) : null,
+      misses,
+    };
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function formatEval(r: EvalResult, showMisses: boolean): string {
+  const f = (x: number) => x.toFixed(2);
+  const row = (name: string, m: EvalMetrics) =>
+    `  ${name.padEnd(12)} n=${String(m.questions).padEnd(4)} recall@1 ${f(m.recallAt1)}  recall@${r.k} ${f(m.recallAtK)}  MRR@${r.k} ${f(m.mrrAtK)}`;
+  const lines = [
+    `Retrieval eval (${r.mode}): ${r.documents} documents, ${r.chunks} chunks` +
+      (r.leakedChunks ? ` (${r.leakedChunks} chunks holding a question verbatim left out)` : ""),
+    row("by document", r.byDocument),
+    row("by section", r.bySection),
+    ...(r.byHeading ? [row("by heading", r.byHeading)] : []),
+  ];
+  if (r.unknownDocs.length > 0) lines.push(`  not in the docs folder (skipped): ${r.unknownDocs.join(", ")}`);
+  if (showMisses) {
+    for (const m of r.misses)
+      lines.push(`  miss: ${m.question}\n        want ${m.expected}; got ${m.got.join(", ")}`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+export async function runEvalCli(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  io: CliIo,
+): Promise<number> {
+  let values: {
+    k?: string;
+    "base-url"?: string;
+    "route-base-path"?: string;
+    misses?: boolean;
+    help?: boolean;
+  };
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        k: { type: "string" },
+        "base-url": { type: "string" },
+        "route-base-path": { type: "string" },
+        misses: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    }));
+  } catch (err) {
+    io.stderr.write(`${(err as Error).message}\n\n${EVAL_USAGE}\n`);
+    return 2;
+  }
+  if (values.help) {
+    io.stdout.write(`${EVAL_USAGE}\n`);
+    return 0;
+  }
+  const k = values.k === undefined ? 5 : Number(values.k);
+  if (positionals.length !== 2 || !Number.isInteger(k) || k < 1) {
+    io.stderr.write(`${EVAL_USAGE}\n`);
+    return 2;
+  }
+  const [docs, tsv] = positionals.map((p) => resolve(io.cwd, p)) as [string, string];
+  const config = cliConfig(env, io.cwd);
+  const result = await runEval({
+    docsDir: docs,
+    questions: readQuestions(tsv),
+    embedder: createEmbedderFromConfig(config),
+    k,
+    baseUrl: values["base-url"],
+    routeBasePath: values["route-base-path"],
+  });
+  io.stdout.write(formatEval(result, values.misses === true));
+  return 0;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const env = process.env;
+  runEvalCli(process.argv.slice(2), env, {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    cwd: env.INIT_CWD ?? process.cwd(),
+  }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`eval failed: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
