@@ -1,7 +1,7 @@
 // Decides whether the book's build is stale: a content hash of everything the build reads, stored in the build.
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 
 const HASH_FILE = ".build-hash";
@@ -37,21 +37,34 @@ export function isBuildStale(siteDir: string, env: Record<string, string | undef
   return readFileSync(join(buildDir, HASH_FILE), "utf8").trim() !== sourceHash(siteDir, env);
 }
 
-/** Runs `docusaurus build` and records the source hash it was built from. */
+/**
+ * Runs `docusaurus build` into a private directory, records the source hash, then swaps it in for build/, so a
+ * server reading build/ never sees a half-written site and two concurrent builders never share an output dir.
+ */
 export async function buildSite(siteDir: string, env: Record<string, string | undefined>): Promise<void> {
   const hash = sourceHash(siteDir, env);
-  await new Promise<void>((resolve, reject) => {
-    const child = spawn("npx", ["docusaurus", "build"], {
-      cwd: siteDir,
-      stdio: "inherit",
-      env: env as NodeJS.ProcessEnv,
+  const buildDir = join(siteDir, "build");
+  const outDir = `${buildDir}.tmp-${process.pid}-${Date.now()}`;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn("npx", ["docusaurus", "build", "--out-dir", outDir], {
+        cwd: siteDir,
+        stdio: "inherit",
+        env: env as NodeJS.ProcessEnv,
+      });
+      child.once("error", reject);
+      child.once("exit", (code) =>
+        code === 0 ? resolve() : reject(new Error(`docusaurus build exited with ${code}`)),
+      );
     });
-    child.once("error", reject);
-    child.once("exit", (code) =>
-      code === 0 ? resolve() : reject(new Error(`docusaurus build exited with ${code}`)),
-    );
-  });
-  writeFileSync(join(siteDir, "build", HASH_FILE), `${hash}\n`);
+    writeFileSync(join(outDir, HASH_FILE), `${hash}\n`);
+    const oldDir = `${buildDir}.old-${process.pid}-${Date.now()}`;
+    if (existsSync(buildDir)) renameSync(buildDir, oldDir);
+    renameSync(outDir, buildDir);
+    rmSync(oldDir, { recursive: true, force: true });
+  } finally {
+    rmSync(outDir, { recursive: true, force: true });
+  }
 }
 
 /** Builds only when the sources changed since the last build; returns whether it built. */
