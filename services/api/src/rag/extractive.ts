@@ -28,6 +28,8 @@ const RELATIVE_FLOOR = 0.6;
 
 interface Candidate {
   n: number;
+  /** How well the candidate's section as a whole matches the question (0..1). */
+  sectionCoverage: number;
   pos: number;
   text: string;
   stems: Set<string>;
@@ -38,6 +40,8 @@ interface Candidate {
 function isProse(s: string): boolean {
   if (s.length < 25) return false;
   if (/^(```|~~~|\||#|import |export |<)/.test(s)) return false;
+  // A lead-in whose list did not come along reads as a dangling half sentence.
+  if (/:$/.test(s)) return false;
   const symbols = (s.match(/[{}();=<>|$\\]/g) ?? []).length;
   return symbols / s.length < 0.05;
 }
@@ -47,6 +51,7 @@ function candidatesOf(hits: readonly Retrieved[]): Candidate[] {
     sentences(h.chunk.text)
       .map((text, pos) => ({
         n: h.n,
+        sectionCoverage: h.coverage,
         pos,
         text: truncate(text, SENTENCE_MAX),
         stems: new Set(contentStems(text)),
@@ -64,7 +69,8 @@ function score(cands: Candidate[], terms: readonly string[]): void {
     let s = 0;
     for (const t of terms) if (c.stems.has(t)) s += Math.log(1 + cands.length / (df.get(t) ?? 1));
     // The opening sentence of a section usually states what the section is about.
-    c.score = s + (c.pos === 0 ? 0.25 : 0) - 0.05 * (c.n - 1);
+    // A sentence of a section that matches the question as a whole counts more than a stray match elsewhere.
+    c.score = (s + (c.pos === 0 ? 0.25 : 0)) * (0.5 + c.sectionCoverage) - 0.05 * (c.n - 1);
   }
 }
 

@@ -45,7 +45,7 @@ export interface RetrievalResult {
 }
 
 /** Least share of the question's content words the best section must contain to count as relevant. */
-export const MIN_COVERAGE = 0.5;
+export const MIN_COVERAGE = 0.4;
 /** Sections whose word 3-gram sets overlap at least this much are one section repeated. */
 export const NEAR_DUPLICATE_JACCARD = 0.8;
 
@@ -55,6 +55,37 @@ function shingles(text: string): Set<string> {
   if (w.length < 3) out.add(w.join(" "));
   for (let i = 0; i + 3 <= w.length; i++) out.add(`${w[i]} ${w[i + 1]} ${w[i + 2]}`);
   return out;
+}
+
+/**
+ * How much each question word says about relevance: words found in few of the candidate sections weigh
+ * more (a question about "the world cup" is not answered by sections that only share "world"). An idf computed
+ * over the candidates, since the store's is not exposed.
+ */
+export function termWeights(
+  terms: readonly string[],
+  candidates: ReadonlyArray<ReadonlySet<string>>,
+): Map<string, number> {
+  const n = candidates.length;
+  return new Map(
+    terms.map((t) => {
+      const df = candidates.filter((s) => s.has(t)).length;
+      // A word in no candidate weighs as much as one in a single candidate: absent everyday words
+      // ("never", "fix") must not outweigh the topic words that did match.
+      return [t, Math.log(1 + (n + 1) / (Math.max(df, 1) + 0.5))];
+    }),
+  );
+}
+
+/** The weighted share of the question's words that `stems` contains. */
+export function weightedCoverage(weights: ReadonlyMap<string, number>, stems: ReadonlySet<string>): number {
+  let total = 0;
+  let hit = 0;
+  for (const [t, w] of weights) {
+    total += w;
+    if (stems.has(t)) hit += w;
+  }
+  return total === 0 ? 0 : hit / total;
 }
 
 export async function retrieve(deps: RetrieveDeps, req: RetrieveRequest): Promise<RetrievalResult> {
@@ -87,13 +118,22 @@ export async function retrieve(deps: RetrieveDeps, req: RetrieveRequest): Promis
 
   const questionTerms = contentStems(req.relevanceText ?? req.query);
   const queryTerms = contentStems(req.query);
+  const analysed = raw.map((hit) => {
+    const c = hit.chunk;
+    return { hit, stems: new Set(contentStems(`${c.title}\n${c.headingPath.join("\n")}\n${c.text}`)) };
+  });
+  const weights = termWeights(
+    questionTerms,
+    analysed.map((a) => a.stems),
+  );
   const kept: Array<Omit<Retrieved, "n"> & { shingles: Set<string> }> = [];
   let best = 0;
-  for (const hit of raw) {
+  for (const { hit, stems } of analysed) {
     const c = hit.chunk;
-    const stems = new Set(contentStems(`${c.title}\n${c.headingPath.join("\n")}\n${c.text}`));
-    const cov = coverage(questionTerms, stems);
-    best = Math.max(best, cov);
+    const cov = weightedCoverage(weights, stems);
+    // One shared word is chance when the question has several ("the plot of Hamlet" vs plotting data).
+    const matched = questionTerms.filter((t) => stems.has(t)).length;
+    if (matched >= Math.min(2, questionTerms.length)) best = Math.max(best, cov);
     // A lexical hit on function words only, with no dense support, says nothing about the question.
     if (coverage(queryTerms, stems) === 0 && !hit.legs.includes("dense")) continue;
     const sh = shingles(c.text);

@@ -1,0 +1,65 @@
+// Retrieval over the real SQLite store: relevance judgement, near-duplicate collapse, top-k, store failures.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openSqliteStore, type SqliteChunkStore } from "../adapters/vector/sqlite.ts";
+import { FIXTURE_CHUNKS } from "../routes/testing.ts";
+import { RetrievalUnavailableError, retrieve, termWeights, weightedCoverage } from "./retrieve.ts";
+
+let store: SqliteChunkStore;
+
+beforeAll(async () => {
+  store = openSqliteStore({ path: ":memory:" });
+  await store.reset(null);
+  for (const docId of new Set(FIXTURE_CHUNKS.map((c) => c.docId))) {
+    await store.replaceDocument(
+      { docId, contentHash: docId },
+      FIXTURE_CHUNKS.filter((c) => c.docId === docId),
+    );
+  }
+});
+afterAll(() => store.close());
+
+describe("retrieve", () => {
+  it("finds the section, numbers hits from 1 and keeps at most `limit`", async () => {
+    const r = await retrieve({ store }, { query: "What is the zero moment point?", limit: 2 });
+    expect(r.relevant).toBe(true);
+    expect(r.hits.length).toBeLessThanOrEqual(2);
+    expect(r.hits.map((h) => h.n)).toEqual(r.hits.map((_, i) => i + 1));
+    expect(r.hits[0]?.chunk.route).toBe("/docs/locomotion/balance#zero-moment-point");
+  });
+
+  it("collapses a near-duplicate copy of a section", async () => {
+    const r = await retrieve({ store }, { query: "inertial measurement unit gyroscope drift", limit: 5 });
+    const copies = r.hits.filter((h) =>
+      h.chunk.text.startsWith("An inertial measurement unit (IMU) combines"),
+    );
+    expect(copies).toHaveLength(1);
+  });
+
+  it("judges off-topic questions irrelevant, including those sharing one stray word", async () => {
+    for (const q of [
+      "What is the capital of France?",
+      "best gyroscope recipes for dinner",
+      "sourdough bread",
+    ]) {
+      expect((await retrieve({ store }, { query: q, limit: 5 })).relevant, q).toBe(false);
+    }
+  });
+
+  it("wraps store failures as RetrievalUnavailableError", async () => {
+    const broken = openSqliteStore({ path: ":memory:" });
+    await broken.close();
+    await expect(retrieve({ store: broken }, { query: "imu", limit: 3 })).rejects.toBeInstanceOf(
+      RetrievalUnavailableError,
+    );
+  });
+});
+
+describe("weighted coverage", () => {
+  it("weighs words found in few candidates above words found in most", () => {
+    const candidates = [new Set(["world", "robot"]), new Set(["world", "sensor"]), new Set(["world", "cup"])];
+    const w = termWeights(["world", "cup"], candidates);
+    expect(w.get("cup")).toBeGreaterThan(w.get("world") ?? 0);
+    expect(weightedCoverage(w, new Set(["world"]))).toBeLessThan(0.5);
+    expect(weightedCoverage(w, new Set(["world", "cup"]))).toBe(1);
+  });
+});
