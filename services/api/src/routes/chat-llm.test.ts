@@ -157,6 +157,34 @@ describe("LLM answers through the OpenAI wire protocol (local stub, real openai 
     });
   });
 
+  it("puts a highlighted passage into the prompt as the primary context", async () => {
+    stub.setReply("It measures torque through the spring [1].");
+    const selectedText = "Measuring the spring's deflection gives the output torque.";
+    const res = await api.post("/v1/chat", { message: "Explain this passage", selectedText }, token);
+    expect(chatResponseSchema.parse(await res.json())).toMatchObject({ grounded: true, mode: "llm" });
+    expect(systemOf(0)).toContain(`highlighted this passage of the book; it is the primary context`);
+    expect(systemOf(0)).toContain(selectedText);
+  });
+
+  it("sends a comment heartbeat while a slow answer streams", async () => {
+    const slow = await startTestApi(
+      { OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: stub.baseURL, RATE_LIMIT_PER_MINUTE: "1000" },
+      { heartbeatMs: 40 },
+    );
+    try {
+      stub.setTokenDelay(30);
+      stub.setReply(Array.from({ length: 12 }, (_, i) => `w${i}`).join(" "));
+      const res = await slow.post("/v1/chat/stream", { message: "zero moment point" }, token);
+      expect(res.headers.get("x-accel-buffering")).toBe("no");
+      const { events, comments } = await readSse(res);
+      expect(comments.length).toBeGreaterThan(0);
+      expect(comments.every((c) => c.trim() === "keep-alive")).toBe(true);
+      expect(events.at(-1)?.event).toBe("done");
+    } finally {
+      await slow.stop();
+    }
+  });
+
   it("makes no LLM call and answers grounded=false when nothing relevant is found", async () => {
     const body = chatResponseSchema.parse(
       await (await api.post("/v1/chat", { message: "best sourdough bread recipe" }, token)).json(),

@@ -81,6 +81,8 @@ export function registerChatRoutes(app: OpenAPIHono<ApiEnv>, ctx: RouteContext) 
     const requestId = c.get("requestId");
     const log = c.get("logger") ?? ctx.logger;
 
+    // Reverse proxies (nginx) must pass events through as they come, not buffer the response.
+    c.header("X-Accel-Buffering", "no");
     return streamSSE(c, async (stream) => {
       stream.onAbort(onClientGone);
       const heartbeat = setInterval(() => {
