@@ -2,13 +2,13 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { openSqliteStore } from "../adapters/vector/sqlite.ts";
 import { syncDocs } from "../ingest/sync.ts";
 import type { Chunk, Embedder } from "../rag/ports.ts";
 import { retrieve } from "../rag/retrieve.ts";
 import { type CliIo, cliConfig, createEmbedderFromConfig } from "./ingest.ts";
+import { runIfMain } from "./main-guard.ts";
 
 export const EVAL_USAGE = `Usage: npm run eval:retrieval -- <docs dir> <questions.tsv> [options]
 
@@ -252,19 +252,4 @@ export async function runEvalCli(
   return 0;
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const env = process.env;
-  runEvalCli(process.argv.slice(2), env, {
-    stdout: process.stdout,
-    stderr: process.stderr,
-    cwd: env.INIT_CWD ?? process.cwd(),
-  }).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      process.stderr.write(`eval failed: ${err instanceof Error ? err.message : String(err)}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+runIfMain(import.meta.url, "eval", runEvalCli);

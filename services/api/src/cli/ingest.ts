@@ -8,6 +8,7 @@ import { createOpenAIEmbedder, type OpenAIEmbedder } from "../adapters/embed/ope
 import { openChunkStore } from "../adapters/vector/open-store.ts";
 import { configSchema } from "../config.ts";
 import { type SyncProgress, type SyncSummary, syncDocs } from "../ingest/sync.ts";
+import { runIfMain } from "./main-guard.ts";
 
 export const DEFAULT_DOCS_DIR = fileURLToPath(new URL("../../../../book/docs", import.meta.url));
 
@@ -177,19 +178,4 @@ export async function runIngestCli(
   }
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const env = process.env;
-  runIngestCli(process.argv.slice(2), env, {
-    stdout: process.stdout,
-    stderr: process.stderr,
-    cwd: env.INIT_CWD ?? process.cwd(),
-  }).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      process.stderr.write(`ingest failed: ${err instanceof Error ? err.message : String(err)}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+runIfMain(import.meta.url, "ingest", runIngestCli);
