@@ -3,12 +3,13 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import {
+  API_MAIN,
+  AUTH_MAIN,
   freePort,
   newSecret,
   REPO_ROOT,
   type ServiceProcess,
-  startApiProcess,
-  startAuthProcess,
+  startServiceProcess,
 } from "@ai-book/testkit";
 import { buildIfStale } from "../../book/scripts/build-state.ts";
 import { type RunningSite, startSiteServer } from "../../book/scripts/site-server.ts";
@@ -16,8 +17,7 @@ import { type RunningSite, startSiteServer } from "../../book/scripts/site-serve
 export const BOOK_DIR = join(REPO_ROOT, "book");
 export const DOCS_DIR = join(BOOK_DIR, "docs");
 export const INGEST_CLI = join(REPO_ROOT, "services/api/src/cli/ingest.ts");
-const API_MAIN = join(REPO_ROOT, "services/api/src/main.ts");
-const AUTH_MAIN = join(REPO_ROOT, "services/auth/src/main.ts");
+const READY_TIMEOUT_MS = 150_000;
 
 /** Why the full stack cannot run here, if it cannot. */
 export function stackMissing(): string | undefined {
@@ -80,16 +80,44 @@ export async function startStack(
   const jwtSecret = newSecret();
   const indexPath = join(dataDir, "api", "index.sqlite");
   mkdirSync(join(dataDir, "api"), { recursive: true });
+  mkdirSync(join(dataDir, "auth"), { recursive: true });
   await ingestBook(join(dataDir, "api"), indexPath, siteUrl);
 
+  const [authPort, apiPort] = [await freePort(), await freePort()];
+  const authUrl = `http://127.0.0.1:${authPort}`;
+  const common = { NODE_ENV: "test", JWT_SECRET: jwtSecret, CORS_ORIGINS: siteUrl, LOG_LEVEL: "warn" };
+  // The services' own entry points as processes; a loaded 2-core machine may need a while to start them.
   const [auth, api] = await Promise.all([
-    startAuthProcess({ dataDir: join(dataDir, "auth"), jwtSecret, corsOrigins: siteUrl }),
-    startApiProcess({
-      dataDir: join(dataDir, "api"),
-      jwtSecret,
-      corsOrigins: siteUrl,
-      rateLimitPerMinute: opts.rateLimitPerMinute ?? 100,
-      env: { INDEX_PATH: indexPath, BOOK_BASE_URL: siteUrl },
+    startServiceProcess({
+      entry: AUTH_MAIN,
+      name: "auth-service",
+      url: authUrl,
+      cwd: join(dataDir, "auth"),
+      readyTimeoutMs: READY_TIMEOUT_MS,
+      env: {
+        ...common,
+        AUTH_SERVER_PORT: String(authPort),
+        AUTH_SERVER_HOST: "127.0.0.1",
+        BETTER_AUTH_URL: authUrl,
+        BETTER_AUTH_SECRET: newSecret(),
+        DATA_DIR: join(dataDir, "auth"),
+      },
+    }),
+    startServiceProcess({
+      entry: API_MAIN,
+      name: "api-service",
+      url: `http://127.0.0.1:${apiPort}`,
+      cwd: join(dataDir, "api"),
+      readyTimeoutMs: READY_TIMEOUT_MS,
+      env: {
+        ...common,
+        API_SERVER_PORT: String(apiPort),
+        API_SERVER_HOST: "127.0.0.1",
+        DATA_DIR: join(dataDir, "api"),
+        INDEX_PATH: indexPath,
+        BOOK_BASE_URL: siteUrl,
+        RATE_LIMIT_PER_MINUTE: String(opts.rateLimitPerMinute ?? 100),
+      },
     }),
   ]);
   const site = await startSiteServer({

@@ -63,7 +63,7 @@ describe.skipIf(Boolean(missing))(
           chatCalls.push({ body: request.postDataJSON() as ChatCall["body"], claims: claimsOf(request) });
         }
       });
-    });
+    }, 420_000);
 
     afterAll(async () => {
       await browser?.close();
@@ -126,12 +126,20 @@ describe.skipIf(Boolean(missing))(
         hardwareBackground: "Advanced",
         interestArea: "humanoid locomotion",
       });
+      // No OPENAI_API_KEY in this stack: the answer is the offline extractive one, and says so.
+      expect(await answer.getByTestId("tutor-extractive").isVisible()).toBe(true);
       await page.getByTestId("tutor-panel").screenshot({ path: join(ARTIFACTS, "tutor-chat-answer.png") });
       await page.screenshot({ path: join(ARTIFACTS, "tutor-page.png") });
     });
 
+    it("says so when the book does not cover the question", async () => {
+      const answer = await ask("Who won the 1966 FIFA World Cup final at Wembley?");
+      expect(await answer.getByTestId("tutor-not-covered").isVisible()).toBe(true);
+      expect(await answer.locator('a[title^="Source "]').count()).toBe(0);
+    });
+
     it("follows a source link to the Docusaurus page and its anchored heading", async () => {
-      const link = page.getByTestId("tutor-answer").last().locator("details ol li a").first();
+      const link = page.getByTestId("tutor-answer").first().locator("details ol li a").first();
       const href = (await link.getAttribute("href")) ?? "";
       const [path, hash] = href.split("#") as [string, string];
       await link.click();
@@ -142,7 +150,7 @@ describe.skipIf(Boolean(missing))(
       expect(await heading.evaluate((el) => /^H[1-6]$/.test(el.tagName))).toBe(true);
       expect(await page.locator(".theme-doc-markdown").count()).toBe(1);
       // The conversation survives the navigation.
-      expect(await page.getByTestId("tutor-answer").count()).toBe(1);
+      expect(await page.getByTestId("tutor-answer").count()).toBe(2);
     });
 
     it("asks about a passage selected in the chapter", async () => {
@@ -166,7 +174,7 @@ describe.skipIf(Boolean(missing))(
       const call = chatCalls.at(-1);
       expect(call?.body.selectedText).toBe(selected);
       expect(call?.body.message).toBe("Explain this passage.");
-      expect(call?.body.history?.length).toBe(2);
+      expect(call?.body.history?.length).toBe(4);
       expect(await page.getByTestId("tutor-question").last().locator("blockquote").textContent()).toBe(
         selected,
       );
@@ -188,7 +196,7 @@ describe.skipIf(Boolean(missing))(
         hardwareBackground: "Advanced",
         interestArea: "dexterous manipulation",
       });
-      expect(chatCalls.at(-1)?.body.history?.length).toBe(4);
+      expect(chatCalls.at(-1)?.body.history?.length).toBe(6);
     });
 
     it("renders usable on a phone in dark mode", async () => {
