@@ -44,7 +44,7 @@ export const authOverhead: Scenario = {
         const r = await client.send("GET", path, headers);
         if (r.status !== 200) throw new Error(`GET ${path}: ${r.status} ${r.body.slice(0, 200)}`);
       };
-      const n = Math.max(20, ctx.profile.requests * 4);
+      const n = Math.max(20, ctx.profile.requests * 2);
       const times = { health: [] as number[], noop: [] as number[], publicNoop: [] as number[] };
       for (let i = 0; i < Math.min(200, n); i++) {
         await check("/health");

@@ -21,10 +21,6 @@ function docFiles(dir: string): string[] {
   });
 }
 
-function wordCount(dir: string): number {
-  return docFiles(dir).reduce((n, f) => n + (readFileSync(f, "utf8").match(/\S+/g)?.length ?? 0), 0);
-}
-
 /**
  * Copies of the sample book side by side (copy-0/, copy-1/, ...) until about `words` words; below one copy,
  * the first files (in path order, with their folders' metadata) up to `words`.
