@@ -1,4 +1,5 @@
 // `npm run ingest -- [docs dir] [options]`: sync a Docusaurus docs folder into the api-service's index.
+import { existsSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -6,6 +7,7 @@ import { parseEnv } from "@ai-book/http";
 import { MultiBar, Presets } from "cli-progress";
 import { createOpenAIEmbedder, type OpenAIEmbedder } from "../adapters/embed/openai.ts";
 import { openChunkStore } from "../adapters/vector/open-store.ts";
+import { openSqliteStore } from "../adapters/vector/sqlite.ts";
 import { configSchema } from "../config.ts";
 import { type SyncProgress, type SyncSummary, syncDocs } from "../ingest/sync.ts";
 import { runIfMain } from "./main-guard.ts";
@@ -155,9 +157,20 @@ export async function runIngestCli(
   const config = cliConfig(env, io.cwd);
   const docsDir = args.positionals[0] ? resolve(io.cwd, args.positionals[0]) : DEFAULT_DOCS_DIR;
   const embedder = createEmbedderFromConfig(config);
-  const store = await openChunkStore(config);
+  const dryRun = args.values["dry-run"];
+  // A dry run against an index that does not exist yet must not create one.
+  const store =
+    dryRun && !config.QDRANT_URL && !existsSync(config.INDEX_PATH)
+      ? openSqliteStore({ path: ":memory:" })
+      : await openChunkStore(config);
   const target = config.QDRANT_URL ? `Qdrant collection ${config.QDRANT_COLLECTION}` : config.INDEX_PATH;
   const progress = progressReporter(io);
+  // Ctrl-C stops between documents: every document is written whole, so the index stays consistent and
+  // the next run carries on.
+  const abort = new AbortController();
+  const { signal } = abort;
+  const onSigint = () => abort.abort(new Error("interrupted: the index is consistent; run again to finish"));
+  process.once("SIGINT", onSigint);
   try {
     const summary = await syncDocs({
       docsDir,
@@ -166,13 +179,15 @@ export async function runIngestCli(
       baseUrl: args.values["base-url"],
       routeBasePath: args.values["route-base-path"],
       reset: args.values.reset,
-      dryRun: args.values["dry-run"],
+      dryRun,
+      signal,
       onProgress: progress.onProgress,
     });
     progress.stop();
     io.stdout.write(formatSummary(summary, target));
     return summary.failed.length > 0 ? 1 : 0;
   } finally {
+    process.off("SIGINT", onSigint);
     progress.stop();
     await store.close();
   }

@@ -85,7 +85,9 @@ export class QdrantChunkStore implements ChunkStore {
     if (exists && !recreate) return;
     if (exists) await this.#client.deleteCollection(this.#collection);
     await this.#client.createCollection(this.#collection, {
-      vectors: embedding ? { [DENSE]: { size: embedding.dimensions, distance: "Cosine" } } : {},
+      ...(embedding
+        ? { vectors: { [DENSE]: { size: embedding.dimensions, distance: "Cosine" as const } } }
+        : {}),
       sparse_vectors: { [SPARSE]: { modifier: "idf" } },
     });
     for (const field of ["kind", "docId", "pathPrefixes"]) {
