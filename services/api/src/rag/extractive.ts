@@ -1,7 +1,7 @@
 // The offline answerer: the best sentences of the retrieved sections, cited [n], shaped by the reader's profile.
 import type { ReaderProfile } from "@ai-book/contracts";
 import type { Retrieved } from "./retrieve.ts";
-import { contentStems, sentences, truncate } from "./text.ts";
+import { contentStems, isProse, isTableRow, sentences, truncate } from "./text.ts";
 
 export interface ExtractiveInput {
   message: string;
@@ -34,16 +34,6 @@ interface Candidate {
   text: string;
   stems: Set<string>;
   score: number;
-}
-
-/** Lines that read badly out of context: code, table rows, bare headings or list fragments. */
-function isProse(s: string): boolean {
-  if (s.length < 25) return false;
-  if (/^(```|~~~|\||#|import |export |<)/.test(s)) return false;
-  // A lead-in whose list did not come along reads as a dangling half sentence.
-  if (/:$/.test(s)) return false;
-  const symbols = (s.match(/[{}();=<>|$\\]/g) ?? []).length;
-  return symbols / s.length < 0.05;
 }
 
 function candidatesOf(hits: readonly Retrieved[]): Candidate[] {
@@ -105,7 +95,9 @@ export function extractiveAnswer(input: ExtractiveInput): string {
     for (const c of [...chosen]) {
       for (const d of steps) {
         const next = neighbour(c, d);
-        if (next && !chosen.includes(next) && chosen.length < want) chosen.push(next);
+        // Context is prose: a neighbouring table row is another row, not an explanation.
+        if (next && !chosen.includes(next) && chosen.length < want && !isTableRow(next.text))
+          chosen.push(next);
       }
     }
   }

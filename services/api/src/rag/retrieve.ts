@@ -46,6 +46,8 @@ export interface RetrievalResult {
 
 /** Least share of the question's content words the best section must contain to count as relevant. */
 export const MIN_COVERAGE = 0.4;
+/** A section is kept only if it covers at least this share of what the best section covers. */
+export const KEEP_RATIO = 0.5;
 /** Sections whose word 3-gram sets overlap at least this much are one section repeated. */
 export const NEAR_DUPLICATE_JACCARD = 0.8;
 
@@ -139,8 +141,12 @@ export async function retrieve(deps: RetrieveDeps, req: RetrieveRequest): Promis
     const sh = shingles(c.text);
     if (kept.some((k) => k.chunk.id === c.id || jaccard(k.shingles, sh) >= NEAR_DUPLICATE_JACCARD)) continue;
     kept.push({ chunk: c, score: hit.score, legs: hit.legs, coverage: cov, stems, shingles: sh });
-    if (kept.length >= req.limit) break;
   }
-  const hits = kept.map(({ shingles: _s, ...rest }, i) => ({ ...rest, n: i + 1 }));
+  // Sections that share only a word or two of what the best one covers are noise in the prompt and the sources.
+  const top = Math.max(0, ...kept.map((k) => k.coverage));
+  const hits = kept
+    .filter((k) => k.coverage >= top * KEEP_RATIO || k.legs.includes("dense"))
+    .slice(0, req.limit)
+    .map(({ shingles: _s, ...rest }, i) => ({ ...rest, n: i + 1 }));
   return { hits, relevant: hits.length > 0 && best >= MIN_COVERAGE, dense: vector !== undefined };
 }

@@ -1,7 +1,7 @@
 // Turns retrieved sections into the public `sources` entries: deep-link URL, file path, heading and a snippet.
 import type { Source } from "@ai-book/contracts";
 import type { Retrieved } from "./retrieve.ts";
-import { contentStems, coverage, sentences, truncate } from "./text.ts";
+import { contentStems, coverage, isProse, sentences, truncate } from "./text.ts";
 
 export const SNIPPET_MAX = 280;
 
@@ -17,7 +17,8 @@ export function snippet(text: string, questionTerms: readonly string[]): string 
   let bestIdx = 0;
   let bestScore = -1;
   sents.forEach((s, i) => {
-    const score = coverage(questionTerms, new Set(contentStems(s)));
+    // Prefer a sentence a reader can take in at a glance over a line of code that happens to match.
+    const score = coverage(questionTerms, new Set(contentStems(s))) * (isProse(s) ? 1 : 0.25);
     if (score > bestScore) {
       bestScore = score;
       bestIdx = i;

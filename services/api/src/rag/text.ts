@@ -62,3 +62,18 @@ export function truncate(text: string, max: number): string {
   const space = cut.lastIndexOf(" ");
   return `${(space > max * 0.6 ? cut.slice(0, space) : cut).trimEnd()}\u2026`;
 }
+
+/** False for lines that read badly out of context: code, bare headings, fragments, dangling lead-ins. */
+export function isProse(s: string): boolean {
+  if (s.length < 25) return false;
+  if (/^(```|~~~|\||#|import |export |<)/.test(s)) return false;
+  // A lead-in whose list did not come along reads as a dangling half sentence.
+  if (/:$/.test(s)) return false;
+  const symbols = (s.match(/[{}();=<>|$\\]/g) ?? []).length;
+  return symbols / s.length < 0.05;
+}
+
+/** A row of a Markdown table as the ingester flattens it ("cell | cell | cell"). */
+export function isTableRow(s: string): boolean {
+  return / \| /.test(s);
+}

@@ -64,7 +64,7 @@ describe("offline chat (extractive answers, lexical retrieval)", () => {
   });
 
   it("personalises: a beginner gets fuller context than an advanced reader, examples lean to the interest area", async () => {
-    const question = { message: "Why does an IMU drift?" };
+    const question = { message: "How is an IMU mounted in a robot?" };
     const beginner = await signToken({
       profile: {
         softwareBackground: "Beginner",
