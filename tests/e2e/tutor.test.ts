@@ -11,6 +11,11 @@ const ARTIFACTS = join(REPO_ROOT, "test-artifacts");
 const missing = chromiumMissing() ?? stackMissing();
 if (missing) console.warn(`[e2e] skipping the browser suite: ${missing}`);
 
+/** expect.poll with room for a loaded 2-core machine (its default gives up after one second). */
+function eventually<T>(check: () => Promise<T> | T, options: { timeout?: number } = {}) {
+  return expect.poll(check, { timeout: 20_000, interval: 100, ...options });
+}
+
 interface ChatCall {
   body: { message: string; history?: unknown[]; selectedText?: string };
   claims: Record<string, unknown>;
@@ -37,9 +42,9 @@ describe.skipIf(Boolean(missing))(
     /** Waits for the newest answer to finish and returns its locator. */
     async function lastAnswerDone() {
       const answer = page.getByTestId("tutor-answer").last();
-      await expect
-        .poll(async () => answer.getAttribute("data-status"), { timeout: 30_000 })
-        .toMatch(/^(done|error)$/);
+      await eventually(async () => answer.getAttribute("data-status"), { timeout: 60_000 }).toMatch(
+        /^(done|error)$/,
+      );
       expect(await answer.getAttribute("data-status"), (await answer.textContent()) ?? "").toBe("done");
       return answer;
     }
@@ -83,7 +88,7 @@ describe.skipIf(Boolean(missing))(
 
       await page.goto(`${stack.siteUrl}/docs/`);
       await page.getByTestId("tutor-launcher").click();
-      await expect.poll(() => page.getByTestId("tutor-signed-out").isVisible()).toBe(true);
+      await eventually(() => page.getByTestId("tutor-signed-out").isVisible()).toBe(true);
       await page.getByRole("button", { name: "Sign in or sign up" }).click();
 
       const form = page.getByTestId("tutor-sign-up");
@@ -91,11 +96,11 @@ describe.skipIf(Boolean(missing))(
       await form.getByLabel("Email").fill(existing);
       await form.getByLabel(/^Password/).fill("short");
       await form.getByRole("button", { name: "Create account" }).click();
-      await expect.poll(() => form.getByText("Use at least 8 characters.").isVisible()).toBe(true);
+      await eventually(() => form.getByText("Use at least 8 characters.").isVisible()).toBe(true);
 
       await form.getByLabel(/^Password/).fill(password);
       await form.getByRole("button", { name: "Create account" }).click();
-      await expect.poll(() => form.getByText(/already exists/).isVisible(), { timeout: 15_000 }).toBe(true);
+      await eventually(() => form.getByText(/already exists/).isVisible(), { timeout: 30_000 }).toBe(true);
     });
 
     it("signs up with a profile and gets a streamed answer with citations", async () => {
@@ -107,7 +112,7 @@ describe.skipIf(Boolean(missing))(
       await form.getByRole("button", { name: "Create account" }).click();
 
       const profileLine = page.getByTestId("tutor-profile-line");
-      await expect.poll(() => profileLine.isVisible(), { timeout: 15_000 }).toBe(true);
+      await eventually(() => profileLine.isVisible(), { timeout: 30_000 }).toBe(true);
       expect(await profileLine.textContent()).toContain("software: Beginner");
 
       const answer = await ask("What does an IMU measure?");
@@ -143,10 +148,10 @@ describe.skipIf(Boolean(missing))(
       const href = (await link.getAttribute("href")) ?? "";
       const [path, hash] = href.split("#") as [string, string];
       await link.click();
-      await expect.poll(() => new URL(page.url()).pathname).toBe(path);
+      await eventually(() => new URL(page.url()).pathname).toBe(path);
       expect(new URL(page.url()).hash).toBe(`#${hash}`);
       const heading = page.locator(`[id="${decodeURIComponent(hash)}"]`);
-      await expect.poll(() => heading.count()).toBe(1);
+      await eventually(() => heading.count()).toBe(1);
       expect(await heading.evaluate((el) => /^H[1-6]$/.test(el.tagName))).toBe(true);
       expect(await page.locator(".theme-doc-markdown").count()).toBe(1);
       // The conversation survives the navigation.
@@ -166,8 +171,11 @@ describe.skipIf(Boolean(missing))(
         selection?.addRange(range);
         return selection?.toString().replace(/\s+/g, " ").trim() ?? "";
       });
+      await page.getByTestId("tutor-ask-selection").waitFor();
+      await page.screenshot({ path: join(ARTIFACTS, "tutor-selection-button.png") });
       await page.getByTestId("tutor-ask-selection").click();
-      await expect.poll(() => page.getByTestId("tutor-selection").isVisible()).toBe(true);
+      await eventually(() => page.getByTestId("tutor-selection").isVisible()).toBe(true);
+      await page.screenshot({ path: join(ARTIFACTS, "tutor-ask-selection.png") });
       await page.getByRole("button", { name: "Send" }).click();
       const answer = await lastAnswerDone();
       expect(((await answer.textContent()) ?? "").length).toBeGreaterThan(20);
@@ -186,7 +194,7 @@ describe.skipIf(Boolean(missing))(
       await profile.getByLabel("Software background").selectOption("Advanced");
       await profile.getByLabel("Interest area").fill("dexterous manipulation");
       await profile.getByRole("button", { name: "Save background" }).click();
-      await expect.poll(() => profile.getByText("Saved.").isVisible(), { timeout: 15_000 }).toBe(true);
+      await eventually(() => profile.getByText("Saved.").isVisible(), { timeout: 30_000 }).toBe(true);
 
       await page.getByRole("button", { name: "Chat" }).click();
       expect(await page.getByTestId("tutor-profile-line").textContent()).toContain("software: Advanced");
@@ -204,9 +212,9 @@ describe.skipIf(Boolean(missing))(
       await page.emulateMedia({ colorScheme: "dark" });
       await page.reload();
       await page.getByTestId("tutor-launcher").click();
-      await expect
-        .poll(() => page.getByTestId("tutor-profile-line").isVisible(), { timeout: 15_000 })
-        .toBe(true);
+      await eventually(() => page.getByTestId("tutor-profile-line").isVisible(), { timeout: 30_000 }).toBe(
+        true,
+      );
       await ask("What is sim-to-real transfer?");
       const box = await page.getByTestId("tutor-panel").boundingBox();
       expect(box?.width).toBeLessThanOrEqual(390);
@@ -218,17 +226,17 @@ describe.skipIf(Boolean(missing))(
 
     it("opens and closes with the keyboard, focus following", async () => {
       await page.getByTestId("tutor-launcher").click();
-      await expect.poll(() => page.getByTestId("tutor-panel").count()).toBe(0);
+      await eventually(() => page.getByTestId("tutor-panel").count()).toBe(0);
       await page.getByTestId("tutor-launcher").focus();
       await page.keyboard.press("Enter");
-      await expect.poll(() => page.evaluate(() => document.activeElement?.tagName)).toBe("TEXTAREA");
+      await eventually(() => page.evaluate(() => document.activeElement?.tagName)).toBe("TEXTAREA");
       await page.keyboard.press("Escape");
-      await expect.poll(() => page.getByTestId("tutor-panel").count()).toBe(0);
+      await eventually(() => page.getByTestId("tutor-panel").count()).toBe(0);
       expect(await page.evaluate(() => document.activeElement?.getAttribute("data-testid"))).toBe(
         "tutor-launcher",
       );
       await page.keyboard.press("Enter");
-      await expect.poll(() => page.getByTestId("tutor-panel").count()).toBe(1);
+      await eventually(() => page.getByTestId("tutor-panel").count()).toBe(1);
     });
 
     it("shows the rate limit with the wait time", async () => {
@@ -238,9 +246,9 @@ describe.skipIf(Boolean(missing))(
         await input.fill(`What is a PID controller? (${attempt})`);
         await input.press("Enter");
         const answer = page.getByTestId("tutor-answer").last();
-        await expect
-          .poll(async () => answer.getAttribute("data-status"), { timeout: 30_000 })
-          .toMatch(/^(done|error)$/);
+        await eventually(async () => answer.getAttribute("data-status"), { timeout: 60_000 }).toMatch(
+          /^(done|error)$/,
+        );
         kind = await page
           .getByTestId("tutor-answer")
           .last()
@@ -257,9 +265,9 @@ describe.skipIf(Boolean(missing))(
       await page.getByRole("button", { name: "Profile" }).click();
       await page.getByRole("button", { name: "Sign out" }).click();
       await page.getByRole("button", { name: "Chat" }).click();
-      await expect
-        .poll(() => page.getByTestId("tutor-signed-out").isVisible(), { timeout: 15_000 })
-        .toBe(true);
+      await eventually(() => page.getByTestId("tutor-signed-out").isVisible(), { timeout: 30_000 }).toBe(
+        true,
+      );
       expect(await page.getByLabel("Your question").count()).toBe(0);
 
       const refused = await page.evaluate(
@@ -284,13 +292,13 @@ describe.skipIf(Boolean(missing))(
       await form.getByLabel("Email").fill(email);
       await form.getByLabel("Password").fill("wrong password!");
       await form.getByRole("button", { name: "Sign in" }).click();
-      await expect
-        .poll(() => form.getByText("Invalid email or password.").isVisible(), { timeout: 15_000 })
-        .toBe(true);
+      await eventually(() => form.getByText("Invalid email or password.").isVisible(), {
+        timeout: 30_000,
+      }).toBe(true);
       await form.getByLabel("Password").fill(password);
       await form.getByRole("button", { name: "Sign in" }).click();
       const profileLine = page.getByTestId("tutor-profile-line");
-      await expect.poll(() => profileLine.isVisible(), { timeout: 15_000 }).toBe(true);
+      await eventually(() => profileLine.isVisible(), { timeout: 30_000 }).toBe(true);
       expect(await profileLine.textContent()).toContain("interest: dexterous manipulation");
     });
   },
