@@ -17,8 +17,11 @@ import {
   tempDir,
 } from "@ai-book/testkit";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type Answer, call, envelopeCode, figure, percentile, postJson, sleep } from "../security/support.ts";
+
+// Processes start slowly on a busy machine: generous limits here guard against hangs, they are not speed targets.
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 900_000 });
 
 const DATABASE_URL = process.env.DATABASE_URL;
 const hasRedis = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].some(existsSync);
@@ -53,6 +56,9 @@ describe.skipIf(!DATABASE_URL || !hasRedis)(
         betterAuthSecret,
         name: `auth-${i}`,
       });
+      const indexDir = `${dir.path}/index`;
+      const ingested = ingestBook({ dataDir: indexDir });
+      ingested.catch(() => undefined); // awaited below; this only keeps an early failure from being "unhandled"
       // Two replicas starting together on a fresh database both run the migrations.
       const started = await Promise.allSettled([
         startAuthProcess(authOpts(1)),
@@ -66,8 +72,7 @@ describe.skipIf(!DATABASE_URL || !hasRedis)(
         concurrentStart = failed.join("\n");
         while (auths.length < 2) auths.push(await startAuthProcess(authOpts(auths.length + 3)));
       }
-      const indexDir = `${dir.path}/index`;
-      await ingestBook({ dataDir: indexDir });
+      await ingested;
       apis = await Promise.all(
         [1, 2].map((i) =>
           startApiProcess({

@@ -9,9 +9,12 @@ import {
   startOpenAIStub,
   tempDir,
 } from "@ai-book/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { signValid, validClaims } from "../security/hostile-jwt.ts";
 import { figure, postJson, readSse } from "../security/support.ts";
+
+// Processes start slowly on a busy machine: generous limits here guard against hangs, they are not speed targets.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 400_000 });
 
 const TIMEOUT_MS = 1_500;
 const RETRIES = 1;

@@ -14,8 +14,11 @@ import {
   waitFor,
 } from "@ai-book/testkit";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type Answer, call, envelopeCode, figure, postJson, sleep } from "../security/support.ts";
+
+// Processes start slowly on a busy machine: generous limits here guard against hangs, they are not speed targets.
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 400_000 });
 
 const bin = findPgBin();
 if (!bin) console.warn("[skip] initdb/pg_ctl not installed: skipping the PostgreSQL outage test");

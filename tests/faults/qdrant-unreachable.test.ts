@@ -1,9 +1,12 @@
 // Qdrant unreachable (a closed port) or silent (a socket that never answers): search and chat answer 503 SEARCH_UNAVAILABLE quickly, /health says so.
 import { createServer, type Server, type Socket } from "node:net";
 import { freePort, newSecret, type ServiceProcess, startApiProcess, tempDir } from "@ai-book/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { signValid, validClaims } from "../security/hostile-jwt.ts";
 import { call, envelopeCode, figure, postJson, readSse } from "../security/support.ts";
+
+// Processes start slowly on a busy machine: generous limits here guard against hangs, they are not speed targets.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 400_000 });
 
 /** Generous: a 503 should take a connect timeout at most, never a client's patience. */
 const BOUND_MS = 10_000;
@@ -43,7 +46,6 @@ for (const variant of ["closed port", "silent socket"] as const) {
         jwtSecret: secret,
         qdrantUrl,
         rateLimitPerMinute: 10_000,
-        readyTimeoutMs: 90_000,
       });
       auth = { authorization: `Bearer ${await signValid(secret, validClaims())}` };
     });

@@ -16,9 +16,12 @@ import {
   tempDir,
   waitFor,
 } from "@ai-book/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { signValid, validClaims } from "../security/hostile-jwt.ts";
 import { type Answer, call, envelopeCode, figure, postJson, sleep } from "../security/support.ts";
+
+// Processes start slowly on a busy machine: generous limits here guard against hangs, they are not speed targets.
+vi.setConfig({ testTimeout: 240_000, hookTimeout: 400_000 });
 
 const LIMIT = 6;
 

@@ -15,9 +15,12 @@ import {
   tempDir,
   waitFor,
 } from "@ai-book/testkit";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { signValid, validClaims } from "../security/hostile-jwt.ts";
 import { call, figure, postJson, readSse, sleep } from "../security/support.ts";
+
+// Processes start slowly on a busy machine: generous limits here guard against hangs, they are not speed targets.
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 400_000 });
 
 const REPLY =
   "A gyroscope measures angular velocity [1]. Integrating it gives orientation, and small errors accumulate into drift [1]. Fusion with the accelerometer corrects it [2].";

@@ -14,9 +14,12 @@ import {
   tempDir,
 } from "@ai-book/testkit";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { hostileBody, j } from "./hostile-json.ts";
 import { type Answer, call, envelopeCode, figure, postJson } from "./support.ts";
+
+// Processes start slowly on a busy machine: generous limits here guard against hangs, they are not speed targets.
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 400_000 });
 
 /** FUZZ_RUNS scales every endpoint's sample count (CI default keeps the suite under a minute or two). */
 const RUNS = Number(process.env.FUZZ_RUNS ?? 40);

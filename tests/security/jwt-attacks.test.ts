@@ -13,9 +13,12 @@ import {
   tempDir,
 } from "@ai-book/testkit";
 import type { JWK } from "jose";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { buildHostileTokens, buildKeyConfusionTokens, type HostileCase } from "./hostile-jwt.ts";
 import { type Answer, envelopeCode, figure, median, postJson } from "./support.ts";
+
+// Processes start slowly on a busy machine: generous limits here guard against hangs, they are not speed targets.
+vi.setConfig({ testTimeout: 240_000, hookTimeout: 400_000 });
 
 const ROUTES = [
   { path: "/v1/chat", body: { message: "What does an IMU measure?" } },

@@ -13,9 +13,12 @@ import {
   TRUSTED_ORIGIN,
   tempDir,
 } from "@ai-book/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { signValid, validClaims } from "./hostile-jwt.ts";
 import { type Answer, call, envelopeCode, figure, postJson } from "./support.ts";
+
+// Processes start slowly on a busy machine: generous limits here guard against hangs, they are not speed targets.
+vi.setConfig({ testTimeout: 240_000, hookTimeout: 400_000 });
 
 const EVIL_ORIGIN = "https://evil.example";
 const API_LIMIT = 3;

@@ -1,7 +1,10 @@
 // In production both services refuse to start without strong secrets, name the variable, and never print its value.
 import { API_MAIN, AUTH_MAIN, newSecret, runUntilExit, tempDir } from "@ai-book/testkit";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { figure } from "./support.ts";
+
+// Processes start slowly on a busy machine: generous limits here guard against hangs, they are not speed targets.
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 400_000 });
 
 const WEAK = "weak-but-recognisable-1234";
 
@@ -63,7 +66,7 @@ describe("production mode refuses weak or missing secrets", () => {
             API_SERVER_HOST: "127.0.0.1",
             ...c.env,
           },
-          60_000,
+          240_000,
           { cwd: dir.path },
         );
         return { c, r };

@@ -8,8 +8,11 @@ import {
   TRUSTED_ORIGIN,
   tempDir,
 } from "@ai-book/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type Answer, call, figure, postJson } from "./support.ts";
+
+// Processes start slowly on a busy machine: generous limits here guard against hangs, they are not speed targets.
+vi.setConfig({ testTimeout: 240_000, hookTimeout: 400_000 });
 
 describe("no secret in logs or error messages", () => {
   const dir = tempDir("ai-book-logs-");

@@ -14,13 +14,16 @@ import {
   TRUSTED_ORIGIN,
   tempDir,
 } from "@ai-book/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type Answer, call, figure, median, percentile, postJson, sleep } from "../security/support.ts";
 
 /** SOAK_SECONDS sets the length (CI default: 60 s); SOAK_CONCURRENCY the parallel clients (default 4). */
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 60);
 const CONCURRENCY = Number(process.env.SOAK_CONCURRENCY ?? 4);
 const WARMUP = 0.25;
+
+// The soak runs SECONDS on purpose; the limits only stop a hung run.
+vi.setConfig({ testTimeout: (SECONDS + 240) * 1000, hookTimeout: 400_000 });
 
 interface Sample {
   t: number;

@@ -20,7 +20,7 @@ export interface ServiceProcessOptions {
   name?: string;
   /** Path polled until it answers at all (any status). @default "/health" */
   readyPath?: string;
-  /** @default 60_000 */
+  /** @default 180_000 */
   readyTimeoutMs?: number;
   cwd?: string;
 }
@@ -140,7 +140,7 @@ export async function startServiceProcess(opts: ServiceProcessOptions): Promise<
         await res.arrayBuffer();
         return true;
       },
-      opts.readyTimeoutMs ?? 60_000,
+      opts.readyTimeoutMs ?? 180_000,
       100,
     ).catch((err: unknown) => {
       if (!exitInfo) throw err;

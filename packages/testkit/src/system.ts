@@ -29,7 +29,7 @@ export interface AuthProcessOptions {
   /** Anything else (overrides the above). */
   env?: Record<string, string | undefined>;
   name?: string;
-  /** @default 60_000 */
+  /** @default 180_000 */
   readyTimeoutMs?: number;
 }
 
@@ -76,7 +76,7 @@ export interface ApiProcessOptions {
   nodeEnv?: "development" | "production" | "test";
   env?: Record<string, string | undefined>;
   name?: string;
-  /** @default 60_000 */
+  /** @default 180_000 */
   readyTimeoutMs?: number;
 }
 
