@@ -17,7 +17,7 @@ export interface ChunkOptions {
 }
 
 /** Bumped whenever chunking or parsing changes what is produced, so incremental ingest redoes every document. */
-export const CHUNKER_VERSION = "1";
+export const CHUNKER_VERSION = "2";
 
 /** What is embedded and what the token count covers: title and heading path, then the text. */
 export function contextualText(chunk: Pick<Chunk, "title" | "headingPath" | "text">): string {
@@ -46,24 +46,26 @@ function splitBlock(block: Block, budget: number): Block[] {
       : [...SEGMENTER.segment(block.text)].map((s) => s.segment);
   const parts: Block[] = [];
   let buf = "";
-  for (const unit of units) {
-    if (buf && countTokens(buf + unit) > budget) {
+  // Summing per-unit counts (rather than re-counting the growing buffer) keeps this linear; BPE merges
+  // across a unit boundary change the total by a token at most, well inside the chunker's slack.
+  let bufTokens = 0;
+  const add = (unit: string, tokens: number) => {
+    if (buf && bufTokens + tokens > budget) {
       parts.push({ ...block, text: buf.trimEnd() });
       buf = "";
-    }
-    if (countTokens(unit) > budget) {
-      // A single sentence or line longer than the budget: cut by words.
-      const words = unit.split(/(\s+)/);
-      for (const w of words) {
-        if (buf && countTokens(buf + w) > budget) {
-          parts.push({ ...block, text: buf.trimEnd() });
-          buf = "";
-        }
-        buf += w;
-      }
-      continue;
+      bufTokens = 0;
     }
     buf += unit;
+    bufTokens += tokens;
+  };
+  for (const unit of units) {
+    const tokens = countTokens(unit);
+    if (tokens <= budget) {
+      add(unit, tokens);
+      continue;
+    }
+    // A single sentence or line longer than the budget: cut by words.
+    for (const w of unit.split(/(\s+)/)) add(w, countTokens(w));
   }
   if (buf.trim()) parts.push({ ...block, text: buf.trimEnd() });
   return parts;
@@ -72,10 +74,13 @@ function splitBlock(block: Block, budget: number): Block[] {
 function tailForOverlap(text: string, tokens: number): string {
   const sentences = [...SEGMENTER.segment(text)].map((s) => s.segment);
   let tail = "";
+  let tailTokens = 0;
   for (let i = sentences.length - 1; i >= 0; i--) {
-    const next = (sentences[i] ?? "") + tail;
-    if (countTokens(next) > tokens) break;
-    tail = next;
+    const sentence = sentences[i] ?? "";
+    const t = countTokens(sentence);
+    if (tailTokens + t > tokens) break;
+    tail = sentence + tail;
+    tailTokens += t;
   }
   return tail.trim();
 }
