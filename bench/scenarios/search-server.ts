@@ -150,7 +150,7 @@ export async function runSearchServer(ctx: BenchContext): Promise<Figure[]> {
       let sent = 0;
       const deadline = Date.now() + halfBudgetMs;
       while (sent < amount && Date.now() < deadline) {
-        const step = Math.min(amount - sent, 500);
+        const step = Math.min(amount - sent, 100);
         const r = await load({
           url: `${api.url}/v1/search`,
           method: "POST",
