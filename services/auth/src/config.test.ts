@@ -1,0 +1,131 @@
+// loadConfig: defaults, one-line refusals naming the variable, and development secrets kept in DATA_DIR.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { ConfigError, DEV_SECRETS_FILE } from "@ai-book/http";
+import { tempDir } from "@ai-book/testkit";
+import { afterEach, describe, expect, it } from "vitest";
+import { DEFAULT_RATE_LIMITS, durationToSeconds, loadConfig } from "./config.ts";
+
+const STRONG = "s".repeat(32);
+const dirs: Array<{ cleanup: () => void }> = [];
+function dataDir(): string {
+  const d = tempDir("ai-book-auth-config-");
+  dirs.push(d);
+  return d.path;
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) d.cleanup();
+});
+
+function refusal(env: Record<string, string | undefined>): string {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    const message = (err as Error).message;
+    expect(message).not.toContain("\n");
+    return message;
+  }
+  throw new Error("loadConfig accepted the environment");
+}
+
+describe("loadConfig", () => {
+  it("has the documented defaults", () => {
+    const dir = dataDir();
+    const c = loadConfig({ DATA_DIR: dir, BETTER_AUTH_SECRET: STRONG, JWT_SECRET: STRONG });
+    expect(c).toMatchObject({
+      nodeEnv: "development",
+      port: 3001,
+      host: "0.0.0.0",
+      databaseUrl: undefined,
+      pgliteDir: join(dir, "auth"),
+      baseUrl: "http://localhost:3001",
+      jwtAlgorithm: "HS256",
+      jwtExpiresInS: 7 * 24 * 3600,
+      corsOrigins: ["http://localhost:3000"],
+      redisUrl: undefined,
+      trustProxy: 0,
+      logLevel: "info",
+      rateLimit: DEFAULT_RATE_LIMITS,
+      warnings: [],
+    });
+    expect(c.rateLimit.rules["/sign-in/email"]).toEqual({ window: 900, max: 5 });
+  });
+
+  it("parses the architecture's variables and ours", () => {
+    const c = loadConfig({
+      NODE_ENV: "production",
+      AUTH_SERVER_PORT: "4001",
+      AUTH_SERVER_HOST: "127.0.0.1",
+      DATABASE_URL: "postgres://u@db:5432/auth",
+      BETTER_AUTH_SECRET: STRONG,
+      BETTER_AUTH_URL: "https://auth.example.com/",
+      JWT_SECRET: STRONG,
+      JWT_ALGORITHM: "EdDSA",
+      JWT_EXPIRES_IN: "12h",
+      CORS_ORIGINS: "https://book.example.com, http://localhost:3000/",
+      REDIS_URL: "redis://cache:6379",
+      TRUST_PROXY: "2",
+      LOG_LEVEL: "warn",
+    });
+    expect(c).toMatchObject({
+      port: 4001,
+      host: "127.0.0.1",
+      databaseUrl: "postgres://u@db:5432/auth",
+      pgliteDir: undefined,
+      baseUrl: "https://auth.example.com",
+      jwtAlgorithm: "EdDSA",
+      jwtExpiresInS: 12 * 3600,
+      corsOrigins: ["https://book.example.com", "http://localhost:3000"],
+      redisUrl: "redis://cache:6379",
+      trustProxy: 2,
+      logLevel: "warn",
+    });
+  });
+
+  it("refuses to start in production without strong secrets, naming the variable", () => {
+    const base = { NODE_ENV: "production", DATA_DIR: dataDir() };
+    expect(refusal({ ...base, JWT_SECRET: STRONG })).toMatch(/BETTER_AUTH_SECRET/);
+    expect(refusal({ ...base, BETTER_AUTH_SECRET: STRONG })).toMatch(/JWT_SECRET/);
+    expect(refusal({ ...base, BETTER_AUTH_SECRET: STRONG, JWT_SECRET: "short" })).toMatch(/JWT_SECRET.*32/);
+    expect(refusal({ ...base, BETTER_AUTH_SECRET: "", JWT_SECRET: STRONG })).toMatch(/BETTER_AUTH_SECRET/);
+    // The refusal never echoes the value.
+    expect(refusal({ ...base, BETTER_AUTH_SECRET: STRONG, JWT_SECRET: "hunter2-secret" })).not.toContain(
+      "hunter2",
+    );
+  });
+
+  it("refuses bad values with one line naming the variable", () => {
+    const d = dataDir();
+    const ok = { DATA_DIR: d, BETTER_AUTH_SECRET: STRONG, JWT_SECRET: STRONG };
+    expect(refusal({ ...ok, AUTH_SERVER_PORT: "http" })).toMatch(/AUTH_SERVER_PORT/);
+    expect(refusal({ ...ok, JWT_ALGORITHM: "none" })).toMatch(/JWT_ALGORITHM/);
+    expect(refusal({ ...ok, JWT_EXPIRES_IN: "forever" })).toMatch(/JWT_EXPIRES_IN/);
+    expect(refusal({ ...ok, DATABASE_URL: "mysql://x" })).toMatch(/DATABASE_URL/);
+    expect(refusal({ ...ok, CORS_ORIGINS: "not a url" })).toMatch(/CORS_ORIGINS/);
+    expect(refusal({ ...ok, REDIS_URL: "localhost:6379" })).toMatch(/REDIS_URL/);
+    expect(refusal({ ...ok, TRUST_PROXY: "-1" })).toMatch(/TRUST_PROXY/);
+  });
+
+  it("generates development secrets once into DATA_DIR, with a warning", () => {
+    const dir = dataDir();
+    const first = loadConfig({ DATA_DIR: dir });
+    expect(existsSync(join(dir, DEV_SECRETS_FILE))).toBe(true);
+    expect(first.jwtSecret.length).toBeGreaterThanOrEqual(32);
+    expect(first.betterAuthSecret).not.toBe(first.jwtSecret);
+    expect(first.warnings.join("\n")).toMatch(/JWT_SECRET is not set/);
+    expect(first.warnings.join("\n")).not.toContain(first.jwtSecret);
+    const second = loadConfig({ DATA_DIR: dir });
+    expect(second.jwtSecret).toBe(first.jwtSecret);
+    expect(second.betterAuthSecret).toBe(first.betterAuthSecret);
+    // An explicit secret wins over the stored one.
+    expect(loadConfig({ DATA_DIR: dir, JWT_SECRET: STRONG }).jwtSecret).toBe(STRONG);
+  });
+
+  it("reads durations like the jwt plugin does", () => {
+    expect(durationToSeconds("7d")).toBe(604_800);
+    expect(durationToSeconds("90m")).toBe(5_400);
+    expect(durationToSeconds("3600")).toBe(3_600);
+    expect(() => durationToSeconds("0")).toThrow();
+  });
+});
