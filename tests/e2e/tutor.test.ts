@@ -237,6 +237,21 @@ describe.skipIf(Boolean(missing))(
       );
       await page.keyboard.press("Enter");
       await eventually(() => page.getByTestId("tutor-panel").count()).toBe(1);
+
+      // Alt+A asks about a selection made from the keyboard's side too.
+      await page.evaluate(() => {
+        const heading = document.querySelector(".theme-doc-markdown h2");
+        if (!heading) throw new Error("no heading to select");
+        const range = document.createRange();
+        range.selectNodeContents(heading);
+        window.getSelection()?.removeAllRanges();
+        window.getSelection()?.addRange(range);
+      });
+      await page.getByTestId("tutor-ask-selection").waitFor();
+      await page.keyboard.press("Alt+A");
+      await eventually(() => page.getByTestId("tutor-selection").isVisible()).toBe(true);
+      await page.getByRole("button", { name: "Remove the selected passage" }).click();
+      await eventually(() => page.getByTestId("tutor-selection").count()).toBe(0);
     });
 
     it("shows the rate limit with the wait time", async () => {

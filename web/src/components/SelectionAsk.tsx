@@ -50,6 +50,20 @@ export function SelectionAsk({
     };
   }, [containerSelector]);
 
+  // Keyboard readers: Alt+A asks about the current selection (code, not key, so macOS's Option+A works too).
+  useEffect(() => {
+    if (!anchor) return;
+    const onKeyDown = (event: KeyboardEvent) => {
+      if (event.altKey && !event.ctrlKey && !event.metaKey && event.code === "KeyA") {
+        event.preventDefault();
+        onAsk(anchor.text);
+        setAnchor(null);
+      }
+    };
+    document.addEventListener("keydown", onKeyDown);
+    return () => document.removeEventListener("keydown", onKeyDown);
+  }, [anchor, onAsk]);
+
   if (!anchor) return null;
   return (
     <button
@@ -57,6 +71,8 @@ export function SelectionAsk({
       className={`button button--primary button--sm ${styles.askSelection}`}
       style={{ top: anchor.top, left: anchor.left }}
       data-testid="tutor-ask-selection"
+      aria-keyshortcuts="Alt+A"
+      title="Ask the tutor about the selected text (Alt+A)"
       // Keep the selection alive while the button is pressed.
       onMouseDown={(event) => event.preventDefault()}
       onClick={() => {
