@@ -1,4 +1,4 @@
-// Query-side lexical analysis shared by the stores: words out of free text, minus English function words.
+// Lexical analysis shared by the stores and the RAG domain: words, stopwords, stems, and sparse vectors for Qdrant.
 import { stemmer } from "stemmer";
 
 /**
