@@ -17,7 +17,8 @@ async function expectHealth(auth: RunningAuth, status: 200 | 503) {
 }
 
 describe("GET /health", () => {
-  it("goes 503 when the embedded database is gone (PGlite closed)", async () => {
+  // Each test starts its own service (and a PostgreSQL cluster): allow for a busy machine.
+  it("goes 503 when the embedded database is gone (PGlite closed)", { timeout: 240_000 }, async () => {
     const auth = await startAuth({ variant: "pglite" });
     try {
       await expectHealth(auth, 200);
@@ -30,29 +31,35 @@ describe("GET /health", () => {
 
   const pgBin = findPgBin();
   if (!pgBin) console.warn("[skip] initdb/pg_ctl not installed: skipping the owned-PostgreSQL health test");
-  it.skipIf(!pgBin)("goes 503 while its PostgreSQL server is down and recovers when it is back", async () => {
-    let pg: OwnedPostgres | undefined;
-    let auth: RunningAuth | undefined;
-    try {
-      pg = await startPostgres();
-      auth = await startAuth({ databaseUrl: pg.url });
-      await expectHealth(auth, 200);
-      await pg.stop();
-      await expectHealth(auth, 503);
-      // A request that needs the database is a prompt 503 in the envelope, not a hang or a bare 500.
-      const down = await call(auth.url, "/api/auth/sign-in/email", {
-        body: { email: "someone@example.com", password: "whatever password" },
-      });
-      expect(down.status).toBe(503);
-      expect(errorEnvelopeSchema.parse(down.json).error.code).toBe("SERVICE_UNAVAILABLE");
-      // The failure is logged without the query's parameters.
-      expect(auth.logs.text()).toContain("auth request failed");
-      expect(auth.logs.text()).not.toContain("someone@example.com");
-      await pg.start();
-      await expectHealth(auth, 200);
-    } finally {
-      await auth?.stop();
-      await pg?.destroy();
-    }
-  });
+  it.skipIf(!pgBin)(
+    "goes 503 while its PostgreSQL server is down and recovers when it is back",
+    {
+      timeout: 240_000,
+    },
+    async () => {
+      let pg: OwnedPostgres | undefined;
+      let auth: RunningAuth | undefined;
+      try {
+        pg = await startPostgres();
+        auth = await startAuth({ databaseUrl: pg.url });
+        await expectHealth(auth, 200);
+        await pg.stop();
+        await expectHealth(auth, 503);
+        // A request that needs the database is a prompt 503 in the envelope, not a hang or a bare 500.
+        const down = await call(auth.url, "/api/auth/sign-in/email", {
+          body: { email: "someone@example.com", password: "whatever password" },
+        });
+        expect(down.status).toBe(503);
+        expect(errorEnvelopeSchema.parse(down.json).error.code).toBe("SERVICE_UNAVAILABLE");
+        // The failure is logged without the query's parameters.
+        expect(auth.logs.text()).toContain("auth request failed");
+        expect(auth.logs.text()).not.toContain("someone@example.com");
+        await pg.start();
+        await expectHealth(auth, 200);
+      } finally {
+        await auth?.stop();
+        await pg?.destroy();
+      }
+    },
+  );
 });

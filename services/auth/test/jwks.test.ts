@@ -36,7 +36,10 @@ async function verifyWith(auth: RunningAuth, token: string, alg: string) {
 }
 
 describe.each(["RS256", "EdDSA"] as const)("JWT_ALGORITHM=%s", (alg) => {
-  it("signs with a persisted key pair published at /api/auth/jwks (restart and second instance agree)", async () => {
+  // Three service starts (two PGlite opens on disk without DATABASE_URL): slow on a busy machine.
+  it("signs with a persisted key pair published at /api/auth/jwks (restart and second instance agree)", {
+    timeout: 300_000,
+  }, async () => {
     const data = tempDir("ai-book-jwks-");
     const pgDb =
       defaultVariant() === "postgres" ? await createPgDatabase(process.env.DATABASE_URL!) : undefined;

@@ -17,14 +17,15 @@ afterAll(() => {
   for (const d of dirs) d.cleanup();
 });
 
-describe("main.ts", () => {
+// Child processes start tsx + the service from cold: allow for a busy machine.
+describe("main.ts", { timeout: 240_000 }, () => {
   it("refuses to start in production without JWT_SECRET, with one line naming it", async () => {
     const dir = tempDir("ai-book-auth-main-");
     dirs.push(dir);
     const r = await runUntilExit(
       ENTRY,
       { NODE_ENV: "production", DATA_DIR: dir.path, BETTER_AUTH_SECRET },
-      60_000,
+      180_000,
       { cwd: dir.path },
     );
     expect(r.timedOut).toBe(false);
@@ -58,6 +59,17 @@ describe("main.ts", () => {
       });
       const health = await fetch(`${proc.url}/health`);
       expect(health.status).toBe(200);
+      // Production cookies are Secure (and HttpOnly, SameSite=Lax).
+      const up = await fetch(`${proc.url}/api/auth/sign-up/email`, {
+        method: "POST",
+        headers: { "content-type": "application/json", origin: "http://localhost:3000" },
+        body: JSON.stringify({ name: "P", email: "prod@example.com", password: "a long enough password" }),
+      });
+      expect(up.status).toBe(200);
+      const cookie = up.headers.getSetCookie().join("\n");
+      expect(cookie).toMatch(/; Secure/i);
+      expect(cookie).toMatch(/HttpOnly/i);
+      expect(cookie).toMatch(/SameSite=Lax/i);
       const { code } = await proc.stop("SIGTERM");
       expect(code).toBe(0);
       const messages = proc.jsonLines().map((l) => l.msg);

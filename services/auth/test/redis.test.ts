@@ -65,8 +65,16 @@ describe.skipIf(!REDIS_URL)("two instances with REDIS_URL", () => {
     const rows = await db.execute(sql`select id from session where id = ${sid}`);
     expect(rows.rows).toHaveLength(1);
     expect(await redis.get(`${REVOKED_SESSION_PREFIX}${sid}`)).toBeNull();
-    // The other instance knows the session too.
+    // The other instance knows the session too, and a profile change made there shows in tokens from here.
     expect((await call(b.url, "/api/auth/jwt", { from, bearer: up.json.token })).status).toBe(200);
+    const update = await call(b.url, "/api/auth/update-user", {
+      from,
+      bearer: up.json.token,
+      body: { softwareBackground: "Advanced" },
+    });
+    expect(update.status).toBe(200);
+    const fresh = await call(a.url, "/api/auth/jwt", { from, bearer: up.json.token });
+    expect(decodeJwt(fresh.json.token).softwareBackground).toBe("Advanced");
 
     const out = await call(a.url, "/api/auth/sign-out", { from, cookie: cookieOf(up), body: {} });
     expect(out.status).toBe(200);
