@@ -30,14 +30,13 @@ const UNAVAILABLE_CODES = new Set([
   "53300", // too_many_connections
 ]);
 
+// node-postgres, PGlite and ioredis wording for "could not reach the server".
+const UNAVAILABLE_MESSAGE =
+  /connection terminated|timeout exceeded when trying to connect|PGlite is closed|connection is closed|max retries per request/i;
+
 /** Whether the error (or its cause) says a dependency could not be reached, rather than a bug. */
 export function isUnavailable(err: SafeError): boolean {
   if (err.code && UNAVAILABLE_CODES.has(err.code)) return true;
-  if (
-    /connection terminated|timeout exceeded when trying to connect|PGlite is closed|connection is closed/i.test(
-      err.message,
-    )
-  )
-    return true;
+  if (UNAVAILABLE_MESSAGE.test(err.message)) return true;
   return err.cause ? isUnavailable(err.cause) : false;
 }
