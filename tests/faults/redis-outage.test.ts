@@ -127,6 +127,32 @@ describe("both services while Redis is down", () => {
     await waitFor(async () => envelopeCode(await search(e!.jwt)) === "TOKEN_REVOKED", 30_000, 250);
     const recoveredMs = Date.now() - restarted;
 
+    // After a restart with an empty Redis: sessions live on in PostgreSQL, and a sign-out the client was told
+    // failed (503) must not have ended the session while leaving its token valid.
+    const session = async (r: Reader) =>
+      (
+        await call(`${auth.url}/api/auth/get-session`, {
+          headers: { authorization: `Bearer ${r.sessionToken}` },
+        })
+      ).json as { user?: { id: string } } | null;
+    const aSession = await session(a);
+    const dSession = await session(d);
+    const dToken = envelopeCode(await search(d.jwt));
+    const bToken = await search(b.jwt);
+    const after: Record<string, string> = {
+      "session of a reader signed in before the outage": aSession?.user ? "still valid" : "lost",
+      "session whose sign-out got 503": dSession?.user
+        ? "still valid (sign-out can be retried)"
+        : `ended, its JWT → ${dToken}`,
+      "JWT revoked before the outage":
+        bToken.status === 200
+          ? "accepted again (the revocation set lived only in Redis memory)"
+          : envelopeCode(bToken),
+    };
+    const afterText = Object.entries(after)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join("; ");
+
     const limited = burst.filter((r) => r.status === 429).length;
     figure(
       "faults",
@@ -134,7 +160,7 @@ describe("both services while Redis is down", () => {
         .map(([k, v]) => `${k} → ${describeAnswer(v)}`)
         .join(
           "; ",
-        )}; ${burst.length} searches of one reader → ${limited}×429 (limit ${LIMIT}); revocation working again ${recoveredMs} ms after restart`,
+        )}; ${burst.length} searches of one reader → ${limited}×429 (limit ${LIMIT}); revocation working again ${recoveredMs} ms after restart; after an empty restart: ${afterText}`,
     );
     const serverErrors = [...Object.entries(during), ...burst.map((r, i) => [`burst ${i}`, r] as const)]
       .filter(([, v]) => v.status === 0 || (v.status >= 500 && v.status !== 503))
@@ -143,6 +169,11 @@ describe("both services while Redis is down", () => {
     expect(during["api search (valid JWT)"]!.status).toBe(200);
     expect(limited, "the per-reader limit still holds (per instance)").toBeGreaterThan(0);
     expect(api.output()).toMatch(/redis/i);
+    expect(aSession?.user?.id, "sessions must survive a Redis restart (they are stored in PostgreSQL)").toBe(
+      a.userId,
+    );
+    if (!dSession?.user)
+      expect(dToken, "a session ended during the outage but its JWT is still accepted").toBe("TOKEN_REVOKED");
     expect(auth.running() && api.running()).toBe(true);
   });
 });
