@@ -1,7 +1,7 @@
 // With REDIS_URL: instances share rate limits and sessions through Redis, and sign-out lists the session as revoked.
 import { randomUUID } from "node:crypto";
 import { errorEnvelopeSchema, REVOKED_SESSION_PREFIX, SET_AUTH_JWT_HEADER } from "@ai-book/contracts";
-import { closeAddressAgents, requireEnv } from "@ai-book/testkit";
+import { closeAddressAgents, requireEnv, startRedis } from "@ai-book/testkit";
 import { sql } from "drizzle-orm";
 import type { PgliteDatabase } from "drizzle-orm/pglite";
 import { Redis } from "ioredis";
@@ -85,6 +85,40 @@ describe.skipIf(!REDIS_URL)("two instances with REDIS_URL", () => {
     expect((await db.execute(sql`select id from session where id = ${sid}`)).rows).toHaveLength(0);
     for (const auth of [a, b]) {
       expect((await call(auth.url, "/api/auth/jwt", { from, bearer: up.json.token })).status).toBe(401);
+    }
+  });
+});
+
+describe.skipIf(!REDIS_URL)("when its Redis stops answering", () => {
+  it("answers auth requests with a prompt 503 in the envelope, while /health follows the database", {
+    timeout: 240_000,
+  }, async () => {
+    // A Redis of our own, since we stop it.
+    const owned = await startRedis();
+    let auth: RunningAuth | undefined;
+    try {
+      auth = await startAuth({ env: { REDIS_URL: owned.url } });
+      const from = "127.0.42.1";
+      const up = await call(auth.url, "/api/auth/sign-up/email", {
+        from,
+        body: { name: "O", email: uniqueEmail("outage"), password: "a long enough password" },
+      });
+      expect(up.status).toBe(200);
+      await owned.stop();
+      for (const res of [
+        await call(auth.url, "/api/auth/jwt", { from, bearer: up.json.token }),
+        await call(auth.url, "/api/auth/sign-in/email", {
+          from,
+          body: { email: "o@example.com", password: "a long enough password" },
+        }),
+      ]) {
+        expect(res.status).toBe(503);
+        expect(errorEnvelopeSchema.parse(res.json).error.code).toBe("SERVICE_UNAVAILABLE");
+      }
+      expect((await call(auth.url, "/health", { origin: null })).status).toBe(200);
+    } finally {
+      await auth?.stop();
+      await owned.stop();
     }
   });
 });
