@@ -1,6 +1,5 @@
 // Text analysis for the RAG domain: content-word stems, sentence splitting, coverage and near-duplicate measures.
-import { stemmer } from "stemmer";
-import { STOPWORDS, words } from "../adapters/vector/lexical.ts";
+import { STOPWORDS, stem, words } from "../adapters/vector/lexical.ts";
 
 export { words };
 
@@ -19,7 +18,7 @@ export function contentStems(text: string): string[] {
   const out = new Set<string>();
   for (const w of words(text)) {
     if (STOPWORDS.has(w) || QUESTION_WORDS.has(w)) continue;
-    out.add(stemmer(w));
+    out.add(stem(w));
   }
   return [...out];
 }

@@ -17,6 +17,21 @@ export const STOPWORDS: ReadonlySet<string> = new Set(
   ).split(" "),
 );
 
+/** Distinct words remembered by `stem`; past this the memo starts over (a book's vocabulary fits many times). */
+const STEM_MEMO_MAX = 50_000;
+const stemMemo = new Map<string, string>();
+
+/** `stemmer(word)`, memoised per word: the Porter stemmer's regexes dominate text analysis otherwise. */
+export function stem(word: string): string {
+  let s = stemMemo.get(word);
+  if (s === undefined) {
+    s = stemmer(word);
+    if (stemMemo.size >= STEM_MEMO_MAX) stemMemo.clear();
+    stemMemo.set(word, s);
+  }
+  return s;
+}
+
 const WORD = /[\p{L}\p{N}]+(?:['’][\p{L}]+)?/gu;
 
 /** Lower-cased words of `text` (letters and digits; an apostrophe suffix stays attached). */
@@ -38,7 +53,7 @@ export function queryTerms(text: string): string[] {
 export function stems(text: string): string[] {
   return words(text)
     .filter((w) => !STOPWORDS.has(w))
-    .map((w) => stemmer(w));
+    .map((w) => stem(w));
 }
 
 /** FNV-1a: a stable 32-bit index for a term in a sparse vector. */
@@ -77,6 +92,6 @@ export function documentSparseVector(fields: Array<{ text: string; weight: numbe
 
 /** A query-side sparse vector: each distinct content stem once. */
 export function querySparseVector(text: string): SparseVector {
-  const indices = [...new Set(queryTerms(text).map((w) => termIndex(stemmer(w))))].sort((a, b) => a - b);
+  const indices = [...new Set(queryTerms(text).map((w) => termIndex(stem(w))))].sort((a, b) => a - b);
   return { indices, values: indices.map(() => 1) };
 }
