@@ -44,7 +44,9 @@ if (complete) {
   // The generated table in the house format, so `npm run lint` stays clean after a run.
   const biome = join(here, "..", "node_modules", ".bin", "biome");
   try {
-    execFileSync(biome, ["format", "--write", join(here, "..", "docs", "BENCHMARKS.md")], { stdio: "ignore" });
+    execFileSync(biome, ["format", "--write", join(here, "..", "docs", "BENCHMARKS.md")], {
+      stdio: "ignore",
+    });
   } catch {
     console.warn("could not format docs/BENCHMARKS.md with biome; run `npm run format`");
   }
