@@ -165,6 +165,35 @@ describe("fuzzing the JSON bodies of both services", () => {
     expect((await call(`${api.url}/health`)).status).toBe(200);
   });
 
+  it("update-user refuses NUL bytes and non-string or nested values with a 4xx (found by FUZZ_SEED=786494)", async () => {
+    const deep = `${'{"a":'.repeat(5000)}1${"}".repeat(5000)}`;
+    const bodies = [
+      '{"name":"nul\\u0000byte"}',
+      '{"interestArea":"nul\\u0000byte"}',
+      '{"name":{"a":1}}',
+      '{"name":["x"]}',
+      '{"name":42}',
+      `{"name":${deep}}`,
+    ];
+    const wrong: string[] = [];
+    for (const body of bodies) {
+      const a = await call(`${auth.url}/api/auth/update-user`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          origin: TRUSTED_ORIGIN,
+          authorization: `Bearer ${reader.sessionToken}`,
+        },
+        body,
+        dispatcher: fromAddress(clientAddress(950 + wrong.length)),
+      });
+      sent++;
+      const v = verdict(a);
+      if (v) wrong.push(`${body.slice(0, 60)} → ${v}`);
+    }
+    expect(wrong).toEqual([]);
+  });
+
   it("stores SQL-looking, unicode and control-character text verbatim (or refuses it with a 4xx)", async () => {
     const names = [
       'Robert\'); DROP TABLE "user"; --',
