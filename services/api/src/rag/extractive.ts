@@ -1,5 +1,6 @@
 // The offline answerer: the best sentences of the retrieved sections, cited [n], shaped by the reader's profile.
 import type { ReaderProfile } from "@ai-book/contracts";
+import { analysedSentences } from "./analysis-cache.ts";
 import type { Retrieved } from "./retrieve.ts";
 import { contentStems, isProse, isTableRow, sentences, truncate } from "./text.ts";
 
@@ -32,19 +33,19 @@ interface Candidate {
   sectionCoverage: number;
   pos: number;
   text: string;
-  stems: Set<string>;
+  stems: ReadonlySet<string>;
   score: number;
 }
 
 function candidatesOf(hits: readonly Retrieved[]): Candidate[] {
   return hits.flatMap((h) =>
-    sentences(h.chunk.text)
-      .map((text, pos) => ({
+    analysedSentences(h.chunk.text)
+      .map(({ text, stems }, pos) => ({
         n: h.n,
         sectionCoverage: h.coverage,
         pos,
         text: truncate(text, SENTENCE_MAX),
-        stems: new Set(contentStems(text)),
+        stems,
         score: 0,
       }))
       .filter((c) => isProse(c.text)),

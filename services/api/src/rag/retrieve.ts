@@ -1,7 +1,8 @@
 // Retrieval: embed the query (when an embedder exists), search the store, judge relevance, collapse near-duplicates, keep top-k.
+import { chunkStems, shingles } from "./analysis-cache.ts";
 import { type RagObserver, timed } from "./observer.ts";
 import type { Chunk, ChunkStore, Embedder, SearchFilters, SearchHit } from "./ports.ts";
-import { contentStems, coverage, jaccard, words } from "./text.ts";
+import { contentStems, coverage, jaccard } from "./text.ts";
 
 /** The store could not be searched (SQLite file gone, Qdrant unreachable ...). Routes answer 503. */
 export class RetrievalUnavailableError extends Error {
@@ -50,14 +51,6 @@ export const MIN_COVERAGE = 0.4;
 export const KEEP_RATIO = 0.5;
 /** Sections whose word 3-gram sets overlap at least this much are one section repeated. */
 export const NEAR_DUPLICATE_JACCARD = 0.8;
-
-function shingles(text: string): Set<string> {
-  const w = words(text);
-  const out = new Set<string>();
-  if (w.length < 3) out.add(w.join(" "));
-  for (let i = 0; i + 3 <= w.length; i++) out.add(`${w[i]} ${w[i + 1]} ${w[i + 2]}`);
-  return out;
-}
 
 /**
  * How much each question word says about relevance: words found in few of the candidate sections weigh
@@ -120,15 +113,12 @@ export async function retrieve(deps: RetrieveDeps, req: RetrieveRequest): Promis
 
   const questionTerms = contentStems(req.relevanceText ?? req.query);
   const queryTerms = contentStems(req.query);
-  const analysed = raw.map((hit) => {
-    const c = hit.chunk;
-    return { hit, stems: new Set(contentStems(`${c.title}\n${c.headingPath.join("\n")}\n${c.text}`)) };
-  });
+  const analysed = raw.map((hit) => ({ hit, stems: chunkStems(hit.chunk) }));
   const weights = termWeights(
     questionTerms,
     analysed.map((a) => a.stems),
   );
-  const kept: Array<Omit<Retrieved, "n"> & { shingles: Set<string> }> = [];
+  const kept: Array<Omit<Retrieved, "n"> & { shingles: ReadonlySet<string> }> = [];
   let best = 0;
   for (const { hit, stems } of analysed) {
     const c = hit.chunk;

@@ -1,7 +1,8 @@
 // Turns retrieved sections into the public `sources` entries: deep-link URL, file path, heading and a snippet.
 import type { Source } from "@ai-book/contracts";
+import { analysedSentences } from "./analysis-cache.ts";
 import type { Retrieved } from "./retrieve.ts";
-import { contentStems, coverage, isProse, sentences, truncate } from "./text.ts";
+import { coverage, isProse, truncate } from "./text.ts";
 
 export const SNIPPET_MAX = 280;
 
@@ -12,13 +13,14 @@ export function sourceUrl(bookBaseUrl: string, route: string): string {
 
 /** The part of the section that best matches the question: its best sentence and what follows, cut to size. */
 export function snippet(text: string, questionTerms: readonly string[]): string {
-  const sents = sentences(text);
-  if (sents.length === 0) return "";
+  const analysed = analysedSentences(text);
+  if (analysed.length === 0) return "";
+  const sents = analysed.map((a) => a.text);
   let bestIdx = 0;
   let bestScore = -1;
-  sents.forEach((s, i) => {
+  analysed.forEach(({ text: s, stems }, i) => {
     // Prefer a sentence a reader can take in at a glance over a line of code that happens to match.
-    const score = coverage(questionTerms, new Set(contentStems(s))) * (isProse(s) ? 1 : 0.25);
+    const score = coverage(questionTerms, stems) * (isProse(s) ? 1 : 0.25);
     if (score > bestScore) {
       bestScore = score;
       bestIdx = i;
