@@ -1,6 +1,6 @@
 // Sections → chunks: one section per chunk, split by blocks near a token budget, tiny sections merged.
 import { createHash } from "node:crypto";
-import { countTokens } from "gpt-tokenizer";
+import { countTokens as countTokensUncached } from "gpt-tokenizer";
 import type { Chunk } from "../rag/ports.ts";
 import type { Block, Section } from "./parse.ts";
 import { withAnchor } from "./urls.ts";
@@ -34,6 +34,21 @@ interface Piece {
   section: Section;
   /** Sections merged in after the first one keep their heading as a line of text. */
   blocks: Block[];
+}
+
+/** Strings counted for the document being chunked (it asks for a piece's size several times); cleared per document. */
+const TOKEN_MEMO_MAX = 20_000;
+const tokenMemo = new Map<string, number>();
+
+/** gpt-tokenizer's `countTokens`, memoised per string (BPE counting was a tenth of ingest time). */
+function countTokens(text: string): number {
+  let n = tokenMemo.get(text);
+  if (n === undefined) {
+    n = countTokensUncached(text);
+    if (tokenMemo.size >= TOKEN_MEMO_MAX) tokenMemo.clear();
+    tokenMemo.set(text, n);
+  }
+  return n;
 }
 
 const SEGMENTER = new Intl.Segmenter("en", { granularity: "sentence" });
@@ -95,6 +110,7 @@ export function chunkSections(
   sections: Section[],
   opts: ChunkOptions = {},
 ): Chunk[] {
+  tokenMemo.clear();
   const maxTokens = opts.maxTokens ?? 500;
   const target = Math.min(opts.targetTokens ?? 400, maxTokens);
   const minTokens = opts.minTokens ?? 80;
