@@ -175,6 +175,39 @@ describe.each(dbVariants())("bad input on %s", (variant) => {
     expect(session.json.user.softwareBackground).toBe("Beginner");
   });
 
+  // Regression: PostgreSQL refused NUL in text and deep nesting overflowed a validator; both were 500s on update-user.
+  it("refuses NUL characters and deeply nested bodies with 400 VALIDATION_ERROR on sign-up and update-user", async () => {
+    const from = `${net}.9`;
+    const email = uniqueEmail("nul");
+    const nulSignUp = await call(auth.url, "/api/auth/sign-up/email", {
+      from,
+      body: { name: "nul\u0000byte", email, password: PASSWORD },
+    });
+    expect(expectEnvelope(nulSignUp, 400, "VALIDATION_ERROR")).toMatch(/NUL/);
+    const up = await call(auth.url, "/api/auth/sign-up/email", {
+      from,
+      body: { name: "N", email, password: PASSWORD },
+    });
+    const cookie = cookieOf(up);
+    for (const body of [{ interestArea: "robots\u0000" }, { name: "a\u0000" }]) {
+      expectEnvelope(
+        await call(auth.url, "/api/auth/update-user", { from, cookie, body }),
+        400,
+        "VALIDATION_ERROR",
+      );
+    }
+    const deep = `{"name":${'{"a":'.repeat(5000)}1${"}".repeat(5000)}}`;
+    expect(
+      expectEnvelope(
+        await call(auth.url, "/api/auth/update-user", { from, cookie, raw: deep }),
+        400,
+        "VALIDATION_ERROR",
+      ),
+    ).toMatch(/nested/);
+    const session = await call(auth.url, "/api/auth/get-session", { from, cookie });
+    expect(session.json.user.name).toBe("N");
+  });
+
   it("has written no user without its credential account, and none of the refused emails", async () => {
     expect(await count(auth, 'SELECT count(*) AS n FROM "user"')).toBeGreaterThan(0);
     expect(

@@ -7,6 +7,25 @@ import { toEnvelopeResponse } from "../better-auth-errors.ts";
 import { isUnavailable, safeError } from "../safe-error.ts";
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\b/i;
+/** No auth body is legitimately deeper than this; deeper ones are refused before Better Auth walks them. */
+const MAX_JSON_DEPTH = 16;
+
+/**
+ * Why a parsed body cannot be accepted, or null. PostgreSQL text columns cannot hold NUL characters, and a
+ * deeply nested value makes validators recurse: both are the client's error, not a 500.
+ */
+function bodyProblem(value: unknown, depth = 0): string | null {
+  if (typeof value === "string")
+    return value.includes("\u0000") ? "Text fields must not contain NUL characters." : null;
+  if (value === null || typeof value !== "object") return null;
+  if (depth >= MAX_JSON_DEPTH) return `The request body is nested deeper than ${MAX_JSON_DEPTH} levels.`;
+  for (const [key, child] of Object.entries(value)) {
+    if (key.includes("\u0000")) return "Field names must not contain NUL characters.";
+    const problem = bodyProblem(child, depth + 1);
+    if (problem) return problem;
+  }
+  return null;
+}
 
 export function betterAuthRoutes(auth: Auth, requestState: AsyncLocalStorage<RequestState>) {
   return new Hono<AppEnv>().on(["GET", "POST"], "/api/auth/*", async (c) => {
@@ -18,11 +37,14 @@ export function betterAuthRoutes(auth: Auth, requestState: AsyncLocalStorage<Req
       // Read within bodyLimit(); a JSON body that does not parse gets our INVALID_JSON, not Better Auth's message.
       body = await c.req.text();
       if (body && JSON_TYPE.test(c.req.header("content-type") ?? "")) {
+        let parsed: unknown;
         try {
-          JSON.parse(body);
+          parsed = JSON.parse(body);
         } catch {
           throw new ApiError("INVALID_JSON");
         }
+        const problem = bodyProblem(parsed);
+        if (problem) throw new ApiError("VALIDATION_ERROR", problem);
       }
       headers.delete("content-length");
     }
