@@ -28,6 +28,8 @@ export interface AppDeps {
   database: Pick<Database, "ping">;
   logger: Logger;
   requestState: AsyncLocalStorage<RequestState>;
+  /** Checked by /health when configured. */
+  redis?: Redis | undefined;
 }
 
 export function createApp(deps: AppDeps) {
@@ -47,7 +49,7 @@ export function createApp(deps: AppDeps) {
     }),
   );
   app.use(bodyLimit(config.bodyLimitBytes));
-  app.route("/", healthRoutes(deps.database));
+  app.route("/", healthRoutes(deps.database, deps.redis));
   app.route("/", betterAuthRoutes(deps.auth, deps.requestState));
   app.notFound(handleNotFound);
   app.onError(handleError);
@@ -108,7 +110,7 @@ export async function createAuthService(
     redis,
     redisKeyPrefix: opts.redisKeyPrefix,
   });
-  const app = createApp({ config, auth, database, logger, requestState });
+  const app = createApp({ config, auth, database, logger, requestState, redis });
   let closed = false;
   return {
     app,

@@ -1,7 +1,7 @@
 // With REDIS_URL: instances share rate limits and sessions through Redis, and sign-out lists the session as revoked.
 import { randomUUID } from "node:crypto";
 import { errorEnvelopeSchema, REVOKED_SESSION_PREFIX, SET_AUTH_JWT_HEADER } from "@ai-book/contracts";
-import { closeAddressAgents, requireEnv, startRedis } from "@ai-book/testkit";
+import { closeAddressAgents, requireEnv, startOwnedRedis, waitFor } from "@ai-book/testkit";
 import { sql } from "drizzle-orm";
 import type { PgliteDatabase } from "drizzle-orm/pglite";
 import { Redis } from "ioredis";
@@ -90,11 +90,11 @@ describe.skipIf(!REDIS_URL)("two instances with REDIS_URL", () => {
 });
 
 describe.skipIf(!REDIS_URL)("when its Redis stops answering", () => {
-  it("answers auth requests with a prompt 503 in the envelope, while /health follows the database", {
+  it("answers auth requests with a prompt 503 in the envelope, and /health says unhealthy until Redis is back", {
     timeout: 240_000,
   }, async () => {
-    // A Redis of our own, since we stop it.
-    const owned = await startRedis();
+    // A Redis of our own, since we stop it (and start it again).
+    const owned = await startOwnedRedis();
     let auth: RunningAuth | undefined;
     try {
       auth = await startAuth({ env: { REDIS_URL: owned.url } });
@@ -115,7 +115,15 @@ describe.skipIf(!REDIS_URL)("when its Redis stops answering", () => {
         expect(res.status).toBe(503);
         expect(errorEnvelopeSchema.parse(res.json).error.code).toBe("SERVICE_UNAVAILABLE");
       }
-      expect((await call(auth.url, "/health", { origin: null })).status).toBe(200);
+      const health = await call(auth.url, "/health", { origin: null });
+      expect(health.status).toBe(503);
+      expect(health.json).toMatchObject({ status: "unhealthy", redis: "down" });
+      await owned.start();
+      await waitFor(
+        async () => (await call(auth!.url, "/health", { origin: null })).status === 200,
+        30_000,
+        250,
+      );
     } finally {
       await auth?.stop();
       await owned.stop();
