@@ -182,40 +182,59 @@ export async function syncDocs(opts: SyncOptions): Promise<SyncSummary> {
   }
 
   // Index: embed a round of documents together (few, full requests), then write each one atomically.
+  // A round's texts that would make a partial request are carried into the next round, so every request
+  // but the last is full; a document is written once all its vectors are in.
   const perRound = opts.chunksPerRound ?? 256;
+  const batch = embedder?.maxInputsPerRequest ?? 0;
   let done = 0;
+  let pending: Array<{ entry: (typeof changed)[number]; texts: string[]; vectors: Float32Array[] }> = [];
+  let unembedded: Array<{ doc: (typeof pending)[number]; text: string }> = [];
+  const write = async (doc: (typeof pending)[number], vectors: Float32Array[] | undefined) => {
+    const { built, hash } = doc.entry;
+    const old = stored.get(built.docId);
+    if (!summary.dryRun) {
+      opts.signal?.throwIfAborted();
+      await store.replaceDocument({ docId: built.docId, contentHash: hash }, built.chunks, vectors);
+    }
+    if (old) {
+      summary.updated += 1;
+      summary.chunksRemoved += old.chunkCount;
+    } else summary.added += 1;
+    summary.chunksAdded += built.chunks.length;
+    done += 1;
+    opts.onProgress?.({ phase: "index", done, total: changed.length, docId: built.docId });
+  };
+  const embedding = embedder && !summary.dryRun;
   for (let start = 0; start < changed.length; ) {
     opts.signal?.throwIfAborted();
-    const round: typeof changed = [];
     let chunkCount = 0;
-    while (start < changed.length && (round.length === 0 || chunkCount < perRound)) {
-      const next = changed[start++]!;
-      round.push(next);
-      chunkCount += next.built.chunks.length;
+    let taken = 0;
+    while (start < changed.length && (taken === 0 || chunkCount < perRound)) {
+      const entry = changed[start++]!;
+      taken += 1;
+      chunkCount += entry.built.chunks.length;
+      const doc = { entry, texts: entry.built.chunks.map(contextualText), vectors: [] as Float32Array[] };
+      pending.push(doc);
+      if (embedding) for (const text of doc.texts) unembedded.push({ doc, text });
     }
-    let vectors: Float32Array[] | undefined;
-    if (embedder && !summary.dryRun && chunkCount > 0) {
-      const texts = round.flatMap((d) => d.built.chunks.map(contextualText));
-      vectors = await embedder.embed(texts, { signal: opts.signal });
+    if (embedding && unembedded.length > 0) {
+      const last = start >= changed.length;
+      // Whole requests only, unless this is the last round or the round is smaller than one request.
+      const whole = batch > 0 && !last ? Math.floor(unembedded.length / batch) * batch : 0;
+      const now = whole > 0 ? unembedded.slice(0, whole) : unembedded;
+      unembedded = whole > 0 ? unembedded.slice(whole) : [];
+      const vectors = await embedder.embed(
+        now.map((u) => u.text),
+        { signal: opts.signal },
+      );
       ownRequests += 1;
-      ownTokens += round.reduce((s, d) => s + d.built.chunks.reduce((t, c) => t + c.tokens, 0), 0);
+      for (const [i, u] of now.entries()) u.doc.vectors.push(vectors[i]!);
     }
-    let offset = 0;
-    for (const { built, hash } of round) {
-      const old = stored.get(built.docId);
-      const docVectors = vectors?.slice(offset, offset + built.chunks.length);
-      offset += built.chunks.length;
-      if (!summary.dryRun) {
-        opts.signal?.throwIfAborted();
-        await store.replaceDocument({ docId: built.docId, contentHash: hash }, built.chunks, docVectors);
-      }
-      if (old) {
-        summary.updated += 1;
-        summary.chunksRemoved += old.chunkCount;
-      } else summary.added += 1;
-      summary.chunksAdded += built.chunks.length;
-      done += 1;
-      opts.onProgress?.({ phase: "index", done, total: changed.length, docId: built.docId });
+    const ready = pending.filter((d) => !embedding || d.vectors.length === d.texts.length);
+    pending = pending.filter((d) => !ready.includes(d));
+    for (const doc of ready) {
+      if (embedding) ownTokens += doc.entry.built.chunks.reduce((t, c) => t + c.tokens, 0);
+      await write(doc, embedding ? doc.vectors : undefined);
     }
   }
 

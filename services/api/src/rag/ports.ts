@@ -84,6 +84,8 @@ export interface ChunkStore {
 export interface Embedder {
   readonly model: string;
   readonly dimensions: number;
+  /** Inputs the embedder sends per request, when it batches by count (ingest fills whole requests with it). */
+  readonly maxInputsPerRequest?: number;
   embed(texts: string[], opts?: { signal?: AbortSignal }): Promise<Float32Array[]>;
 }
 

@@ -102,6 +102,7 @@ export function createOpenAIEmbedder(opts: OpenAIEmbedderOptions): OpenAIEmbedde
   return {
     model,
     dimensions,
+    maxInputsPerRequest: maxInputs,
     usage: () => ({ ...usage }),
     async embed(texts, embedOpts) {
       if (texts.length === 0) return [];
