@@ -135,7 +135,8 @@ export async function startServiceProcess(opts: ServiceProcessOptions): Promise<
   try {
     await waitFor(
       async () => {
-        if (exitInfo) throw new Error("exited");
+        // Stop waiting at once when the process died (waitFor treats a throw as "not ready yet").
+        if (exitInfo) return true;
         const res = await fetch(opts.url + readyPath, { signal: AbortSignal.timeout(2_000) });
         await res.arrayBuffer();
         return true;
