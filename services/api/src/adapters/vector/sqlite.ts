@@ -132,17 +132,29 @@ function toChunk(row: ChunkRow): Chunk {
 export class SqliteChunkStore implements ChunkStore {
   readonly #db: Database.Database;
   readonly #candidates: number;
+  /** The search path's statements, prepared once per SQL text (few: one per filter / IN-list size). */
+  readonly #statements = new Map<string, Database.Statement>();
 
   constructor(db: Database.Database, candidates: number) {
     this.#db = db;
     this.#candidates = candidates;
   }
 
+  #prepared(sql: string): Database.Statement {
+    let stmt = this.#statements.get(sql);
+    if (!stmt) {
+      if (this.#statements.size >= 64) this.#statements.clear();
+      stmt = this.#db.prepare(sql);
+      this.#statements.set(sql, stmt);
+    }
+    return stmt;
+  }
+
   /** The embedding the stored vectors were made with, read fresh each time (another process may re-index). */
   embeddingInfo(): EmbeddingInfo | null {
-    const rows = this.#db
-      .prepare("SELECT key, value FROM meta WHERE key IN ('embedding_model', 'embedding_dimensions')")
-      .all() as Array<{ key: string; value: string }>;
+    const rows = this.#prepared(
+      "SELECT key, value FROM meta WHERE key IN ('embedding_model', 'embedding_dimensions')",
+    ).all() as Array<{ key: string; value: string }>;
     const model = rows.find((r) => r.key === "embedding_model")?.value;
     const dims = rows.find((r) => r.key === "embedding_dimensions")?.value;
     return model && dims ? { model, dimensions: Number(dims) } : null;
@@ -167,9 +179,9 @@ export class SqliteChunkStore implements ChunkStore {
       if (dense) lists.push({ leg: "dense", ids: dense.map(String) });
       const fused = reciprocalRankFusion(lists, { limit: query.limit });
       if (fused.length === 0) return [];
-      const rows = this.#db
-        .prepare(`SELECT * FROM chunks WHERE rowid IN (${fused.map(() => "?").join(",")})`)
-        .all(...fused.map((f) => Number(f.id))) as ChunkRow[];
+      const rows = this.#prepared(
+        `SELECT * FROM chunks WHERE rowid IN (${fused.map(() => "?").join(",")})`,
+      ).all(...fused.map((f) => Number(f.id))) as ChunkRow[];
       const byRowid = new Map(rows.map((r) => [String(r.rowid), r]));
       return fused.flatMap((f) => {
         const row = byRowid.get(f.id);
@@ -185,13 +197,11 @@ export class SqliteChunkStore implements ChunkStore {
     if (!match) return [];
     const { title, headings, text: body } = BM25_WEIGHTS;
     const filter = prefix === null ? "" : "AND substr(c.path, 1, length(@prefix)) = @prefix";
-    const rows = this.#db
-      .prepare(
-        `SELECT f.rowid AS rowid FROM chunks_fts f JOIN chunks c ON c.rowid = f.rowid
+    const rows = this.#prepared(
+      `SELECT f.rowid AS rowid FROM chunks_fts f JOIN chunks c ON c.rowid = f.rowid
          WHERE chunks_fts MATCH @match ${filter}
          ORDER BY bm25(chunks_fts, ${title}, ${headings}, ${body}), f.rowid LIMIT @limit`,
-      )
-      .all({ match, limit, ...(prefix === null ? {} : { prefix }) }) as Array<{ rowid: number }>;
+    ).all({ match, limit, ...(prefix === null ? {} : { prefix }) }) as Array<{ rowid: number }>;
     return rows.map((r) => r.rowid);
   }
 
@@ -204,23 +214,19 @@ export class SqliteChunkStore implements ChunkStore {
     const blob = vectorBlob(vector);
     let rows: Array<{ rowid: number }>;
     if (prefix === null && dims % 8 === 0) {
-      rows = this.#db
-        .prepare(
-          `WITH pool AS (
+      rows = this.#prepared(
+        `WITH pool AS (
              SELECT rowid FROM chunk_bits WHERE embedding MATCH vec_quantize_binary(@v) AND k = @pool
            )
            SELECT v.rowid AS rowid FROM chunk_vectors v JOIN pool USING (rowid)
            ORDER BY vec_distance_cosine(v.embedding, @v), v.rowid LIMIT @limit`,
-        )
-        .all({ v: blob, pool: Math.max(DENSE_RESCORE_POOL, limit), limit }) as Array<{ rowid: number }>;
+      ).all({ v: blob, pool: Math.max(DENSE_RESCORE_POOL, limit), limit }) as Array<{ rowid: number }>;
     } else {
       const filter = prefix === null ? "" : "WHERE substr(c.path, 1, length(@prefix)) = @prefix";
-      rows = this.#db
-        .prepare(
-          `SELECT v.rowid AS rowid FROM chunk_vectors v JOIN chunks c ON c.rowid = v.rowid ${filter}
+      rows = this.#prepared(
+        `SELECT v.rowid AS rowid FROM chunk_vectors v JOIN chunks c ON c.rowid = v.rowid ${filter}
            ORDER BY vec_distance_cosine(v.embedding, @v), v.rowid LIMIT @limit`,
-        )
-        .all({ v: blob, limit, ...(prefix === null ? {} : { prefix }) }) as Array<{ rowid: number }>;
+      ).all({ v: blob, limit, ...(prefix === null ? {} : { prefix }) }) as Array<{ rowid: number }>;
     }
     return rows.map((r) => r.rowid);
   }
@@ -332,6 +338,7 @@ export class SqliteChunkStore implements ChunkStore {
       throw new Error(`reset: invalid embedding dimensions ${embedding.dimensions}`);
     }
     const db = this.#db;
+    this.#statements.clear();
     db.transaction(() => {
       db.exec(`
         DROP TABLE IF EXISTS chunk_bits;
