@@ -6,7 +6,7 @@ import {
   PASSWORD_MAX,
   PASSWORD_MIN,
 } from "@ai-book/contracts";
-import { type FormEvent, type ReactNode, useId, useState } from "react";
+import { type FormEvent, type InputHTMLAttributes, type ReactNode, useId, useState } from "react";
 import type { ProfileInput } from "../client/auth-client.ts";
 import { type TutorErrorInfo, toTutorError } from "../client/tutor-error.ts";
 import styles from "./tutor.module.css";
@@ -35,6 +35,30 @@ function Field({
         </span>
       )}
     </div>
+  );
+}
+
+type TextFieldProps = Omit<InputHTMLAttributes<HTMLInputElement>, "id" | "value" | "onChange"> & {
+  label: string;
+  id: string;
+  error?: string | undefined;
+  value: string;
+  onValue: (value: string) => void;
+};
+
+/** A labelled text input whose error, when present, is announced with it. */
+function TextField({ label, id, error, value, onValue, ...input }: TextFieldProps): ReactNode {
+  return (
+    <Field label={label} id={id} error={error}>
+      <input
+        {...input}
+        id={id}
+        value={value}
+        aria-invalid={Boolean(error)}
+        aria-describedby={error ? `${id}-error` : undefined}
+        onChange={(event) => onValue(event.target.value)}
+      />
+    </Field>
   );
 }
 
@@ -77,19 +101,17 @@ function ProfileFields({
     <>
       {levelSelect("softwareBackground", "Software background")}
       {levelSelect("hardwareBackground", "Hardware background")}
-      <Field label="Interest area" id={`${id}-interest`} error={errors.interestArea}>
-        <input
-          id={`${id}-interest`}
-          name="interestArea"
-          type="text"
-          maxLength={INTEREST_AREA_MAX}
-          placeholder="e.g. humanoid locomotion"
-          value={value.interestArea}
-          aria-invalid={Boolean(errors.interestArea)}
-          aria-describedby={errors.interestArea ? `${id}-interest-error` : undefined}
-          onChange={(event) => onChange({ ...value, interestArea: event.target.value })}
-        />
-      </Field>
+      <TextField
+        label="Interest area"
+        id={`${id}-interest`}
+        error={errors.interestArea}
+        name="interestArea"
+        type="text"
+        maxLength={INTEREST_AREA_MAX}
+        placeholder="e.g. humanoid locomotion"
+        value={value.interestArea}
+        onValue={(interestArea) => onChange({ ...value, interestArea })}
+      />
     </>
   );
 }
@@ -144,30 +166,26 @@ function SignInForm(): ReactNode {
   });
   return (
     <form className={styles.form} onSubmit={run} noValidate aria-label="Sign in" data-testid="tutor-sign-in">
-      <Field label="Email" id={`${id}-email`} error={errors.email}>
-        <input
-          id={`${id}-email`}
-          name="email"
-          type="email"
-          autoComplete="email"
-          value={email}
-          aria-invalid={Boolean(errors.email)}
-          aria-describedby={errors.email ? `${id}-email-error` : undefined}
-          onChange={(event) => setEmail(event.target.value)}
-        />
-      </Field>
-      <Field label="Password" id={`${id}-password`} error={errors.password}>
-        <input
-          id={`${id}-password`}
-          name="password"
-          type="password"
-          autoComplete="current-password"
-          value={password}
-          aria-invalid={Boolean(errors.password)}
-          aria-describedby={errors.password ? `${id}-password-error` : undefined}
-          onChange={(event) => setPassword(event.target.value)}
-        />
-      </Field>
+      <TextField
+        label="Email"
+        id={`${id}-email`}
+        error={errors.email}
+        name="email"
+        type="email"
+        autoComplete="email"
+        value={email}
+        onValue={setEmail}
+      />
+      <TextField
+        label="Password"
+        id={`${id}-password`}
+        error={errors.password}
+        name="password"
+        type="password"
+        autoComplete="current-password"
+        value={password}
+        onValue={setPassword}
+      />
       <FormError error={error} />
       <button type="submit" className="button button--primary button--block" disabled={busy}>
         {busy ? "Signing in…" : "Sign in"}
@@ -212,45 +230,35 @@ function SignUpForm(): ReactNode {
       aria-label="Create account"
       data-testid="tutor-sign-up"
     >
-      <Field label="Name" id={`${id}-name`} error={errors.name}>
-        <input
-          id={`${id}-name`}
-          name="name"
-          autoComplete="name"
-          value={name}
-          aria-invalid={Boolean(errors.name)}
-          aria-describedby={errors.name ? `${id}-name-error` : undefined}
-          onChange={(event) => setName(event.target.value)}
-        />
-      </Field>
-      <Field label="Email" id={`${id}-email`} error={errors.email}>
-        <input
-          id={`${id}-email`}
-          name="email"
-          type="email"
-          autoComplete="email"
-          value={email}
-          aria-invalid={Boolean(errors.email)}
-          aria-describedby={errors.email ? `${id}-email-error` : undefined}
-          onChange={(event) => setEmail(event.target.value)}
-        />
-      </Field>
-      <Field
+      <TextField
+        label="Name"
+        id={`${id}-name`}
+        error={errors.name}
+        name="name"
+        autoComplete="name"
+        value={name}
+        onValue={setName}
+      />
+      <TextField
+        label="Email"
+        id={`${id}-email`}
+        error={errors.email}
+        name="email"
+        type="email"
+        autoComplete="email"
+        value={email}
+        onValue={setEmail}
+      />
+      <TextField
         label={`Password (at least ${PASSWORD_MIN} characters)`}
         id={`${id}-password`}
         error={errors.password}
-      >
-        <input
-          id={`${id}-password`}
-          name="password"
-          type="password"
-          autoComplete="new-password"
-          value={password}
-          aria-invalid={Boolean(errors.password)}
-          aria-describedby={errors.password ? `${id}-password-error` : undefined}
-          onChange={(event) => setPassword(event.target.value)}
-        />
-      </Field>
+        name="password"
+        type="password"
+        autoComplete="new-password"
+        value={password}
+        onValue={setPassword}
+      />
       <ProfileFields value={profile} onChange={setProfile} errors={errors} />
       {error && !fieldOf(error) && <FormError error={error} />}
       <button type="submit" className="button button--primary button--block" disabled={busy}>
