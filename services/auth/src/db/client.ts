@@ -57,8 +57,17 @@ function createPostgres(url: string, max: number): Database {
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
   });
+  // /health gets a connection of its own, so a pool saturated by queued requests (e.g. right after an outage)
+  // cannot starve the check and keep the instance out of its load balancer.
+  const healthPool = new pg.Pool({
+    connectionString: url,
+    max: 1,
+    connectionTimeoutMillis: 2_000,
+    idleTimeoutMillis: 30_000,
+  });
   // An idle client losing its server must not crash the process; the next query reports the failure.
   pool.on("error", () => {});
+  healthPool.on("error", () => {});
   const db = drizzlePg(pool, { schema });
   return {
     kind: "postgres",
@@ -77,10 +86,10 @@ function createPostgres(url: string, max: number): Database {
       }
     },
     async ping(timeoutMs = 2_000) {
-      await withTimeout(db.execute(sql`select 1`), timeoutMs, "database ping");
+      await withTimeout(healthPool.query("select 1"), timeoutMs, "database ping");
     },
     async close() {
-      await pool.end();
+      await Promise.all([pool.end(), healthPool.end()]);
     },
   };
 }
