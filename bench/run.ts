@@ -1,5 +1,4 @@
 // `npm run bench [-- --quick] [--only id,id]`: runs the benchmark scenarios and writes results + docs/BENCHMARKS.md.
-import { execFileSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -40,17 +39,6 @@ const outcome = await runBench({
   docPath: complete ? join(here, "..", "docs", "BENCHMARKS.md") : undefined,
   log: (m) => console.log(m),
 });
-if (complete) {
-  // The generated table in the house format, so `npm run lint` stays clean after a run.
-  const biome = join(here, "..", "node_modules", ".bin", "biome");
-  try {
-    execFileSync(biome, ["format", "--write", join(here, "..", "docs", "BENCHMARKS.md")], {
-      stdio: "ignore",
-    });
-  } catch {
-    console.warn("could not format docs/BENCHMARKS.md with biome; run `npm run format`");
-  }
-}
 console.log(`\nresults: ${resultsPath}`);
 if (outcome.errors.length > 0) {
   console.error(`\n${outcome.errors.length} scenario(s) failed:\n${outcome.errors.join("\n")}`);
