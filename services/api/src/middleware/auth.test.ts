@@ -1,12 +1,14 @@
 // The JWT guard through a running server: every failure → 401 with its reason; revoked sessions with Redis; JWKS mode.
+import { createHmac } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { errorEnvelopeSchema, JWT_AUDIENCE, JWT_ISSUER, REVOKED_SESSION_PREFIX } from "@ai-book/contracts";
 import { requireEnv } from "@ai-book/testkit";
 import { Redis } from "ioredis";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { signToken, startTestApi, TEST_SECRET, type TestApi } from "../routes/testing.ts";
+import { tokenVerifier } from "./auth.ts";
 
 let api: TestApi;
 
@@ -130,6 +132,60 @@ describe("JWT guard (HS256, contract tokens)", () => {
     await api.post("/v1/search", { query: "imu" }, token);
     await expect401(await signToken({ expiresIn: -120 }), "TOKEN_EXPIRED");
     expect(api.logs.text()).not.toContain(token.split(".")[2]);
+  });
+});
+
+describe("tokenVerifier (HS256, in process)", () => {
+  const verify = tokenVerifier({ algorithm: "HS256", secret: TEST_SECRET });
+  const reasonOf = async (token: string) => {
+    try {
+      await verify(token);
+      return "accepted";
+    } catch (err) {
+      return (err as { reason?: string }).reason ?? String(err);
+    }
+  };
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("gives the same claims for a token seen again (remembered) as the first time", async () => {
+    const token = await signToken({ userId: "again" });
+    const first = await verify(token);
+    expect(first.userId).toBe("again");
+    expect(await verify(token)).toEqual(first);
+  });
+
+  it("a remembered token is refused TOKEN_EXPIRED once exp + 30 s has passed", async () => {
+    const token = await signToken({ expiresIn: 5 });
+    expect(await reasonOf(token)).toBe("accepted");
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(Date.now() + 20_000);
+    expect(await reasonOf(token)).toBe("accepted");
+    vi.setSystemTime(Date.now() + 20_000);
+    expect(await reasonOf(token)).toBe("TOKEN_EXPIRED");
+  });
+
+  it("a well-signed token whose claims break the contract is refused every time, not remembered as good", async () => {
+    const token = await new SignJWT({ ...validPayload(), emailVerified: "yes" })
+      .setProtectedHeader({ alg: "HS256" })
+      .sign(secret);
+    expect(await reasonOf(token)).toBe("TOKEN_INVALID");
+    expect(await reasonOf(token)).toBe("TOKEN_INVALID");
+  });
+
+  it("nbf in the future, a crit header, a foreign algorithm under the same secret → TOKEN_INVALID", async () => {
+    const sign = (header: Record<string, unknown>, claims: object = validPayload()) =>
+      new SignJWT({ ...claims }).setProtectedHeader({ alg: "HS256", ...header }).sign(secret);
+    expect(await reasonOf(await sign({}, { ...validPayload(), nbf: now() + 3600 }))).toBe("TOKEN_INVALID");
+    // jose will not sign an unknown critical extension: signed by hand with the real secret.
+    const input = `${b64({ alg: "HS256", crit: ["x-ext"], "x-ext": 1 })}.${b64(validPayload())}`;
+    const crit = `${input}.${createHmac("sha256", TEST_SECRET).update(input).digest("base64url")}`;
+    expect(await reasonOf(crit)).toBe("TOKEN_INVALID");
+    const hs384Input = `${b64({ alg: "HS384" })}.${b64(validPayload())}`;
+    const hs384 = `${hs384Input}.${createHmac("sha384", TEST_SECRET).update(hs384Input).digest("base64url")}`;
+    expect(await reasonOf(hs384)).toBe("TOKEN_INVALID");
+    expect(await reasonOf(await sign({}))).toBe("accepted");
   });
 });
 
