@@ -2,8 +2,9 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { createPgDatabase, freePort } from "./index.ts";
+import { createPgDatabase, freePort, tempDir } from "./index.ts";
 import { runUntilExit, type ServiceProcess, startServiceProcess } from "./service-process.ts";
+import { fromAddress } from "./source-address.ts";
 
 /** Repository root (this file is packages/testkit/src/system.ts). */
 export const REPO_ROOT = resolve(import.meta.dirname, "../../..");
@@ -196,4 +197,125 @@ export async function ingestBook(opts: {
   );
   if (r.code !== 0) throw new Error(`ingest failed (${r.code ?? r.signal}):\n${r.output.slice(-3000)}`);
   return r.output;
+}
+
+export interface SystemOptions {
+  /** Prefix of the temp dir that holds both services' data; stop() removes it. @default "ai-book-system-" */
+  tempPrefix?: string;
+  /** Shared by both services (HS256 signs with it). @default a fresh newSecret() */
+  jwtSecret?: string;
+  /**
+   * The JWT mode. HS256 (the services' default when unset) verifies with the shared secret; RS256 and EdDSA make the
+   * api-service verify with the auth-service's JWKS, so the auth-service starts first and the api-service is
+   * pointed at it.
+   */
+  jwtAlgorithm?: "HS256" | "RS256" | "EdDSA";
+  /** A Redis both services use (the caller owns it, e.g. startOwnedRedis()). @default none: state stays in process */
+  redisUrl?: string;
+  /** LOG_LEVEL of both services; their output is always kept (`auth.lines`, `api.jsonLines()`). @default "info" */
+  logLevel?: "debug" | "info" | "warn" | "error";
+  /** Index the sample book into the api-service's data dir before it starts. @default false */
+  ingest?: boolean;
+  /** How many readers to sign up once both services answer. @default 1 */
+  readers?: number;
+  /** Extra sign-up fields for every reader, e.g. `{ softwareBackground: "Beginner" }`. */
+  readerProfile?: Record<string, unknown>;
+  /** The client address the i-th reader signs up from (see clientAddress). @default the default local address */
+  readerAddress?: (i: number) => string;
+  /** Anything else for the auth-service (wins over the above). */
+  auth?: Partial<AuthProcessOptions>;
+  /** Anything else for the api-service (wins over the above), e.g. `{ rateLimitPerMinute: 100_000 }`. */
+  api?: Partial<ApiProcessOptions>;
+}
+
+/** Both services running on one auth database, with signed-up readers. */
+export interface RunningSystem {
+  auth: ServiceProcess;
+  api: ServiceProcess;
+  /** The first reader; throws when `readers: 0` was asked for. */
+  readonly reader: Reader;
+  readers: Reader[];
+  jwtSecret: string;
+  /** Stops both services, drops the auth database and removes the temp dir. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the auth-service and the api-service as child processes on a fresh temp dir and auth database (see
+ * authDatabase), then signs up `readers`. When anything fails, what was started is stopped before the error is thrown.
+ */
+export async function startSystem(opts: SystemOptions = {}): Promise<RunningSystem> {
+  const dir = tempDir(opts.tempPrefix ?? "ai-book-system-");
+  const jwtSecret = opts.jwtSecret ?? newSecret();
+  const env = opts.logLevel ? { LOG_LEVEL: opts.logLevel } : {};
+  const asymmetric = opts.jwtAlgorithm !== undefined && opts.jwtAlgorithm !== "HS256";
+  let db: Awaited<ReturnType<typeof authDatabase>> | undefined;
+  const started: ServiceProcess[] = [];
+  const track = (p: ServiceProcess) => {
+    started.push(p);
+    return p;
+  };
+  const stop = async () => {
+    await Promise.all(started.map((p) => p.stop()));
+    await db?.drop();
+    dir.cleanup();
+  };
+  const startAuth = () =>
+    startAuthProcess({
+      dataDir: `${dir.path}/auth`,
+      databaseUrl: db?.url,
+      redisUrl: opts.redisUrl,
+      jwtSecret,
+      jwtAlgorithm: opts.jwtAlgorithm,
+      ...opts.auth,
+      env: { ...env, ...opts.auth?.env },
+    }).then(track);
+  const startApi = (authUrl?: string) =>
+    startApiProcess({
+      dataDir: `${dir.path}/api`,
+      redisUrl: opts.redisUrl,
+      jwtSecret,
+      jwtAlgorithm: opts.jwtAlgorithm,
+      authServiceUrl: authUrl,
+      ...opts.api,
+      env: { ...env, ...opts.api?.env },
+    }).then(track);
+  try {
+    db = await authDatabase();
+    if (opts.ingest) await ingestBook({ dataDir: `${dir.path}/api` });
+    let auth: ServiceProcess;
+    let api: ServiceProcess;
+    if (asymmetric) {
+      auth = await startAuth();
+      api = await startApi(auth.url);
+    } else {
+      // allSettled, so a service that did start is in `started` (and stopped) when the other fails.
+      const [a, b] = await Promise.allSettled([startAuth(), startApi()]);
+      if (a.status === "rejected") throw a.reason;
+      if (b.status === "rejected") throw b.reason;
+      [auth, api] = [a.value, b.value];
+    }
+    const readers: Reader[] = [];
+    for (let i = 0; i < (opts.readers ?? 1); i++) {
+      const address = opts.readerAddress?.(i);
+      readers.push(
+        await signUpReader(auth.url, opts.readerProfile, address ? { dispatcher: fromAddress(address) } : {}),
+      );
+    }
+    return {
+      auth,
+      api,
+      readers,
+      jwtSecret,
+      get reader() {
+        const first = readers[0];
+        if (!first) throw new Error("startSystem: no reader was signed up (readers: 0)");
+        return first;
+      },
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
 }
