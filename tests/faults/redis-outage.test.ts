@@ -1,19 +1,16 @@
 // Redis (owned by this test) stopped under both services: documented degradation, no 500s, and full function once it returns.
 import {
-  authDatabase,
   clientAddress,
   closeAddressAgents,
   fromAddress,
   newSecret,
   type OwnedRedis,
   type Reader,
-  type ServiceProcess,
+  type RunningSystem,
   signUpReader,
-  startApiProcess,
-  startAuthProcess,
   startOwnedRedis,
+  startSystem,
   TRUSTED_ORIGIN,
-  tempDir,
   waitFor,
 } from "@ai-book/testkit";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -26,24 +23,21 @@ vi.setConfig({ testTimeout: 240_000, hookTimeout: 400_000 });
 const LIMIT = 6;
 
 describe("both services while Redis is down", () => {
-  const dir = tempDir("ai-book-redisfault-");
   const secret = newSecret();
   let redis: OwnedRedis;
-  let db: Awaited<ReturnType<typeof authDatabase>>;
-  let auth: ServiceProcess;
-  let api: ServiceProcess;
+  let system: RunningSystem;
   let n = 0;
   const next = () => fromAddress(clientAddress(n++));
 
   const search = (jwt: string) =>
     postJson(
-      `${api.url}/v1/search`,
+      `${system.api.url}/v1/search`,
       { query: "gyroscope drift" },
       { headers: { authorization: `Bearer ${jwt}` }, timeoutMs: 10_000 },
     );
   const signOut = (r: Reader) =>
     postJson(
-      `${auth.url}/api/auth/sign-out`,
+      `${system.auth.url}/api/auth/sign-out`,
       {},
       { headers: { authorization: `Bearer ${r.sessionToken}`, origin: TRUSTED_ORIGIN }, dispatcher: next() },
     );
@@ -54,31 +48,23 @@ describe("both services while Redis is down", () => {
 
   beforeAll(async () => {
     redis = await startOwnedRedis();
-    db = await authDatabase();
-    [auth, api] = await Promise.all([
-      startAuthProcess({
-        dataDir: `${dir.path}/auth`,
-        databaseUrl: db.url,
-        redisUrl: redis.url,
-        jwtSecret: secret,
-      }),
-      startApiProcess({
-        dataDir: `${dir.path}/api`,
-        redisUrl: redis.url,
-        jwtSecret: secret,
-        rateLimitPerMinute: LIMIT,
-      }),
-    ]);
+    // Readers sign up inside the test, before Redis goes down.
+    system = await startSystem({
+      tempPrefix: "ai-book-redisfault-",
+      jwtSecret: secret,
+      redisUrl: redis.url,
+      readers: 0,
+      api: { rateLimitPerMinute: LIMIT },
+    });
   });
   afterAll(async () => {
-    await Promise.all([auth?.stop(), api?.stop()]);
+    await system?.stop();
     await redis?.stop();
-    await db?.drop();
     await closeAddressAgents();
-    dir.cleanup();
   });
 
   it("keeps serving without Redis (fail-open revocation, per-instance limits), never a 500, and recovers", async () => {
+    const { auth, api } = system;
     const a = await signUpReader(auth.url, {}, { dispatcher: next() });
     const b = await signUpReader(auth.url, {}, { dispatcher: next() });
     const d = await signUpReader(auth.url, {}, { dispatcher: next() });

@@ -1,17 +1,11 @@
 // Property-based fuzzing (fast-check) of every JSON body of both real services: a 2xx or a 4xx envelope, never a 5xx or a crash.
 import {
-  authDatabase,
   clientAddress,
   closeAddressAgents,
   fromAddress,
-  newSecret,
-  type Reader,
-  type ServiceProcess,
-  signUpReader,
-  startApiProcess,
-  startAuthProcess,
+  type RunningSystem,
+  startSystem,
   TRUSTED_ORIGIN,
-  tempDir,
 } from "@ai-book/testkit";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -72,31 +66,20 @@ async function fuzz(
 }
 
 describe("fuzzing the JSON bodies of both services", () => {
-  const secret = newSecret();
-  const dir = tempDir("ai-book-fuzz-");
-  let auth: ServiceProcess;
-  let db: Awaited<ReturnType<typeof authDatabase>>;
-  let api: ServiceProcess;
-  let reader: Reader;
+  let system: RunningSystem;
 
   beforeAll(async () => {
-    db = await authDatabase();
-    [auth, api] = await Promise.all([
-      startAuthProcess({ dataDir: `${dir.path}/auth`, databaseUrl: db.url, jwtSecret: secret }),
-      startApiProcess({ dataDir: `${dir.path}/api`, jwtSecret: secret, rateLimitPerMinute: 100_000 }),
-    ]);
-    reader = await signUpReader(auth.url);
+    system = await startSystem({ tempPrefix: "ai-book-fuzz-", api: { rateLimitPerMinute: 100_000 } });
     console.log(`[security] fuzz seed ${SEED} (FUZZ_SEED=${SEED} reproduces), ${RUNS} samples per endpoint`);
   });
   afterAll(async () => {
     figure("security", `fuzz: ${sent} hostile bodies sent to 7 endpoints (seed ${SEED})`);
-    await Promise.all([auth?.stop(), api?.stop()]);
+    await system?.stop();
     await closeAddressAgents();
-    await db?.drop();
-    dir.cleanup();
   });
 
   it("auth-service: sign-up, sign-in, update-user, change-password never answer 5xx", async () => {
+    const { auth, reader } = system;
     const origin = () => ({ origin: TRUSTED_ORIGIN });
     const session = () => ({ origin: TRUSTED_ORIGIN, authorization: `Bearer ${reader.sessionToken}` });
     const failures = [
@@ -142,6 +125,7 @@ describe("fuzzing the JSON bodies of both services", () => {
   });
 
   it("api-service: chat, chat/stream and search never answer 5xx", async () => {
+    const { api, reader } = system;
     const bearer = () => ({ authorization: `Bearer ${reader.jwt}` });
     const chat = {
       message: j("How does a humanoid keep its balance?"),
@@ -166,6 +150,7 @@ describe("fuzzing the JSON bodies of both services", () => {
   });
 
   it("update-user refuses NUL bytes and non-string or nested values with a 4xx (found by FUZZ_SEED=786494)", async () => {
+    const { auth, reader } = system;
     const deep = `${'{"a":'.repeat(5000)}1${"}".repeat(5000)}`;
     const bodies = [
       '{"name":"nul\\u0000byte"}',
@@ -195,6 +180,7 @@ describe("fuzzing the JSON bodies of both services", () => {
   });
 
   it("stores SQL-looking, unicode and control-character text verbatim (or refuses it with a 4xx)", async () => {
+    const { auth } = system;
     const names = [
       'Robert\'); DROP TABLE "user"; --',
       "' OR '1'='1' --",

@@ -1,16 +1,12 @@
 // Hostile JWTs against every protected route of the real api-service (HS256 and the asymmetric JWKS mode): always 401 with a reason.
 import {
-  authDatabase,
   clientAddress,
   closeAddressAgents,
   fromAddress,
   newSecret,
-  type Reader,
+  type RunningSystem,
   type ServiceProcess,
-  signUpReader,
-  startApiProcess,
-  startAuthProcess,
-  tempDir,
+  startSystem,
 } from "@ai-book/testkit";
 import type { JWK } from "jose";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -84,28 +80,23 @@ function expectCalm(proc: ServiceProcess) {
 
 describe("api-service under hostile JWTs (HS256)", () => {
   const secret = newSecret();
-  const dir = tempDir("ai-book-jwt-");
-  let auth: ServiceProcess;
-  let db: Awaited<ReturnType<typeof authDatabase>>;
-  let api: ServiceProcess;
-  let reader: Reader;
+  let system: RunningSystem;
 
   beforeAll(async () => {
-    db = await authDatabase();
-    [auth, api] = await Promise.all([
-      startAuthProcess({ dataDir: `${dir.path}/auth`, databaseUrl: db.url, jwtSecret: secret }),
-      startApiProcess({ dataDir: `${dir.path}/api`, jwtSecret: secret, rateLimitPerMinute: 100_000 }),
-    ]);
-    reader = await signUpReader(auth.url, { softwareBackground: "Beginner" });
+    system = await startSystem({
+      tempPrefix: "ai-book-jwt-",
+      jwtSecret: secret,
+      readerProfile: { softwareBackground: "Beginner" },
+      api: { rateLimitPerMinute: 100_000 },
+    });
   });
   afterAll(async () => {
-    await Promise.all([auth?.stop(), api?.stop()]);
+    await system?.stop();
     await closeAddressAgents();
-    await db?.drop();
-    dir.cleanup();
   });
 
   it("accepts the genuine JWT from the auth-service on every protected route", async () => {
+    const { api, reader } = system;
     for (const route of ROUTES) {
       const a = await postJson(api.url + route.path, route.body, {
         headers: { authorization: `Bearer ${reader.jwt}` },
@@ -115,6 +106,7 @@ describe("api-service under hostile JWTs (HS256)", () => {
   });
 
   it("answers every hostile token with 401, its reason code and WWW-Authenticate — never a 500 or a hang", async () => {
+    const { api, reader } = system;
     const corpus = await buildHostileTokens(secret);
     const valid = await validTimes(api, reader.jwt, 20);
     const { wrong, times, slowest, tried } = await attack(api, corpus);
@@ -130,6 +122,7 @@ describe("api-service under hostile JWTs (HS256)", () => {
   });
 
   it("the auth-service refuses the same corpus as a bearer on GET /api/auth/jwt with a 401 envelope", async () => {
+    const { auth } = system;
     const corpus = await buildHostileTokens(secret);
     const wrong: string[] = [];
     let n = 0;
@@ -160,39 +153,23 @@ describe("api-service under hostile JWTs (HS256)", () => {
 
 describe("api-service under key-confusion attacks (RS256 via the auth-service's JWKS)", () => {
   const secret = newSecret();
-  const dir = tempDir("ai-book-jwks-");
-  let auth: ServiceProcess;
-  let db: Awaited<ReturnType<typeof authDatabase>>;
-  let api: ServiceProcess;
+  let system: RunningSystem;
   let jwk: JWK | undefined;
-  let reader: Reader;
 
   beforeAll(async () => {
-    db = await authDatabase();
-    auth = await startAuthProcess({
-      dataDir: `${dir.path}/auth`,
-      databaseUrl: db.url,
+    system = await startSystem({
+      tempPrefix: "ai-book-jwks-",
       jwtSecret: secret,
       jwtAlgorithm: "RS256",
+      api: { rateLimitPerMinute: 100_000 },
     });
-    api = await startApiProcess({
-      dataDir: `${dir.path}/api`,
-      jwtSecret: secret,
-      jwtAlgorithm: "RS256",
-      authServiceUrl: auth.url,
-      rateLimitPerMinute: 100_000,
-    });
-    reader = await signUpReader(auth.url);
-    const jwks = (await (await fetch(`${auth.url}/api/auth/jwks`)).json()) as { keys?: JWK[] };
+    const jwks = (await (await fetch(`${system.auth.url}/api/auth/jwks`)).json()) as { keys?: JWK[] };
     jwk = jwks.keys?.[0];
   });
-  afterAll(async () => {
-    await Promise.all([auth?.stop(), api?.stop()]);
-    await db?.drop();
-    dir.cleanup();
-  });
+  afterAll(() => system?.stop());
 
   it("serves a public key and the api-service accepts that key's tokens", async () => {
+    const { api, reader } = system;
     expect(jwk?.kty).toBeDefined();
     expect(jwk && "d" in jwk).toBe(false);
     const a = await postJson(
@@ -204,6 +181,7 @@ describe("api-service under key-confusion attacks (RS256 via the auth-service's 
   });
 
   it("refuses HS256 tokens keyed with the public key, foreign key pairs and the shared secret", async () => {
+    const { api } = system;
     const corpus = [
       ...(await buildKeyConfusionTokens(jwk!, secret)),
       ...(await buildHostileTokens(secret)).filter((c) => c.category === "alg-none"),

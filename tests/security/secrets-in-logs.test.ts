@@ -1,13 +1,5 @@
 // A full reader flow at debug log level, then a search of every log line and response body for secrets, passwords, cookies and tokens.
-import {
-  authDatabase,
-  newSecret,
-  type ServiceProcess,
-  startApiProcess,
-  startAuthProcess,
-  TRUSTED_ORIGIN,
-  tempDir,
-} from "@ai-book/testkit";
+import { newSecret, type RunningSystem, startSystem, TRUSTED_ORIGIN } from "@ai-book/testkit";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type Answer, call, figure, postJson } from "./support.ts";
 
@@ -15,38 +7,25 @@ import { type Answer, call, figure, postJson } from "./support.ts";
 vi.setConfig({ testTimeout: 240_000, hookTimeout: 400_000 });
 
 describe("no secret in logs or error messages", () => {
-  const dir = tempDir("ai-book-logs-");
   const jwtSecret = newSecret();
   const betterAuthSecret = newSecret();
-  let db: Awaited<ReturnType<typeof authDatabase>>;
-  let auth: ServiceProcess;
-  let api: ServiceProcess;
+  let system: RunningSystem;
 
   beforeAll(async () => {
-    db = await authDatabase();
-    [auth, api] = await Promise.all([
-      startAuthProcess({
-        dataDir: `${dir.path}/auth`,
-        databaseUrl: db.url,
-        jwtSecret,
-        betterAuthSecret,
-        env: { LOG_LEVEL: "debug" },
-      }),
-      startApiProcess({
-        dataDir: `${dir.path}/api`,
-        jwtSecret,
-        rateLimitPerMinute: 1000,
-        env: { LOG_LEVEL: "debug" },
-      }),
-    ]);
+    // The reader flow is the test itself, so no reader is signed up before it.
+    system = await startSystem({
+      tempPrefix: "ai-book-logs-",
+      jwtSecret,
+      logLevel: "debug",
+      readers: 0,
+      auth: { betterAuthSecret },
+      api: { rateLimitPerMinute: 1000 },
+    });
   });
-  afterAll(async () => {
-    await Promise.all([auth?.stop(), api?.stop()]);
-    await db?.drop();
-    dir.cleanup();
-  });
+  afterAll(() => system?.stop());
 
   it("logs none of them through sign-up, sign-in, tokens, profile and password changes, chat, errors and sign-out", async () => {
+    const { auth, api } = system;
     const email = `logs-${Date.now().toString(36)}@example.test`;
     const password = `Pw-${newSecret().slice(0, 20)}`;
     const newPassword = `Pw2-${newSecret().slice(0, 20)}`;
