@@ -3,12 +3,12 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "@ai-book/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { INGEST_ARGS, SERVICE_START_ARGS } from "../../scripts/lib/services.ts";
+import { INGEST_ARGS, SERVICE_START_ARGS, SERVICES } from "../../scripts/lib/services.ts";
 import { configSchema as apiSchema } from "../../services/api/src/config.ts";
 import { envSchema as authSchema } from "../../services/auth/src/config.ts";
 
@@ -17,7 +17,7 @@ const read = (p: string) => readFileSync(join(ROOT, p), "utf8");
 
 interface ComposeService {
   image?: string;
-  build?: { context: string; dockerfile: string };
+  build?: { context: string; dockerfile?: string; args?: Record<string, string> };
   ports?: string[];
   environment?: Record<string, string | number | boolean | null>;
   networks?: string[];
@@ -43,8 +43,13 @@ const svc = (name: string): ComposeService => {
   return s;
 };
 
+interface Instruction {
+  op: string;
+  args: string;
+}
+
 /** Dockerfile instructions with line continuations joined: [{op, args}]. */
-function dockerfile(path: string): Array<{ op: string; args: string }> {
+function instructions(path: string): Instruction[] {
   const joined = read(path)
     .split("\n")
     .filter((l) => !l.trimStart().startsWith("#"))
@@ -58,6 +63,55 @@ function dockerfile(path: string): Array<{ op: string; args: string }> {
       const m = /^(\S+)\s+(.*)$/.exec(l);
       return { op: (m?.[1] ?? l).toUpperCase(), args: m?.[2] ?? "" };
     });
+}
+
+interface Stage {
+  name: string | undefined;
+  base: string;
+  args: Record<string, string>;
+  instructions: Instruction[];
+}
+
+/** Instructions whose arguments are used at run time, where build arguments are not substituted. */
+const RUNTIME_OPS = new Set(["CMD", "ENTRYPOINT", "HEALTHCHECK"]);
+
+/**
+ * What `docker build --build-arg …` makes of a Dockerfile, as far as these tests need: every stage with its ARGs
+ * substituted (a stage sees the ARGs it declares; one declared before the first FROM only in FROM lines), and the
+ * image, which is the last stage's instructions after those of the stages it is built FROM.
+ */
+function build(path: string, buildArgs: Record<string, string>) {
+  const globals: Record<string, string> = {};
+  const stages: Stage[] = [];
+  const sub = (text: string, vars: Record<string, string>) =>
+    text.replace(/\$\{(\w+)\}|\$(\w+)/g, (_, a?: string, b?: string) => vars[(a ?? b)!] ?? "");
+  for (const i of instructions(path)) {
+    const stage = stages.at(-1);
+    if (i.op === "ARG") {
+      const [key = "", value] = i.args.split("=");
+      if (stage) stage.args[key] = buildArgs[key] ?? globals[key] ?? value ?? "";
+      else globals[key] = buildArgs[key] ?? value ?? "";
+    } else if (i.op === "FROM") {
+      const [base = "", as, name] = sub(i.args, globals).split(/\s+/);
+      if (!base) throw new Error(`${path}: base name (${i.args}) should not be blank`);
+      stages.push({ name: as?.toUpperCase() === "AS" ? name : undefined, base, args: {}, instructions: [] });
+    } else if (stage) {
+      stage.instructions.push({ op: i.op, args: RUNTIME_OPS.has(i.op) ? i.args : sub(i.args, stage.args) });
+    }
+  }
+  const chain: Stage[] = [];
+  for (let s = stages.at(-1); s; s = stages.find((t) => t.name === s?.base)) chain.unshift(s);
+  const image = chain.flatMap((s) => s.instructions);
+  const env: Record<string, string> = {};
+  for (const i of image.filter((x) => x.op === "ENV"))
+    for (const m of i.args.matchAll(/(\w+)=(\S+)/g)) env[m[1]!] = m[2]!;
+  return {
+    stage: (name: string) => stages.find((t) => t.name === name),
+    image,
+    /** The image's last instruction of a kind (the one that counts for USER, CMD, WORKDIR…). */
+    last: (op: string) => image.filter((i) => i.op === op).at(-1),
+    env,
+  };
 }
 
 /** Exit status of a command; the event loop stays free, so servers in this process can answer it. */
@@ -79,10 +133,8 @@ const interp = (expr: string) => `$${"{"}${expr}}`;
 const AUTH_VARS = Object.keys(authSchema.shape);
 const API_VARS = Object.keys(apiSchema.shape);
 
-const DOCKERFILES = {
-  "auth-service": { path: "services/auth/Dockerfile", port: 3001, portVar: "AUTH_SERVER_PORT" },
-  "api-service": { path: "services/api/Dockerfile", port: 8000, portVar: "API_SERVER_PORT" },
-} as const;
+/** Both images come from one Dockerfile; the build argument SERVICE names the workspace (services/<SERVICE>). */
+const DOCKERFILE = "Dockerfile";
 
 describe("docker-compose.yml", () => {
   it("has the architecture's services on ai-book-network", () => {
@@ -143,7 +195,9 @@ describe("docker-compose.yml", () => {
       for (const dep of Object.keys(s.depends_on ?? {})) {
         const target = svc(dep);
         const imageCheck =
-          target.build && dockerfile(target.build.dockerfile).some((i) => i.op === "HEALTHCHECK");
+          target.build &&
+          build(target.build.dockerfile ?? DOCKERFILE, target.build.args ?? {}).last("HEALTHCHECK") !==
+            undefined;
         expect(Boolean(target.healthcheck) || imageCheck, `${name} waits on ${dep}`).toBe(true);
       }
     }
@@ -180,36 +234,52 @@ describe("docker-compose.yml", () => {
     const ingest = svc("ingest");
     expect(ingest.profiles).toEqual(["ingest"]);
     expect(ingest.image).toBe(svc("api-service").image);
+    expect(ingest.build).toEqual(svc("api-service").build);
     expect(ingest.command).toEqual(["node", ...INGEST_ARGS, "/docs"]);
     expect(ingest.volumes).toEqual([`${interp("DOCS_DIR:-./book/docs")}:/docs:ro`]);
     expect(ingest.depends_on).toEqual({ qdrant: { condition: "service_healthy" } });
   });
 });
 
-describe.each(Object.entries(DOCKERFILES))("%s Dockerfile", (name, { path, port, portVar }) => {
-  const instructions = dockerfile(path);
-  const last = (op: string) => instructions.filter((i) => i.op === op).at(-1);
+describe("the Dockerfile", () => {
+  it("refuses to build without SERVICE instead of guessing a service", () => {
+    expect(() => build(DOCKERFILE, {})).toThrow(/should not be blank/);
+  });
+});
+
+describe.each(SERVICES.map((d) => [d.name, d] as const))("the %s image", (name, def) => {
+  const service = basename(def.dir);
+  const { image, last, env, stage } = build(DOCKERFILE, { SERVICE: service });
+  const others = SERVICES.filter((d) => d !== def).map((d) => d.dir);
 
   it("is the image compose builds", () => {
-    expect(svc(name).build).toEqual({ context: ".", dockerfile: path });
+    expect(svc(name).build).toEqual({ context: ".", args: { SERVICE: service } });
   });
 
-  it("is multi-stage, installs production dependencies only, and runs as a non-root user", () => {
-    expect(instructions.filter((i) => i.op === "FROM").length).toBeGreaterThanOrEqual(2);
-    const install = instructions.find((i) => i.op === "RUN" && i.args.includes("npm ci"));
+  it("is multi-stage, installs this service's production dependencies only, and runs as a non-root user", () => {
+    const install = stage("deps")?.instructions.find((i) => i.op === "RUN" && i.args.includes("npm ci"));
     expect(install?.args).toContain("--omit=dev");
     expect(install?.args).toContain("npm pkg delete devDependencies");
+    expect(install?.args).toContain(`-w ${def.dir} `);
+    expect(image.some((i) => i.op === "COPY" && i.args.startsWith("--from=deps"))).toBe(true);
+    // Nothing of the other service: neither its dependencies nor its code.
+    for (const other of others) {
+      expect(install?.args).not.toContain(other);
+      expect(image.filter((i) => i.op === "COPY" && i.args.includes(other))).toEqual([]);
+    }
     expect(last("USER")?.args).toBe("node");
-    expect(instructions.some((i) => i.op === "COPY" && i.args.startsWith("--from=deps"))).toBe(true);
   });
 
-  it("starts with the same command npm start and the tests run", () => {
+  it("starts with the same command npm start and the tests run, listening on all interfaces", () => {
     expect(JSON.parse(last("CMD")?.args ?? "null")).toEqual(["node", ...SERVICE_START_ARGS]);
-    expect(last("WORKDIR")?.args).toBe(`/app/${path.replace(/\/Dockerfile$/, "")}`);
-    expect(last("EXPOSE")?.args).toBe(String(port));
+    expect(last("WORKDIR")?.args).toBe(`/app/${def.dir}`);
+    expect(last("EXPOSE")?.args).toBe(String(def.defaultPort));
+    expect(env[def.portVar]).toBe(String(def.defaultPort));
+    expect(env[def.hostVar]).toBe("0.0.0.0");
+    expect(env.NODE_ENV).toBe("production");
   });
 
-  it("health-checks /health every 30 s with node alone, and the check tells healthy from unhealthy", async () => {
+  it("health-checks /health every 30 s with node alone, on the port the service is given", async () => {
     const hc = last("HEALTHCHECK");
     expect(hc?.args).toMatch(/--interval=30s/);
     const argv = JSON.parse(hc?.args.replace(/^.*?CMD\s+/, "") ?? "null") as string[];
@@ -222,8 +292,9 @@ describe.each(Object.entries(DOCKERFILES))("%s Dockerfile", (name, { path, port,
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     const live = (server.address() as AddressInfo).port;
+    // The image's environment with the service's port overridden, as `docker run -e` or compose would.
     const check = (p: number) =>
-      exitStatus(process.execPath, argv.slice(1), { ...process.env, [portVar]: String(p) });
+      exitStatus(process.execPath, argv.slice(1), { ...process.env, ...env, [def.portVar]: String(p) });
     try {
       expect(await check(live)).toBe(0);
       status = 503;
