@@ -1,18 +1,11 @@
 // A bounded soak of mixed traffic against both real services: no memory growth after warm-up, no leaked sockets or files, steady p99.
 import {
-  authDatabase,
   clientAddress,
   closeAddressAgents,
   fromAddress,
-  ingestBook,
-  newSecret,
-  type Reader,
-  type ServiceProcess,
-  signUpReader,
-  startApiProcess,
-  startAuthProcess,
+  type RunningSystem,
+  startSystem,
   TRUSTED_ORIGIN,
-  tempDir,
 } from "@ai-book/testkit";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type Answer, call, figure, median, percentile, postJson, sleep } from "../security/support.ts";
@@ -34,32 +27,24 @@ interface Sample {
 }
 
 describe(`soak: ${SECONDS} s of mixed traffic at concurrency ${CONCURRENCY}`, () => {
-  const dir = tempDir("ai-book-soak-");
-  const secret = newSecret();
-  let db: Awaited<ReturnType<typeof authDatabase>>;
-  let auth: ServiceProcess;
-  let api: ServiceProcess;
-  let readers: Reader[] = [];
+  let system: RunningSystem;
 
   beforeAll(async () => {
-    db = await authDatabase();
-    await ingestBook({ dataDir: `${dir.path}/api` });
-    [auth, api] = await Promise.all([
-      startAuthProcess({ dataDir: `${dir.path}/auth`, databaseUrl: db.url, jwtSecret: secret }),
-      startApiProcess({ dataDir: `${dir.path}/api`, jwtSecret: secret, rateLimitPerMinute: 1_000_000 }),
-    ]);
-    readers = [];
-    for (let i = 0; i < 6; i++)
-      readers.push(await signUpReader(auth.url, {}, { dispatcher: fromAddress(clientAddress(i)) }));
+    system = await startSystem({
+      tempPrefix: "ai-book-soak-",
+      ingest: true,
+      readers: 6,
+      readerAddress: clientAddress,
+      api: { rateLimitPerMinute: 1_000_000 },
+    });
   });
   afterAll(async () => {
-    await Promise.all([auth?.stop(), api?.stop()]);
-    await db?.drop();
+    await system?.stop();
     await closeAddressAgents();
-    dir.cleanup();
   });
 
   it("holds memory, descriptors and p99 latency steady and answers everything", async () => {
+    const { auth, api, readers } = system;
     const started = Date.now();
     const until = started + SECONDS * 1000;
     const outcomes: Array<{ t: number; op: string; a: Answer }> = [];
