@@ -86,4 +86,59 @@ describe("sqlite store on disk", () => {
     expect(hits.map((x) => x.chunk.docId)).toEqual(["near.md", "far.md"]);
     await store.close();
   });
+
+  it("finds the same dense neighbours as an exact scan while the index fits the re-score pool", async () => {
+    const store = openSqliteStore({ path: ":memory:" });
+    const dims = 64;
+    await store.reset({ model: "m", dimensions: dims });
+    let s = 11;
+    const rand = () => {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      return s / 2 ** 32 - 0.5;
+    };
+    for (let d = 0; d < 30; d++) {
+      const docId = `docs/d${d}.md`;
+      const chunks = Array.from({ length: 5 }, (_, i) => makeChunk(docId, i, `text ${d} ${i}`));
+      const vectors = chunks.map(() => Float32Array.from({ length: dims }, rand));
+      await store.replaceDocument({ docId, contentHash: String(d) }, chunks, vectors);
+    }
+    for (let q = 0; q < 5; q++) {
+      const vector = Float32Array.from({ length: dims }, rand);
+      // A prefix every path has takes the exact path (no codes); no prefix takes the sign-bit scan + re-score.
+      const exact = await store.search({ text: "", vector, limit: 10, filters: { pathPrefix: "docs/" } });
+      const coded = await store.search({ text: "", vector, limit: 10 });
+      expect(coded.map((h) => h.chunk.id)).toEqual(exact.map((h) => h.chunk.id));
+    }
+    await store.close();
+  });
+
+  it("sees vectors another connection writes (the in-memory codes follow the file)", async () => {
+    const dir = tempDir("sqlite-store-");
+    try {
+      const path = join(dir.path, "chunks.db");
+      const writer = openSqliteStore({ path });
+      await writer.reset({ model: "m", dimensions: 32 });
+      await writer.replaceDocument(
+        { docId: "a.md", contentHash: "1" },
+        [makeChunk("a.md", 0, "x")],
+        [axisVector(1, 32)],
+      );
+      const reader = openSqliteStore({ path, dimensions: 32 });
+      const top = async (axis: number) =>
+        (await reader.search({ text: "", vector: axisVector(axis, 32), limit: 1 }))[0]?.chunk.docId;
+      expect(await top(20)).toBe("a.md");
+      await writer.replaceDocument(
+        { docId: "b.md", contentHash: "2" },
+        [makeChunk("b.md", 0, "y")],
+        [axisVector(20, 32)],
+      );
+      expect(await top(20)).toBe("b.md");
+      await writer.deleteDocument("b.md");
+      expect(await top(20)).toBe("a.md");
+      await writer.close();
+      await reader.close();
+    } finally {
+      dir.cleanup();
+    }
+  });
 });

@@ -1,0 +1,57 @@
+// The in-memory sign-bit scan: the same neighbours as a plain Hamming ranking, deterministic ties, any k.
+import { describe, expect, it } from "vitest";
+import { BinaryCodes } from "./binary-codes.ts";
+
+function seeded(seed: number) {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s;
+  };
+}
+
+function hamming(a: Uint8Array, b: Uint8Array): number {
+  let d = 0;
+  for (let i = 0; i < a.length; i++) {
+    let x = (a[i] as number) ^ (b[i] as number);
+    for (; x; x &= x - 1) d++;
+  }
+  return d;
+}
+
+describe("BinaryCodes", () => {
+  const dims = 64;
+  const next = seeded(7);
+  const rows = Array.from({ length: 500 }, (_, i) => {
+    const bits = new Uint8Array(dims / 8);
+    for (let b = 0; b < bits.length; b++) bits[b] = next() >>> 24;
+    return [1000 + i * 3, bits] as const;
+  });
+  const codes = BinaryCodes.from(rows, dims);
+
+  it("returns the k nearest rows by Hamming distance, nearest first, ties in storage order", () => {
+    const query = rows[42]?.[1] as Uint8Array;
+    for (const k of [1, 10, 37, 200]) {
+      const expected = rows
+        .map(([rowid, bits], i) => ({ rowid, d: hamming(bits, query), i }))
+        .sort((a, b) => a.d - b.d || a.i - b.i)
+        .slice(0, k)
+        .map((r) => r.rowid);
+      expect(codes.nearest(query, k)).toEqual(expected);
+    }
+    expect(codes.nearest(query, 1)).toEqual([1000 + 42 * 3]);
+  });
+
+  it("returns every row when k is larger than the index, and nothing from an empty one", () => {
+    const all = codes.nearest(rows[0]?.[1] as Uint8Array, 10_000);
+    expect(all).toHaveLength(rows.length);
+    expect(new Set(all)).toEqual(new Set(rows.map(([rowid]) => rowid)));
+    expect(BinaryCodes.from([], dims).nearest(new Uint8Array(8), 5)).toEqual([]);
+  });
+
+  it("refuses codes and queries of the wrong size", () => {
+    expect(() => BinaryCodes.from([[1, new Uint8Array(4)]], dims)).toThrow(/expected 8/);
+    expect(() => BinaryCodes.from([], 48)).toThrow(/multiple of 32/);
+    expect(() => codes.nearest(new Uint8Array(4), 1)).toThrow(/expected 8/);
+  });
+});
