@@ -174,6 +174,17 @@ describe("tokenVerifier (HS256, in process)", () => {
     expect(await reasonOf(token)).toBe("TOKEN_INVALID");
   });
 
+  it("a well-signed token issued in the future is refused each time it is seen, then accepted once its iat is reached", async () => {
+    const token = await new SignJWT({ ...validPayload(), iat: now() + 3600, exp: now() + 7200 })
+      .setProtectedHeader({ alg: "HS256" })
+      .sign(secret);
+    expect(await reasonOf(token)).toBe("TOKEN_INVALID");
+    expect(await reasonOf(token)).toBe("TOKEN_INVALID");
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(Date.now() + 3600_000);
+    expect(await reasonOf(token)).toBe("accepted");
+  });
+
   it("nbf in the future, a crit header, a foreign algorithm under the same secret → TOKEN_INVALID", async () => {
     const sign = (header: Record<string, unknown>, claims: object = validPayload()) =>
       new SignJWT({ ...claims }).setProtectedHeader({ alg: "HS256", ...header }).sign(secret);

@@ -65,7 +65,7 @@ const HS256_CACHE_SIZE = 1000;
  * HS256 with node:crypto, synchronously (fast-jwt). jose would verify through WebCrypto, whose every call goes through
  * the libuv thread pool and costs about ten times the HMAC itself.
  */
-function hs256Payload(secret: string): (token: string) => unknown {
+function hs256Payload(secret: string): (token: string) => object {
   const verify = createVerifier({
     key: secret,
     // Pinned: none, HS384/HS512 and the asymmetric algorithms are refused before the signature is looked at.
@@ -78,7 +78,8 @@ function hs256Payload(secret: string): (token: string) => unknown {
   });
   return (token) => {
     try {
-      return verify(token);
+      // fast-jwt refuses any payload that is not a JSON object.
+      return verify(token) as object;
     } catch (err) {
       if (err instanceof FastJwtError && err.code === FastJwtError.codes.expired)
         throw new TokenError("TOKEN_EXPIRED");
@@ -111,13 +112,17 @@ function jwksPayload(algorithm: JwtAlgorithm, jwksUrl: string): (token: string) 
   };
 }
 
-/** The verified payload's claims, through the contract's schema; a token "issued" in the future is refused. */
-function claimsOf(payload: unknown): JwtClaims {
+/** The verified payload's claims, through the contract's schema. */
+function parseClaims(payload: unknown): JwtClaims {
   const parsed = jwtClaimsSchema.safeParse(payload);
   if (!parsed.success) throw new TokenError("TOKEN_INVALID");
-  // The libraries check iat only against a maximum age; a future one is forged or from a broken clock.
-  if (parsed.data.iat > Date.now() / 1000 + JWT_CLOCK_TOLERANCE_S) throw new TokenError("TOKEN_INVALID");
   return parsed.data;
+}
+
+/** The libraries check iat only against a maximum age; a token "issued" in the future is forged or from a broken clock. */
+function notIssuedInTheFuture(claims: JwtClaims): JwtClaims {
+  if (claims.iat > Date.now() / 1000 + JWT_CLOCK_TOLERANCE_S) throw new TokenError("TOKEN_INVALID");
+  return claims;
 }
 
 /**
@@ -128,16 +133,25 @@ export function tokenVerifier(opts: JwtAuthOptions): (token: string) => JwtClaim
   if (opts.algorithm === "HS256") {
     if (!opts.secret) throw new Error("jwtAuth: HS256 needs a secret");
     const payloadOf = hs256Payload(opts.secret);
+    // A remembered token comes back as the same payload object: its parse is kept with it, and goes when it is evicted.
+    const parsed = new WeakMap<object, JwtClaims>();
     return (token) => {
       if (token.length > MAX_TOKEN_LENGTH) throw new TokenError("TOKEN_INVALID");
-      return claimsOf(payloadOf(token));
+      const payload = payloadOf(token);
+      let claims = parsed.get(payload);
+      if (!claims) {
+        // Frozen: one object may now serve many requests.
+        claims = Object.freeze(parseClaims(payload));
+        parsed.set(payload, claims);
+      }
+      return notIssuedInTheFuture(claims);
     };
   }
   if (!opts.jwksUrl) throw new Error(`jwtAuth: ${opts.algorithm} needs the auth-service's JWKS URL`);
   const payloadOf = jwksPayload(opts.algorithm, opts.jwksUrl);
   return async (token) => {
     if (token.length > MAX_TOKEN_LENGTH) throw new TokenError("TOKEN_INVALID");
-    return claimsOf(await payloadOf(token));
+    return notIssuedInTheFuture(parseClaims(await payloadOf(token)));
   };
 }
 
