@@ -35,6 +35,8 @@ export const configSchema = z.object({
   EMBEDDING_MODEL: z.string().min(1).default("text-embedding-3-small"),
   /** @default 1536 */
   EMBEDDING_DIMENSIONS: intFrom(1536, 1),
+  /** Query embeddings remembered by text (about 6 kB each at 1536 dimensions); 0 turns the cache off. @default 1000 */
+  EMBEDDING_CACHE_SIZE: intFrom(1000, 0),
   /** @default "gpt-4o-mini" */
   LLM_MODEL: z.string().min(1).default("gpt-4o-mini"),
   /** Per-attempt timeout of an LLM request (and the longest silence inside a stream), ms. @default 30000 */

@@ -6,6 +6,7 @@ import { createOpenAIChatModel } from "./adapters/llm/openai.ts";
 import { openChunkStore } from "./adapters/vector/open-store.ts";
 import type { Config } from "./config.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
+import { cachedEmbedder } from "./rag/embed-cache.ts";
 import type { ChatModel, ChunkStore, Embedder } from "./rag/ports.ts";
 
 export interface Deps {
@@ -121,7 +122,7 @@ export async function buildDeps(config: Config, opts: BuildDepsOptions = {}): Pr
   }
   if (config.OPENAI_API_KEY) {
     // Query-time embeddings: one short input per request, so the interactive timeout and retry budget apply.
-    embedder = createOpenAIEmbedder({
+    const provider = createOpenAIEmbedder({
       apiKey: config.OPENAI_API_KEY,
       baseURL: config.OPENAI_BASE_URL,
       model: config.EMBEDDING_MODEL,
@@ -129,6 +130,11 @@ export async function buildDeps(config: Config, opts: BuildDepsOptions = {}): Pr
       timeoutMs: config.LLM_TIMEOUT_MS,
       maxRetries: config.LLM_MAX_RETRIES,
     });
+    // Readers of one book ask the same questions: a repeat costs no provider call.
+    embedder =
+      config.EMBEDDING_CACHE_SIZE > 0
+        ? cachedEmbedder(provider, { maxEntries: config.EMBEDDING_CACHE_SIZE })
+        : provider;
   }
   const openStore = () => openChunkStore(config, { dimensions: embedder?.dimensions });
   // Qdrant may be down when we start: serve anyway (503 on search, unhealthy /health) and connect when it is back.
