@@ -1,7 +1,13 @@
-// MDX / Markdown parsing into chunks: imports, JSX prose props, admonitions, code, tables, math, comments, errors.
+// MDX / Markdown parsing into chunks: imports, JSX prose props, admonitions, code, tables, math, comments, errors;
+// the per-document choice of syntax extensions against the full set.
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { buildDocument } from "./document.ts";
-import { ParseError } from "./parse.ts";
+import { markdownTree, ParseError, preprocess } from "./parse.ts";
+
+const BOOK_DOCS = fileURLToPath(new URL("../../../../book/docs", import.meta.url));
 
 const MDX = `---
 id: stack
@@ -188,5 +194,75 @@ describe("malformed files", () => {
     })() as ParseError;
     expect(err).toBeInstanceOf(ParseError);
     expect(err.line).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe("extensions chosen per document", () => {
+  // Each document is parsed with only the syntax extensions that can occur in it; the tree must be the one
+  // the full set gives.
+  const same = (source: string, mdx: boolean) => {
+    const tree = (all: boolean) => {
+      try {
+        return markdownTree(source, { mdx, allExtensions: all });
+      } catch (err) {
+        return `error: ${(err as Error).message}`;
+      }
+    };
+    expect(tree(false), JSON.stringify(source)).toEqual(tree(true));
+  };
+
+  it("gives the full set's tree on every file of the sample book", () => {
+    const files = readdirSync(BOOK_DOCS, { recursive: true, encoding: "utf8" }).filter((f) =>
+      /\.mdx?$/.test(f),
+    );
+    expect(files.length).toBeGreaterThan(10);
+    for (const f of files) {
+      const mdx = f.endsWith(".mdx");
+      same(preprocess(readFileSync(join(BOOK_DOCS, f), "utf8"), mdx), mdx);
+    }
+  });
+
+  it("gives the full set's tree on the edges of each extension's syntax", () => {
+    const cases = [
+      "a\n:--\n",
+      "a\n-:\nb\n",
+      "a\n---\n",
+      "| a |\n| - |\n| b |\n",
+      "see www.example.com and WWW.EXAMPLE.COM",
+      "HTTPS://example.com/a_b_c and http://x.y",
+      "mail a.b+c@example.org or xmpp:me@example.org, not @mention",
+      "text[^1]\n\n[^1]: a note",
+      "~one~ and ~~two~~",
+      "- [ ] todo\n- [x] done\n- [X] also\n- [\r\n] odd",
+      "$a_b$ and\n\n$$\nx^2\n$$\n",
+      ":::tip[Title]\nbody\n:::\n\n::leaf\n\n:text[x]",
+      "---\ntitle: x\n---\n\n# H",
+      "\uFEFF---\ntitle: x\n---\n",
+      "    indented code\n\n<div>html</div> <https://auto.link>",
+    ];
+    for (const c of cases) {
+      same(c, false);
+      same(c, true);
+    }
+  });
+
+  it("gives the full set's tree on random strings of the syntax's characters", () => {
+    // A fixed-seed generator: the same strings on every run.
+    let seed = 0x9e3779b9;
+    const next = () => {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return (seed >>> 0) / 0x100000000;
+    };
+    const atoms = ["|", ":", "-", " ", "\n", "a", "w", "www.", "http://", "@", ".", "~", "[", "^", "]", "x"];
+    const more = ["$", "*", "_", "`", "<", ">", "{", "}", "#", "!", "(", ")", "\t", "1", "---", "\r\n"];
+    const alphabet = [...atoms, ...more];
+    for (let i = 0; i < 800; i++) {
+      const n = 1 + Math.floor(next() * 24);
+      let s = "";
+      for (let j = 0; j < n; j++) s += alphabet[Math.floor(next() * alphabet.length)];
+      same(s, i % 2 === 0);
+    }
   });
 });

@@ -1,18 +1,30 @@
-// Markdown/MDX → sections of plain text blocks, with remark (frontmatter, GFM, math, directives, MDX JSX).
+// Markdown/MDX → sections of plain text blocks, with micromark/mdast (frontmatter, GFM, math, directives, MDX JSX).
 import type { Element, Root as HastRoot } from "hast";
 import { fromHtml } from "hast-util-from-html";
 import { toText } from "hast-util-to-text";
+import { load as loadYaml, YAMLException } from "js-yaml";
 import type { Heading, Nodes, Root, RootContent } from "mdast";
+import { directiveFromMarkdown } from "mdast-util-directive";
+import { fromMarkdown, type Extension as MdastExtension } from "mdast-util-from-markdown";
+import { frontmatterFromMarkdown } from "mdast-util-frontmatter";
+import { gfmAutolinkLiteralFromMarkdown } from "mdast-util-gfm-autolink-literal";
+import { gfmFootnoteFromMarkdown } from "mdast-util-gfm-footnote";
+import { gfmStrikethroughFromMarkdown } from "mdast-util-gfm-strikethrough";
+import { gfmTableFromMarkdown } from "mdast-util-gfm-table";
+import { gfmTaskListItemFromMarkdown } from "mdast-util-gfm-task-list-item";
+import { mathFromMarkdown } from "mdast-util-math";
+import { mdxFromMarkdown } from "mdast-util-mdx";
 import { toString as mdastToString } from "mdast-util-to-string";
-import remarkDirective from "remark-directive";
-import remarkFrontmatter from "remark-frontmatter";
-import remarkGfm from "remark-gfm";
-import remarkMath from "remark-math";
-import remarkMdx from "remark-mdx";
-import remarkParse from "remark-parse";
-import { unified } from "unified";
-import { VFile } from "vfile";
-import { parse as parseYaml, YAMLParseError } from "yaml";
+import { directive } from "micromark-extension-directive";
+import { frontmatter } from "micromark-extension-frontmatter";
+import { gfmAutolinkLiteral } from "micromark-extension-gfm-autolink-literal";
+import { gfmFootnote } from "micromark-extension-gfm-footnote";
+import { gfmStrikethrough } from "micromark-extension-gfm-strikethrough";
+import { gfmTable } from "micromark-extension-gfm-table";
+import { gfmTaskListItem } from "micromark-extension-gfm-task-list-item";
+import { math } from "micromark-extension-math";
+import { mdxjs } from "micromark-extension-mdxjs";
+import type { Extension as MicromarkExtension } from "micromark-util-types";
 
 /** The frontmatter fields ingest understands (others are kept in `raw`). */
 export interface Frontmatter {
@@ -65,22 +77,97 @@ export class ParseError extends Error {
   }
 }
 
-const markdownParser = unified()
-  .use(remarkParse)
-  .use(remarkFrontmatter, ["yaml"])
-  .use(remarkGfm)
-  .use(remarkMath)
-  .use(remarkDirective)
-  .freeze();
+/**
+ * The syntax Docusaurus reads docs with, in its plugin order: MDX only for .mdx files (`markdown.format:
+ * "detect"`), front matter, GFM (autolink literals, footnotes, strikethrough, tables, task lists), math and
+ * directives (admonitions). micromark tries an extension at every character that could start its syntax (GFM
+ * autolink literals at every letter, tables at every line), so each document is parsed with only the
+ * extensions whose syntax can occur in it: `mayOccur` is true whenever the extension could match anything
+ * in the source, so leaving it out cannot change the tree (parse.test.ts checks this against the full set).
+ */
+interface SyntaxExtension {
+  name: string;
+  /** Only in .mdx files. */
+  mdxOnly?: true;
+  mayOccur: (source: string) => boolean;
+  micromark: MicromarkExtension;
+  mdast: MdastExtension | MdastExtension[];
+}
 
-const mdxParser = unified()
-  .use(remarkParse)
-  .use(remarkMdx)
-  .use(remarkFrontmatter, ["yaml"])
-  .use(remarkGfm)
-  .use(remarkMath)
-  .use(remarkDirective)
-  .freeze();
+const SYNTAX: SyntaxExtension[] = [
+  // Always on in .mdx: besides its own syntax it turns off indented code, HTML and <autolinks>.
+  { name: "mdx", mdxOnly: true, mayOccur: () => true, micromark: mdxjs(), mdast: mdxFromMarkdown() },
+  {
+    name: "frontmatter",
+    mayOccur: (s) => /^\uFEFF?---/.test(s),
+    micromark: frontmatter(["yaml"]),
+    mdast: frontmatterFromMarkdown(["yaml"]),
+  },
+  {
+    // www.example.com, http(s)://..., and e-mail addresses (also behind mailto: and xmpp:).
+    name: "gfm-autolink-literal",
+    mayOccur: (s) => /www\.|https?:\/\/|[\w+.-]@/i.test(s),
+    micromark: gfmAutolinkLiteral(),
+    mdast: gfmAutolinkLiteralFromMarkdown(),
+  },
+  {
+    name: "gfm-footnote",
+    mayOccur: (s) => s.includes("[^"),
+    micromark: gfmFootnote(),
+    mdast: gfmFootnoteFromMarkdown(),
+  },
+  {
+    name: "gfm-strikethrough",
+    mayOccur: (s) => s.includes("~"),
+    micromark: gfmStrikethrough(),
+    mdast: gfmStrikethroughFromMarkdown(),
+  },
+  {
+    // A table needs a delimiter row: cells split by "|", or a single aligned cell such as ":--" or "-:".
+    name: "gfm-table",
+    mayOccur: (s) => s.includes("|") || /:-|-:/.test(s),
+    micromark: gfmTable(),
+    mdast: gfmTableFromMarkdown(),
+  },
+  {
+    name: "gfm-task-list-item",
+    mayOccur: (s) => /\[(?:\r\n|[\sxX])\]/.test(s),
+    micromark: gfmTaskListItem(),
+    mdast: gfmTaskListItemFromMarkdown(),
+  },
+  { name: "math", mayOccur: (s) => s.includes("$"), micromark: math(), mdast: mathFromMarkdown() },
+  {
+    name: "directive",
+    mayOccur: (s) => s.includes(":"),
+    micromark: directive(),
+    mdast: directiveFromMarkdown(),
+  },
+];
+
+/** Parser options per set of extensions (a bit mask over SYNTAX), built on first use. */
+const parserOptions = new Map<
+  number,
+  { extensions: MicromarkExtension[]; mdastExtensions: Array<MdastExtension | MdastExtension[]> }
+>();
+
+/**
+ * Markdown (or MDX) source → mdast, as Docusaurus's remark reads it. `allExtensions` parses with every
+ * extension whatever the source holds (the reference the per-document selection is tested against).
+ */
+export function markdownTree(source: string, opts: { mdx: boolean; allExtensions?: boolean }): Root {
+  let mask = 0;
+  for (const [i, ext] of SYNTAX.entries()) {
+    if (ext.mdxOnly && !opts.mdx) continue;
+    if (opts.allExtensions || ext.mayOccur(source)) mask |= 1 << i;
+  }
+  let options = parserOptions.get(mask);
+  if (!options) {
+    const chosen = SYNTAX.filter((_, i) => mask & (1 << i));
+    options = { extensions: chosen.map((e) => e.micromark), mdastExtensions: chosen.map((e) => e.mdast) };
+    parserOptions.set(mask, options);
+  }
+  return fromMarkdown(source, options);
+}
 
 /** JSX props that never carry reader-facing prose. */
 const NON_PROSE_PROPS = new Set([
@@ -338,17 +425,14 @@ function readFrontmatter(root: Root, path: string): Frontmatter {
   if (node?.type !== "yaml") return { raw: {} };
   let data: unknown;
   try {
-    data = parseYaml(node.value);
+    // js-yaml's load, as Docusaurus reads front matter (@11ty/gray-matter).
+    data = loadYaml(node.value);
   } catch (err) {
-    const pos = err instanceof YAMLParseError ? err.linePos?.[0] : undefined;
-    // The YAML starts on the line after the opening "---".
-    const lineNo = (node.position?.start.line ?? 1) + (pos?.line ?? 1);
-    throw new ParseError(
-      path,
-      lineNo,
-      pos?.col ?? 1,
-      `invalid frontmatter: ${(err as Error).message.split("\n")[0]}`,
-    );
+    const mark = err instanceof YAMLException ? err.mark : undefined;
+    // The YAML starts on the line after the opening "---"; js-yaml counts lines and columns from 0.
+    const lineNo = (node.position?.start.line ?? 1) + (mark ? mark.line + 1 : 1);
+    const reason = err instanceof YAMLException ? err.reason : (err as Error).message.split("\n")[0];
+    throw new ParseError(path, lineNo, mark ? mark.column + 1 : 1, `invalid frontmatter: ${reason}`);
   }
   if (data === null || data === undefined) return { raw: {} };
   if (typeof data !== "object" || Array.isArray(data)) {
@@ -379,10 +463,9 @@ export function parseDocument(
   source: string,
   opts: { path: string; mdx: boolean; slugify: Slugify },
 ): ParsedDocument {
-  const file = new VFile({ path: opts.path, value: preprocess(source, opts.mdx) });
   let root: Root;
   try {
-    root = (opts.mdx ? mdxParser : markdownParser).parse(file) as Root;
+    root = markdownTree(preprocess(source, opts.mdx), { mdx: opts.mdx });
   } catch (err) {
     const e = err as { line?: number; column?: number; reason?: string; message?: string };
     throw new ParseError(opts.path, e.line ?? 1, e.column ?? 1, e.reason ?? e.message ?? String(err));
