@@ -50,3 +50,87 @@ export function toHttpError(err: unknown): never {
 }
 
 export const elapsedMs = (started: number) => Math.round((performance.now() - started) * 10) / 10;
+
+/** The headers of a Server-Sent Events response (as hono's streamSSE sets them), plus no proxy buffering. */
+export const SSE_HEADERS = {
+  "Content-Type": "text/event-stream",
+  "Cache-Control": "no-cache",
+  Connection: "keep-alive",
+  "Transfer-Encoding": "chunked",
+  // Reverse proxies (nginx) must pass events through as they come, not buffer the response.
+  "X-Accel-Buffering": "no",
+} as const;
+
+/**
+ * The body of a Server-Sent Events response, written by the route and read by the server. Events are
+ * framed as hono's streamSSE frames them (`event:` line, one `data:` line, blank line), but each write costs
+ * one string append instead of three web-stream hops: text written while the server is still sending the last
+ * chunk is sent with the next one, so a stream that falls behind catches up in fewer, larger writes.
+ * Nothing is held back when the server is waiting for data. Unbounded: meant for answers (a few KB).
+ */
+export class SseBody {
+  readonly stream: ReadableStream<Uint8Array>;
+  #controller: ReadableStreamDefaultController<Uint8Array> | undefined;
+  #pending = "";
+  /** The server asked for a chunk and none was ready. */
+  #wanted = false;
+  #ended = false;
+
+  /** `onCancel` runs when the reader goes away (the client disconnected). */
+  constructor(onCancel: () => void) {
+    this.stream = new ReadableStream<Uint8Array>(
+      {
+        start: (controller) => {
+          this.#controller = controller;
+        },
+        pull: () => {
+          if (this.#pending) this.#flush();
+          else this.#wanted = true;
+        },
+        cancel: () => {
+          this.#ended = true;
+          this.#pending = "";
+          onCancel();
+        },
+      },
+      { highWaterMark: 0 },
+    );
+  }
+
+  /** True once the stream was ended or the reader cancelled it: later writes are dropped. */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** One event; `data` must be a single line (JSON.stringify output is). */
+  event(name: string, data: string): void {
+    this.#write(`event: ${name}\ndata: ${data}\n\n`);
+  }
+
+  /** A comment line, which SSE clients ignore (keeps idle connections open through proxies). */
+  comment(text: string): void {
+    this.#write(`: ${text}\n\n`);
+  }
+
+  /** Sends what is pending and closes the body. */
+  end(): void {
+    if (this.#ended) return;
+    if (this.#pending) this.#controller?.enqueue(Buffer.from(this.#pending));
+    this.#pending = "";
+    this.#ended = true;
+    this.#controller?.close();
+  }
+
+  #write(text: string): void {
+    if (this.#ended) return;
+    this.#pending += text;
+    if (this.#wanted) this.#flush();
+  }
+
+  #flush(): void {
+    this.#wanted = false;
+    const text = this.#pending;
+    this.#pending = "";
+    this.#controller?.enqueue(Buffer.from(text));
+  }
+}
