@@ -1,6 +1,8 @@
 // ChatModel over any OpenAI-compatible chat-completions server, through the official SDK (timeouts, bounded retries).
-import OpenAI from "openai";
+import OpenAI, { APIError } from "openai";
+import type { ChatCompletionChunk } from "openai/resources/chat/completions";
 import type { ChatMessage, ChatModel, GenerateOptions } from "../../rag/ports.ts";
+import { createStreamingFetch, SseDataParser } from "./http-fetch.ts";
 
 export interface OpenAIChatOptions {
   apiKey: string;
@@ -29,6 +31,15 @@ export function createOpenAIChatModel(opts: OpenAIChatOptions): ChatModel {
     baseURL: opts.baseURL,
     timeout: timeoutMs,
     maxRetries: opts.maxRetries ?? 2,
+  });
+  // Streams go through a client whose fetch hands the event stream over as a Node stream (see http-fetch.ts).
+  const transport = createStreamingFetch();
+  const streamingClient = new OpenAI({
+    apiKey: opts.apiKey,
+    baseURL: opts.baseURL,
+    timeout: timeoutMs,
+    maxRetries: opts.maxRetries ?? 2,
+    fetch: transport.fetch,
   });
   const params = (messages: ChatMessage[], o: GenerateOptions) => ({
     model: opts.model,
@@ -62,29 +73,59 @@ export function createOpenAIChatModel(opts: OpenAIChatOptions): ChatModel {
           ctrl.abort(new LlmStreamTimeoutError(`no data from the model for ${timeoutMs} ms`));
         }, timeoutMs);
       };
+      let finished = false;
       try {
-        const stream = await client.chat.completions.create(
-          { ...params(messages, o), stream: true, stream_options: { include_usage: true } },
-          { signal: ctrl.signal },
-        );
+        // The SDK sends the request (auth, retries on 429/5xx, per-attempt timeout, errors); the body is read here.
+        const res = await streamingClient.chat.completions
+          .create(
+            { ...params(messages, o), stream: true, stream_options: { include_usage: true } },
+            { signal: ctrl.signal },
+          )
+          .asResponse();
+        const body = transport.streamOf(res);
+        if (!body) throw new Error(`the model server answered ${res.status} without an event stream`);
         arm();
-        for await (const chunk of stream) {
-          arm();
+        const parser = new SseDataParser();
+        let done = false;
+        const handle = (data: string): string | undefined => {
+          if (data.startsWith("[DONE]")) {
+            done = true;
+            return undefined;
+          }
+          const chunk = JSON.parse(data) as ChatCompletionChunk & { error?: unknown };
+          // As the SDK does: an error sent inside the stream fails it.
+          if (chunk.error) throw new APIError(undefined, chunk.error as object, undefined, res.headers);
           if (chunk.usage)
             o.onUsage?.({
               promptTokens: chunk.usage.prompt_tokens,
               completionTokens: chunk.usage.completion_tokens,
             });
-          const text = chunk.choices[0]?.delta?.content;
-          if (text) yield text;
+          return chunk.choices?.[0]?.delta?.content ?? undefined;
+        };
+        try {
+          // Read to the end even after [DONE], so the connection goes back to the pool for the next request.
+          for await (const piece of body as AsyncIterable<string>) {
+            arm();
+            for (const data of parser.push(piece)) {
+              const text = done ? undefined : handle(data);
+              if (text) yield text;
+            }
+          }
+          for (const data of parser.end()) {
+            const text = done ? undefined : handle(data);
+            if (text) yield text;
+          }
+        } catch (err) {
+          // Aborted (by the caller or the idle timer): the request was destroyed under the loop.
+          if (!ctrl.signal.aborted) throw err;
         }
-        // The SDK ends the iteration quietly when aborted; an idle abort is a failure, not an end.
         if (idle) throw new LlmStreamTimeoutError(`no data from the model for ${timeoutMs} ms`);
+        finished = !ctrl.signal.aborted;
       } finally {
         clearTimeout(timer);
         o.signal?.removeEventListener("abort", onAbort);
         // A consumer that stops early (client gone) must not leave the upstream request running.
-        if (!ctrl.signal.aborted) ctrl.abort();
+        if (!finished && !ctrl.signal.aborted) ctrl.abort();
       }
     },
   };
