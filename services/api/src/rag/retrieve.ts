@@ -1,5 +1,5 @@
 // Retrieval: embed the query (when an embedder exists), search the store, judge relevance, collapse near-duplicates, keep top-k.
-import { chunkStems, shingles } from "./analysis-cache.ts";
+import { chunkShingles, chunkStems } from "./analysis-cache.ts";
 import { type RagObserver, timed } from "./observer.ts";
 import type { Chunk, ChunkStore, Embedder, SearchFilters, SearchHit } from "./ports.ts";
 import { contentStems, coverage, jaccard } from "./text.ts";
@@ -118,7 +118,7 @@ export async function retrieve(deps: RetrieveDeps, req: RetrieveRequest): Promis
     questionTerms,
     analysed.map((a) => a.stems),
   );
-  const kept: Array<Omit<Retrieved, "n"> & { shingles: ReadonlySet<string> }> = [];
+  const kept: Array<Omit<Retrieved, "n"> & { shingles: Uint32Array }> = [];
   let best = 0;
   for (const { hit, stems } of analysed) {
     const c = hit.chunk;
@@ -128,7 +128,7 @@ export async function retrieve(deps: RetrieveDeps, req: RetrieveRequest): Promis
     if (matched >= Math.min(2, questionTerms.length)) best = Math.max(best, cov);
     // A lexical hit on function words only, with no dense support, says nothing about the question.
     if (coverage(queryTerms, stems) === 0 && !hit.legs.includes("dense")) continue;
-    const sh = shingles(c.text);
+    const sh = chunkShingles(c);
     if (kept.some((k) => k.chunk.id === c.id || jaccard(k.shingles, sh) >= NEAR_DUPLICATE_JACCARD)) continue;
     kept.push({ chunk: c, score: hit.score, legs: hit.legs, coverage: cov, stems, shingles: sh });
   }

@@ -1,5 +1,5 @@
 // Text analysis for the RAG domain: content-word stems, sentence splitting, coverage and near-duplicate measures.
-import { STOPWORDS, stem, words } from "../adapters/vector/lexical.ts";
+import { STOPWORDS, stem, words } from "./lexicon.ts";
 
 export { words };
 
@@ -45,12 +45,21 @@ export function sentences(text: string): string[] {
   return out;
 }
 
-/** Jaccard similarity of two stem sets. */
-export function jaccard(a: ReadonlySet<string>, b: ReadonlySet<string>): number {
-  if (a.size === 0 && b.size === 0) return 1;
+/** Jaccard similarity of two sorted sets of distinct numbers (such as `shingles`). */
+export function jaccard(a: Uint32Array, b: Uint32Array): number {
+  if (a.length === 0 && b.length === 0) return 1;
   let inter = 0;
-  for (const x of a) if (b.has(x)) inter++;
-  return inter / (a.size + b.size - inter);
+  for (let i = 0, j = 0; i < a.length && j < b.length; ) {
+    const x = a[i] as number;
+    const y = b[j] as number;
+    if (x === y) {
+      inter++;
+      i++;
+      j++;
+    } else if (x < y) i++;
+    else j++;
+  }
+  return inter / (a.length + b.length - inter);
 }
 
 /** Cuts `text` to at most `max` characters at a word boundary, marking the cut with an ellipsis. */

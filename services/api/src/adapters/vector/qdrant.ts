@@ -2,6 +2,7 @@
 import { createHash } from "node:crypto";
 import { QdrantClient } from "@qdrant/js-client-rest";
 import { RRF_K } from "../../rag/fusion.ts";
+import { stems } from "../../rag/lexicon.ts";
 import type {
   Chunk,
   ChunkStore,
@@ -10,7 +11,7 @@ import type {
   StoredDocument,
   StoreStats,
 } from "../../rag/ports.ts";
-import { documentSparseVector, querySparseVector, stems } from "./lexical.ts";
+import { documentSparseVector, querySparseVector } from "./lexical.ts";
 
 export interface QdrantStoreOptions {
   url: string;

@@ -4,6 +4,7 @@ import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import * as sqliteVec from "sqlite-vec";
 import { reciprocalRankFusion } from "../../rag/fusion.ts";
+import { queryTerms } from "../../rag/lexicon.ts";
 import type {
   Chunk,
   ChunkStore,
@@ -13,7 +14,6 @@ import type {
   StoreStats,
 } from "../../rag/ports.ts";
 import { BinaryCodes } from "./binary-codes.ts";
-import { queryTerms } from "./lexical.ts";
 
 export interface SqliteStoreOptions {
   /** The index file, created with its directory when missing; ":memory:" for a throwaway store. */
