@@ -62,6 +62,9 @@ export interface SyncSummary {
   ms: number;
 }
 
+/** Files read ahead of the parser. */
+const READ_AHEAD = 8;
+
 type Embedding = { model: string; dimensions: number } | null;
 
 function sameEmbedding(a: Embedding, b: Embedding): boolean {
@@ -148,11 +151,24 @@ export async function syncDocs(opts: SyncOptions): Promise<SyncSummary> {
   const files = await listDocFiles(opts.docsDir);
   const changed: Array<{ built: BuiltDocument; hash: string }> = [];
   const present = new Set<string>();
+  // Files are read a few ahead of the one being parsed, so the reads overlap the (CPU-bound) parsing.
+  const reads = new Map<number, Promise<string>>();
+  const readAhead = (from: number) => {
+    for (let j = from; j < Math.min(files.length, from + READ_AHEAD); j++) {
+      if (reads.has(j)) continue;
+      const read = readFile(`${opts.docsDir}/${files[j]}`, "utf8");
+      // A read left in flight when an earlier file stops the sync must not become an unhandled rejection.
+      read.catch(() => undefined);
+      reads.set(j, read);
+    }
+  };
   for (const [i, relPath] of files.entries()) {
     opts.signal?.throwIfAborted();
     summary.scanned += 1;
     present.add(relPath);
-    const source = await readFile(`${opts.docsDir}/${relPath}`, "utf8");
+    readAhead(i);
+    const source = (await reads.get(i)) as string;
+    reads.delete(i);
     const hash = documentHash(relPath, source, routeOpts);
     if (!summary.fullRebuild && stored.get(relPath)?.contentHash === hash) {
       summary.unchanged += 1;
