@@ -1,4 +1,5 @@
 // The shared plumbing: request ids, the error envelope, body limits, client addresses, redacted logs.
+import { request } from "node:http";
 import { captureLogs } from "@ai-book/testkit";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
@@ -15,6 +16,7 @@ import {
   handleNotFound,
   parseEnv,
   requestId,
+  startServer,
 } from "./index.ts";
 
 function buildApp(opts: { trustProxy?: number } = {}) {
@@ -91,6 +93,50 @@ describe("@ai-book/http", () => {
     });
     expect(big.status).toBe(413);
     expect(((await big.json()) as { error: { code: string } }).error.code).toBe("PAYLOAD_TOO_LARGE");
+  });
+
+  it("limits bodies over a real socket, by Content-Length and when chunked", async () => {
+    const { app } = buildApp();
+    const server = await startServer(app, { port: 0, hostname: "127.0.0.1" });
+    try {
+      const send = (body: string, headers: Record<string, string>) =>
+        new Promise<{ status: number; body: string }>((resolve, reject) => {
+          const req = request(
+            `${server.url}/echo`,
+            { method: "POST", headers: { "content-type": "application/json", ...headers } },
+            (res) => {
+              let text = "";
+              res.on("data", (d) => {
+                text += d;
+              });
+              res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
+            },
+          );
+          req.on("error", reject);
+          if (headers["transfer-encoding"]) {
+            // Chunked: the size is known only by reading the stream.
+            for (let i = 0; i < body.length; i += 100) req.write(body.slice(i, i + 100));
+            req.end();
+          } else req.end(body);
+        });
+      const small = JSON.stringify({ x: "a".repeat(500) });
+      const big = JSON.stringify({ x: "a".repeat(5000) });
+      const ok = await send(small, { "content-length": String(small.length) });
+      expect(ok).toEqual({ status: 200, body: small });
+      const chunkedOk = await send(small, { "transfer-encoding": "chunked" });
+      expect(chunkedOk).toEqual({ status: 200, body: small });
+      const bigHeaders: Array<Record<string, string>> = [
+        { "content-length": String(big.length) },
+        { "transfer-encoding": "chunked" },
+      ];
+      for (const headers of bigHeaders) {
+        const res = await send(big, headers);
+        expect(res.status).toBe(413);
+        expect((JSON.parse(res.body) as { error: { code: string } }).error.code).toBe("PAYLOAD_TOO_LARGE");
+      }
+    } finally {
+      await server.close(100);
+    }
   });
 
   it("ignores X-Forwarded-For unless a proxy is trusted", async () => {

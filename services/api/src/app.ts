@@ -92,22 +92,26 @@ export function createApp(deps: Deps): OpenAPIHono<ApiEnv> {
     // A refused body may still be arriving: close the connection so no client reuses a socket with junk on it.
     if (c.res.status === 413) c.res.headers.set("Connection", "close");
   });
-  app.use(
-    "*",
-    cors({
-      origin: config.CORS_ORIGINS,
-      allowMethods: ["GET", "POST", "OPTIONS"],
-      allowHeaders: ["Authorization", "Content-Type", "X-Request-Id"],
-      exposeHeaders: [
-        "X-Request-Id",
-        "Retry-After",
-        "RateLimit-Limit",
-        "RateLimit-Remaining",
-        "RateLimit-Reset",
-      ],
-      maxAge: 600,
-    }),
-  );
+  const corsFor = cors({
+    origin: config.CORS_ORIGINS,
+    allowMethods: ["GET", "POST", "OPTIONS"],
+    allowHeaders: ["Authorization", "Content-Type", "X-Request-Id"],
+    exposeHeaders: [
+      "X-Request-Id",
+      "Retry-After",
+      "RateLimit-Limit",
+      "RateLimit-Remaining",
+      "RateLimit-Reset",
+    ],
+    maxAge: 600,
+  });
+  // Only browsers send Origin, and only they read CORS headers: other callers skip the middleware (it sets headers
+  // before the route runs, which makes Hono copy every response once more).
+  app.use("*", async (c, next) => {
+    if (c.req.header("origin") !== undefined) return corsFor(c, next);
+    await next();
+    c.header("Vary", "Origin", { append: true });
+  });
 
   const redis = deps.redis;
   app.use(

@@ -76,6 +76,12 @@ describe("operations routes", () => {
       headers: { origin: "https://evil.example" },
     });
     expect(evil.headers.get("access-control-allow-origin")).toBeNull();
+    expect(ok.headers.get("vary")).toMatch(/origin/i);
+    // Without Origin (curl, servers) no CORS headers, but caches still learn that the answer depends on Origin.
+    const plain = await api.post("/v1/search", { query: "imu" }, await signToken());
+    expect(plain.status).toBe(200);
+    expect(plain.headers.get("access-control-allow-origin")).toBeNull();
+    expect(plain.headers.get("vary")).toMatch(/origin/i);
   });
 });
 
