@@ -16,6 +16,12 @@ export interface StreamingFetch {
   streamOf(res: Response): Readable | undefined;
 }
 
+/**
+ * Idle pooled sockets are closed after this long (undici's default too), before a server's own idle timeout
+ * can close one under a request being sent. A request in progress is not affected, however long its stream.
+ */
+const IDLE_SOCKET_MS = 4_000;
+
 /** Statuses whose Response must not have a body. */
 const NULL_BODY = new Set([101, 204, 205, 304]);
 
@@ -36,8 +42,8 @@ function headersOf(res: http.IncomingMessage): Headers {
 
 export function createStreamingFetch(): StreamingFetch {
   const agents = {
-    "http:": new http.Agent({ keepAlive: true }),
-    "https:": new https.Agent({ keepAlive: true }),
+    "http:": new http.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS }),
+    "https:": new https.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS }),
   };
   const streams = new WeakMap<Response, Readable>();
 
