@@ -21,6 +21,21 @@ RUN npm pkg delete devDependencies \
  && npm ci --omit=dev -w services/${SERVICE} -w packages/contracts -w packages/http --no-audit --no-fund \
  && npm cache clean --force
 
+# The bundle production runs (scripts/build.ts: esbuild, workspace packages inlined, npm packages left external).
+FROM node:${NODE_VERSION}-bookworm AS build
+ARG SERVICE
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+COPY packages/contracts/package.json packages/contracts/
+COPY packages/http/package.json packages/http/
+COPY services/${SERVICE}/package.json services/${SERVICE}/
+RUN npm ci --include-workspace-root -w services/${SERVICE} -w packages/contracts -w packages/http --ignore-scripts --no-audit --no-fund
+COPY scripts/build.ts scripts/
+COPY packages/contracts packages/contracts
+COPY packages/http packages/http
+COPY services/${SERVICE} services/${SERVICE}
+RUN node --import tsx scripts/build.ts ${SERVICE}
+
 FROM node:${NODE_VERSION}-bookworm-slim AS runtime
 ARG SERVICE
 ENV NODE_ENV=production \
@@ -31,13 +46,14 @@ COPY --from=deps /app ./
 COPY packages/contracts packages/contracts
 COPY packages/http packages/http
 COPY services/${SERVICE} services/${SERVICE}
+COPY --from=build /app/services/${SERVICE}/dist services/${SERVICE}/dist
 RUN mkdir -p /data && chown node:node /data
 WORKDIR /app/services/${SERVICE}
 # PORT_VAR (set by each service's stage below) names the variable holding the port, so an overridden port is the
 # one checked.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env[process.env.PORT_VAR]+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-CMD ["node", "--import", "tsx", "src/main.ts"]
+CMD ["node", "--enable-source-maps", "dist/main.mjs"]
 
 FROM runtime AS auth
 ENV AUTH_SERVER_HOST=0.0.0.0 \

@@ -1,9 +1,10 @@
-// Child processes the bench owns: the Python baseline (uvicorn) and the api/auth services' main.ts, on free loopback ports.
+// Child processes the bench owns: the Python baseline (uvicorn) and the api/auth services' bundles, on free loopback ports.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort, type ServiceProcess, startServiceProcess, waitFor } from "@ai-book/testkit";
+import { buildServices } from "../../scripts/build.ts";
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const BASELINE_DIR = join(REPO_ROOT, "bench", "baselines");
@@ -104,17 +105,22 @@ export async function startPythonBaseline(opts: {
   return { url, pid, rssKb: () => rssOf(pid), stop, output: () => out };
 }
 
-/** Starts a service's main.ts (`services/<name>/src/main.ts`) as a child process on a free port. */
+/** Starts a service as production does (`services/<name>/dist/main.mjs`, built once per run) on a free port. */
+/** One build per bench run: the services are measured as production runs them, from their bundles. */
+let built: Promise<unknown> | undefined;
+
 export async function startService(
   service: "api" | "auth",
   env: Record<string, string | undefined>,
 ): Promise<OwnedProcess & { proc: ServiceProcess }> {
+  built ??= buildServices();
+  await built;
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const portVar = service === "api" ? "API_SERVER_PORT" : "AUTH_SERVER_PORT";
   const hostVar = service === "api" ? "API_SERVER_HOST" : "AUTH_SERVER_HOST";
   const proc = await startServiceProcess({
-    entry: join(REPO_ROOT, "services", service, "src", "main.ts"),
+    entry: join(REPO_ROOT, "services", service, "dist", "main.mjs"),
     env: {
       NODE_ENV: "production",
       // BENCH_CPU_PROF_DIR=<dir> writes a V8 CPU profile of each service process there when it stops.

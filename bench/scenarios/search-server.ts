@@ -129,8 +129,9 @@ export async function runSearchServer(ctx: BenchContext): Promise<Figure[]> {
           seconds_per_side: rounds * p.loadSeconds,
         },
         note:
-          "one process each (api-service main.ts; uvicorn --workers 1); ours embeds each query through the local OpenAI-protocol server " +
-          "and fuses BM25 + dense, the baseline looks the same query vector up in memory and ranks dense only",
+          "one process each (the api-service's production bundle; uvicorn --workers 1); ours embeds each query through the local " +
+          "OpenAI-protocol server once and then remembers it (EMBEDDING_CACHE_SIZE, as deployed), fuses BM25 + dense and de-duplicates; " +
+          "the baseline looks the same query vector up in memory and ranks dense only",
       });
     } else {
       figures.push(
@@ -192,7 +193,7 @@ export async function runSearchServer(ctx: BenchContext): Promise<Figure[]> {
         drift_pct: round(drift * 100, 2),
         samples: firstSamples.length + secondSamples.length,
       },
-      note: "api-service main.ts under authenticated /v1/search at 32 connections; drift = second half's median RSS over the first's",
+      note: "the api-service's production bundle under authenticated /v1/search at 32 connections; drift = second half's median RSS over the first's",
     });
     return figures;
   } finally {

@@ -1,13 +1,14 @@
-// The processes of the system and how each is started: one definition shared by start.ts, the Dockerfiles and their tests.
+// The processes of the system and how each is started: one definition shared by start.ts, the Dockerfile and its tests.
 
 /**
- * How a service runs: Node with tsx's loader, from the service's own folder. One process per service (the `tsx`
- * CLI would add a relaying parent), so signals reach the server itself. The Dockerfiles' CMD is this same argv.
+ * How a service runs: plain Node on the bundle `npm run build` makes (scripts/build.ts), from the service's own
+ * folder, with stack traces mapped back to the TypeScript. One process per service, so signals reach the server
+ * itself. The Dockerfile's CMD is this same argv.
  */
-export const SERVICE_START_ARGS = ["--import", "tsx", "src/main.ts"] as const;
+export const SERVICE_START_ARGS = ["--enable-source-maps", "dist/main.mjs"] as const;
 
 /** The ingest CLI (issue 4), run from services/api; the docs folder is an optional trailing argument. */
-export const INGEST_ARGS = ["--import", "tsx", "src/cli/ingest.ts"] as const;
+export const INGEST_ARGS = ["--enable-source-maps", "dist/ingest.mjs"] as const;
 
 export interface ServiceDefinition {
   /** Name used in logs, compose and health bodies. */

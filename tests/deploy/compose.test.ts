@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { freePort } from "@ai-book/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { buildServices } from "../../scripts/build.ts";
 import { INGEST_ARGS, SERVICE_START_ARGS, SERVICES } from "../../scripts/lib/services.ts";
 import { configSchema as apiSchema } from "../../services/api/src/config.ts";
 import { envSchema as authSchema } from "../../services/auth/src/config.ts";
@@ -270,8 +271,16 @@ describe.each(SERVICES.map((d) => [d.name, d] as const))("the %s image", (name, 
     expect(last("USER")?.args).toBe("node");
   });
 
-  it("starts with the same command npm start and the tests run, listening on all interfaces", () => {
+  it("starts the bundle it built with the same command npm start runs, listening on all interfaces", () => {
     expect(JSON.parse(last("CMD")?.args ?? "null")).toEqual(["node", ...SERVICE_START_ARGS]);
+    // The bundle comes from the build stage, made by the same script npm start uses.
+    const built = stage("build")?.instructions.find(
+      (i) => i.op === "RUN" && i.args.includes("scripts/build.ts"),
+    );
+    expect(built?.args).toContain(`scripts/build.ts ${service}`);
+    expect(image).toContainEqual(
+      expect.objectContaining({ op: "COPY", args: `--from=build /app/${def.dir}/dist ${def.dir}/dist` }),
+    );
     expect(last("WORKDIR")?.args).toBe(`/app/${def.dir}`);
     expect(last("EXPOSE")?.args).toBe(String(def.defaultPort));
     expect(env[def.portVar]).toBe(String(def.defaultPort));
@@ -348,15 +357,47 @@ describe(".env.example", () => {
 });
 
 describe("runtime dependencies of the images", () => {
-  // The images install production dependencies only; the services run TypeScript through tsx's loader.
-  for (const dir of ["services/auth", "services/api"]) {
-    const deps = (JSON.parse(read(`${dir}/package.json`)) as { dependencies?: Record<string, string> })
-      .dependencies;
-    const hasTsx = Boolean(deps?.tsx);
-    if (!hasTsx)
-      console.warn(`[skip] ${dir}/package.json does not list tsx in dependencies yet (asked of the lead)`);
-    it.skipIf(!hasTsx)(`${dir} lists tsx as a production dependency`, () => {
-      expect(deps?.tsx).toMatch(/^\d/);
+  // The images install production dependencies only and run the bundle: every package it imports must be one.
+  const depsOf = (dir: string) =>
+    Object.keys(
+      (JSON.parse(read(`${dir}/package.json`)) as { dependencies?: Record<string, string> }).dependencies ??
+        {},
+    );
+  const packageOf = (spec: string) =>
+    spec
+      .split("/")
+      .slice(0, spec.startsWith("@") ? 2 : 1)
+      .join("/");
+
+  for (const [service, bundles] of [
+    ["auth", ["main.mjs"]],
+    ["api", ["main.mjs", "ingest.mjs"]],
+  ] as const) {
+    it(`services/${service}: the bundle imports only its production dependencies, and tsx is not one`, async () => {
+      await buildServices([service]);
+      const allowed = new Set([
+        ...depsOf(`services/${service}`),
+        ...depsOf("packages/http"),
+        ...depsOf("packages/contracts"),
+      ]);
+      expect(allowed.has("tsx")).toBe(false);
+      for (const bundle of bundles) {
+        const code = read(`services/${service}/dist/${bundle}`);
+        const specs = [
+          ...code.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)["']([^"'./][^"']*)["']/g),
+        ].map((m) => m[1] as string);
+        const packages = [...new Set(specs.filter((x) => !x.startsWith("node:")).map(packageOf))];
+        expect(packages.length).toBeGreaterThan(3);
+        expect(
+          packages.filter((x) => !allowed.has(x)),
+          bundle,
+        ).toEqual([]);
+        // Workspace packages are inlined, not imported (the image needs none of their sources).
+        expect(
+          packages.filter((x) => x.startsWith("@ai-book/")),
+          bundle,
+        ).toEqual([]);
+      }
     });
   }
 });

@@ -5,4 +5,5 @@ export * from "./env.ts";
 export * from "./errors.ts";
 export * from "./logger.ts";
 export * from "./middleware.ts";
+export * from "./paths.ts";
 export * from "./server.ts";

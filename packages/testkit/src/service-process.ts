@@ -6,8 +6,16 @@ import { waitFor } from "./index.ts";
 /** tsx's loader by absolute URL, so children may run in any cwd (e.g. a temp dir where no stray .env is read). */
 const TSX_LOADER = import.meta.resolve("tsx");
 
+/** Node's argv for an entry: TypeScript sources through tsx's loader, a built bundle (.mjs/.js) as it is. */
+export function nodeArgsFor(entry: string): string[] {
+  return entry.endsWith(".ts") ? ["--import", TSX_LOADER, entry] : ["--enable-source-maps", entry];
+}
+
 export interface ServiceProcessOptions {
-  /** Path of the TypeScript entry point, e.g. services/auth/src/main.ts (relative to cwd or absolute). */
+  /**
+   * The entry point, relative to cwd or absolute: TypeScript (services/auth/src/main.ts, run through tsx) or a
+   * bundle from `npm run build` (services/auth/dist/main.mjs, run by plain Node as in production).
+   */
   entry: string;
   /**
    * The whole environment of the child, on top of PATH/HOME/TMPDIR (nothing else of ours leaks in). Run it in a
@@ -50,7 +58,7 @@ export interface ServiceProcess {
   openFds(): number | undefined;
 }
 
-/** Starts `node --import tsx <entry>` and waits until `readyPath` answers. Throws with the logs if it exits first. */
+/** Starts `node <entry>` (see `nodeArgsFor`) and waits until `readyPath` answers. Throws with the logs if it exits first. */
 export async function startServiceProcess(opts: ServiceProcessOptions): Promise<ServiceProcess> {
   const name = opts.name ?? opts.entry;
   const env: Record<string, string> = {};
@@ -59,7 +67,7 @@ export async function startServiceProcess(opts: ServiceProcessOptions): Promise<
     if (v) env[k] = v;
   }
   for (const [k, v] of Object.entries(opts.env)) if (v !== undefined) env[k] = v;
-  const child = spawn(process.execPath, ["--import", TSX_LOADER, opts.entry], {
+  const child = spawn(process.execPath, nodeArgsFor(opts.entry), {
     cwd: opts.cwd ?? process.cwd(),
     env,
     stdio: ["ignore", "pipe", "pipe"],
@@ -168,7 +176,7 @@ export async function runUntilExit(
     if (v) base[k] = v;
   }
   for (const [k, v] of Object.entries(env)) if (v !== undefined) base[k] = v;
-  const child = spawn(process.execPath, ["--import", TSX_LOADER, entry, ...args], {
+  const child = spawn(process.execPath, [...nodeArgsFor(entry), ...args], {
     env: base,
     cwd: opts.cwd,
     stdio: ["ignore", "pipe", "pipe"],

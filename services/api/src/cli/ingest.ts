@@ -1,9 +1,8 @@
 // `npm run ingest -- [docs dir] [options]`: sync a Docusaurus docs folder into the api-service's index.
 import { existsSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { parseEnv } from "@ai-book/http";
+import { packageDir, parseEnv } from "@ai-book/http";
 import { MultiBar, Presets } from "cli-progress";
 import { createOpenAIEmbedder, type OpenAIEmbedder } from "../adapters/embed/openai.ts";
 import { openChunkStore } from "../adapters/vector/open-store.ts";
@@ -12,7 +11,7 @@ import { configSchema } from "../config.ts";
 import { type SyncProgress, type SyncSummary, syncDocs } from "../ingest/sync.ts";
 import { runIfMain } from "./main-guard.ts";
 
-export const DEFAULT_DOCS_DIR = fileURLToPath(new URL("../../../../book/docs", import.meta.url));
+export const DEFAULT_DOCS_DIR = resolve(packageDir(import.meta.url), "../../book/docs");
 
 export const INGEST_USAGE = `Usage: npm run ingest -- [docs dir] [options]
 

@@ -1,6 +1,7 @@
 // The auth database: PostgreSQL through node-postgres when DATABASE_URL is set, else embedded PGlite; migrations at start-up.
 import { mkdirSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { packageDir } from "@ai-book/http";
 import { PGlite } from "@electric-sql/pglite";
 import { sql } from "drizzle-orm";
 import { drizzle as drizzlePg, type NodePgDatabase } from "drizzle-orm/node-postgres";
@@ -10,8 +11,8 @@ import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import pg from "pg";
 import { schema } from "./schema.ts";
 
-/** Folder of the SQL migrations drizzle-kit generates (services/auth/drizzle). */
-export const MIGRATIONS_FOLDER = fileURLToPath(new URL("../../drizzle", import.meta.url));
+/** Folder of the SQL migrations drizzle-kit generates (services/auth/drizzle), from src/ or from the bundle. */
+export const MIGRATIONS_FOLDER = join(packageDir(import.meta.url), "drizzle");
 
 // Any fixed number works; it only has to be the same for every instance migrating the same database.
 const MIGRATION_LOCK_ID = 4_120_260_001;
