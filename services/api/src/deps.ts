@@ -1,6 +1,6 @@
 // Builds the service's dependencies once from config: chunk store, embedder, chat model, Redis, metrics.
 import { createLogger, type Logger } from "@ai-book/http";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { createOpenAIEmbedder } from "./adapters/embed/openai.ts";
 import { createOpenAIChatModel } from "./adapters/llm/openai.ts";
 import { openChunkStore } from "./adapters/vector/open-store.ts";
@@ -28,6 +28,8 @@ export interface Deps {
 
 /** A Redis client that fails fast when Redis is down, so a request never waits on it. */
 export async function connectRedis(url: string, logger: Logger): Promise<Redis> {
+  // Loaded only when Redis is configured.
+  const { Redis } = await import("ioredis");
   const redis = new Redis(url, {
     lazyConnect: true,
     enableOfflineQueue: false,

@@ -1,5 +1,6 @@
 // The OpenAI embedder against a local server speaking the OpenAI wire protocol (testkit stub), via the real SDK.
 import { type OpenAIStub, startOpenAIStub, stubEmbedding } from "@ai-book/testkit";
+import { countTokens } from "gpt-tokenizer";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createOpenAIEmbedder, planBatches } from "./openai.ts";
 
@@ -56,6 +57,43 @@ describe("OpenAI embedder (local OpenAI-protocol stub)", () => {
     const sizes = stub.embeddingRequests().map((r) => (r.body as { input: string[] }).input.length);
     expect(sizes.reduce((a, b) => a + b, 0)).toBe(10);
     expect(sizes.length).toBeGreaterThan(1);
+  });
+
+  it("cuts an input longer than the model's context to its first maxInputTokens tokens", async () => {
+    const embedder = createOpenAIEmbedder({
+      apiKey: "test-key",
+      baseURL: stub.baseURL,
+      dimensions: 16,
+      maxInputTokens: 8,
+    });
+    const long = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu";
+    await embedder.embed([long, "short one"]);
+    const [sent, short] = (stub.embeddingRequests()[0]?.body as { input: string[] } | undefined)?.input ?? [];
+    expect(long.startsWith(sent ?? "x")).toBe(true);
+    expect(sent?.length).toBeLessThan(long.length);
+    expect(sent?.split(" ").length).toBeGreaterThanOrEqual(4);
+    expect(short).toBe("short one");
+  });
+
+  it("batches by exact token counts when bytes alone would overflow the request limit", async () => {
+    const embedder = createOpenAIEmbedder({
+      apiKey: "test-key",
+      baseURL: stub.baseURL,
+      dimensions: 16,
+      maxInputsPerRequest: 100,
+      // Each text is about 6 tokens but 27 bytes: by bytes every request would hold one text.
+      maxTokensPerRequest: 50,
+    });
+    const inputs = Array.from({ length: 10 }, (_, i) => `servo motor torque sensor ${i}`);
+    await embedder.embed(inputs);
+    const sizes = stub.embeddingRequests().map((r) => (r.body as { input: string[] }).input.length);
+    const byTokens = planBatches(
+      inputs.map((t) => countTokens(t)),
+      100,
+      50,
+    ).map((b) => b.length);
+    expect(sizes).toEqual(byTokens);
+    expect(sizes.length).toBeLessThan(4);
   });
 
   it("retries 429 (honouring Retry-After) and 5xx, then succeeds", async () => {

@@ -1,5 +1,4 @@
 // Embedder over the OpenAI embeddings API (or any compatible server): batched, bounded concurrency, SDK retries.
-import { countTokens, decode, encode } from "gpt-tokenizer";
 import OpenAI from "openai";
 import pLimit from "p-limit";
 import type { Embedder } from "../../rag/ports.ts";
@@ -29,7 +28,7 @@ export interface OpenAIEmbedderOptions {
 export interface EmbedderUsage {
   /** Embedding requests that succeeded. */
   requests: number;
-  /** Tokens the provider reported (or, when it reports none, the local count). */
+  /** Tokens the provider reported (or, when it reports none, the local count when one was made). */
   tokens: number;
 }
 
@@ -37,6 +36,16 @@ export interface OpenAIEmbedder extends Embedder {
   /** Counts since creation, for the ingest summary and metrics. */
   usage(): EmbedderUsage;
 }
+
+/**
+ * gpt-tokenizer, loaded on first need: its tables cost about 20 MB of heap and 170 ms, and a query-time embedder
+ * rarely needs them (a text of n UTF-8 bytes has at most n tokens, so short texts need no counting).
+ */
+let tokenizer: Promise<typeof import("gpt-tokenizer")> | undefined;
+const loadTokenizer = () => {
+  tokenizer ??= import("gpt-tokenizer");
+  return tokenizer;
+};
 
 /** Groups texts (by index) into requests that respect both the input-count and the token limits. */
 export function planBatches(tokenCounts: number[], maxInputs: number, maxTokens: number): number[][] {
@@ -75,7 +84,8 @@ export function createOpenAIEmbedder(opts: OpenAIEmbedderOptions): OpenAIEmbedde
 
   async function request(
     inputs: string[],
-    localTokens: number,
+    /** The local count, when one was made. */
+    localTokens: number | undefined,
     signal?: AbortSignal,
   ): Promise<Float32Array[]> {
     const res = await client.embeddings.create(
@@ -83,7 +93,7 @@ export function createOpenAIEmbedder(opts: OpenAIEmbedderOptions): OpenAIEmbedde
       { signal },
     );
     usage.requests += 1;
-    usage.tokens += res.usage?.total_tokens ?? localTokens;
+    usage.tokens += res.usage?.total_tokens ?? localTokens ?? 0;
     if (res.data.length !== inputs.length) {
       throw new Error(`embeddings: asked for ${inputs.length} vectors, got ${res.data.length}`);
     }
@@ -106,11 +116,18 @@ export function createOpenAIEmbedder(opts: OpenAIEmbedderOptions): OpenAIEmbedde
     usage: () => ({ ...usage }),
     async embed(texts, embedOpts) {
       if (texts.length === 0) return [];
-      const prepared = texts.map((t) => {
-        const text = t.trim() === "" ? " " : t;
-        const tokens = encode(text);
+      const inputs = texts.map((t) => (t.trim() === "" ? " " : t));
+      // Token counts only matter near a limit; byte lengths bound them from above, so most calls skip the BPE.
+      const bytes = inputs.map((t) => Buffer.byteLength(t, "utf8"));
+      const counted =
+        bytes.some((b) => b > maxInputTokens) || bytes.reduce((a, b) => a + b, 0) > maxTokens
+          ? await loadTokenizer()
+          : undefined;
+      const prepared = inputs.map((text, i) => {
+        if (!counted) return { text, tokens: bytes[i] as number };
+        const tokens = counted.encode(text);
         return tokens.length > maxInputTokens
-          ? { text: decode(tokens.slice(0, maxInputTokens)), tokens: maxInputTokens }
+          ? { text: counted.decode(tokens.slice(0, maxInputTokens)), tokens: maxInputTokens }
           : { text, tokens: tokens.length };
       });
       const batches = planBatches(
@@ -124,7 +141,7 @@ export function createOpenAIEmbedder(opts: OpenAIEmbedderOptions): OpenAIEmbedde
             embedOpts?.signal?.throwIfAborted();
             return request(
               idx.map((i) => prepared[i]!.text),
-              idx.reduce((s, i) => s + prepared[i]!.tokens, 0),
+              counted ? idx.reduce((s, i) => s + prepared[i]!.tokens, 0) : undefined,
               embedOpts?.signal,
             );
           }),
@@ -139,9 +156,4 @@ export function createOpenAIEmbedder(opts: OpenAIEmbedderOptions): OpenAIEmbedde
       return out;
     },
   };
-}
-
-/** Token count of a text as the embedder measures it (for estimates and dry runs). */
-export function embeddingTokens(text: string): number {
-  return countTokens(text);
 }

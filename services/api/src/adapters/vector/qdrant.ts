@@ -1,6 +1,6 @@
 // The production chunk store: Qdrant with a named dense vector and an IDF sparse vector, fused by RRF server-side.
 import { createHash } from "node:crypto";
-import { QdrantClient } from "@qdrant/js-client-rest";
+import type { QdrantClient } from "@qdrant/js-client-rest";
 import { RRF_K } from "../../rag/fusion.ts";
 import { stems } from "../../rag/lexicon.ts";
 import type {
@@ -58,6 +58,8 @@ interface ChunkPayload extends Chunk {
 }
 
 export async function openQdrantStore(opts: QdrantStoreOptions): Promise<QdrantChunkStore> {
+  // Loaded only when Qdrant is configured: the embedded SQLite default never pays for the client.
+  const { QdrantClient } = await import("@qdrant/js-client-rest");
   const client = new QdrantClient({
     url: opts.url,
     apiKey: opts.apiKey,
