@@ -131,6 +131,9 @@ export async function buildDeps(config: Config, opts: BuildDepsOptions = {}): Pr
       dimensions: config.EMBEDDING_DIMENSIONS,
       timeoutMs: config.LLM_TIMEOUT_MS,
       maxRetries: config.LLM_MAX_RETRIES,
+      // One short input per request: every reader's question goes out at once (the ingest default of 2 in flight
+      // would queue a burst of distinct questions behind each other).
+      concurrency: 64,
     });
     // Readers of one book ask the same questions: a repeat costs no provider call.
     embedder =
@@ -148,6 +151,12 @@ export async function buildDeps(config: Config, opts: BuildDepsOptions = {}): Pr
     logger.warn(
       { index: stats.embedding.model, configured: embedder.model },
       "the index was embedded with another model: dense retrieval will be poor until a re-ingest",
+    );
+  }
+  if (embedder && stats && !stats.embedding) {
+    logger.warn(
+      "the index holds no vectors (ingested offline): retrieval is lexical and makes no embedding calls until a " +
+        "re-ingest with OPENAI_API_KEY set",
     );
   }
   const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, logger) : undefined;

@@ -62,6 +62,11 @@ export interface StoreStats {
 export interface ChunkStore {
   /** Hybrid search: BM25 always, plus dense when `vector` is given, fused with reciprocal rank fusion. */
   search(query: SearchQuery): Promise<SearchHit[]>;
+  /**
+   * Whether a query vector of `dimensions` would be used now (false: a lexical-only index, or vectors of another
+   * size), so retrieval can skip the embedding call. Stores that cannot tell cheaply leave it out.
+   */
+  usesVectors?(dimensions: number): boolean;
   /** Every stored document with its content hash, for incremental ingest. */
   listDocuments(): Promise<StoredDocument[]>;
   /**

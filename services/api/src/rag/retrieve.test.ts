@@ -1,5 +1,7 @@
 // Retrieval over the real SQLite store: relevance judgement, near-duplicate collapse, top-k, store failures.
+import { startOpenAIStub } from "@ai-book/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createOpenAIEmbedder } from "../adapters/embed/openai.ts";
 import { openSqliteStore, type SqliteChunkStore } from "../adapters/vector/sqlite.ts";
 import { FIXTURE_CHUNKS } from "../routes/testing.ts";
 import { RetrievalUnavailableError, retrieve, termWeights, weightedCoverage } from "./retrieve.ts";
@@ -19,6 +21,39 @@ beforeAll(async () => {
 afterAll(() => store.close());
 
 describe("retrieve", () => {
+  it("embeds the query only when the index can use the vector (local OpenAI-protocol stub)", async () => {
+    const stub = await startOpenAIStub();
+    const embedder = createOpenAIEmbedder({ apiKey: "k", baseURL: stub.baseURL, dimensions: 16 });
+    const other = openSqliteStore({ path: ":memory:" });
+    try {
+      // The lexical-only index above: no call, lexical answer.
+      const lexical = await retrieve({ store, embedder }, { query: "zero moment point", limit: 2 });
+      expect(lexical.dense).toBe(false);
+      expect(lexical.hits.length).toBeGreaterThan(0);
+      expect(stub.embeddingRequests()).toHaveLength(0);
+      // Vectors of another size: no call either.
+      await other.reset({ model: "text-embedding-3-small", dimensions: 8 });
+      await retrieve({ store: other, embedder }, { query: "zero moment point", limit: 2 });
+      expect(stub.embeddingRequests()).toHaveLength(0);
+      // Vectors of this size: one call, dense leg on.
+      await other.reset({ model: "text-embedding-3-small", dimensions: 16 });
+      const [chunk] = FIXTURE_CHUNKS;
+      if (!chunk) throw new Error("no fixture chunk");
+      const [vector] = await embedder.embed([chunk.text]);
+      await other.replaceDocument(
+        { docId: chunk.docId, contentHash: "h" },
+        [chunk],
+        [vector as Float32Array],
+      );
+      const dense = await retrieve({ store: other, embedder }, { query: "zero moment point", limit: 2 });
+      expect(dense.dense).toBe(true);
+      expect(stub.embeddingRequests()).toHaveLength(2);
+    } finally {
+      await other.close();
+      await stub.close();
+    }
+  });
+
   it("finds the section, numbers hits from 1 and keeps at most `limit`", async () => {
     const r = await retrieve({ store }, { query: "What is the zero moment point?", limit: 2 });
     expect(r.relevant).toBe(true);

@@ -85,7 +85,8 @@ export function weightedCoverage(weights: ReadonlyMap<string, number>, stems: Re
 
 export async function retrieve(deps: RetrieveDeps, req: RetrieveRequest): Promise<RetrievalResult> {
   let vector: Float32Array | undefined;
-  if (deps.embedder) {
+  // No embedding call when the index could not use it (lexical-only, or vectors of another size).
+  if (deps.embedder && deps.store.usesVectors?.(deps.embedder.dimensions) !== false) {
     const embedder = deps.embedder;
     try {
       [vector] = await timed(deps.observer, "embed", () =>

@@ -192,6 +192,11 @@ export class SqliteChunkStore implements ChunkStore {
     return this.#shape;
   }
 
+  usesVectors(dimensions: number): boolean {
+    // Cheap: one PRAGMA unless another connection changed the file.
+    return this.#indexShape().embedding?.dimensions === dimensions;
+  }
+
   async search(query: SearchQuery): Promise<SearchHit[]> {
     if (query.limit <= 0) return [];
     const pool = Math.max(this.#candidates, query.limit * 3);
