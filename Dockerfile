@@ -6,14 +6,18 @@
 ARG NODE_VERSION=20
 ARG SERVICE
 
-# The full Debian image has python3, make and g++ for better-sqlite3 when no prebuilt binary fits.
-FROM node:${NODE_VERSION}-bookworm AS deps
+# The workspace manifests of this service, for the two installs below. The full Debian image has python3, make and
+# g++ for better-sqlite3 when no prebuilt binary fits.
+FROM node:${NODE_VERSION}-bookworm AS manifests
 ARG SERVICE
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 COPY packages/contracts/package.json packages/contracts/
 COPY packages/http/package.json packages/http/
 COPY services/${SERVICE}/package.json services/${SERVICE}/
+
+FROM manifests AS deps
+ARG SERVICE
 # npm keeps a workspace's devDependencies under --omit=dev; deleting them from the manifests first leaves only
 # what runs in production (the lockfile still pins every version). Only this service's workspace is installed.
 RUN npm pkg delete devDependencies \
@@ -22,13 +26,8 @@ RUN npm pkg delete devDependencies \
  && npm cache clean --force
 
 # The bundle production runs (scripts/build.ts: esbuild, workspace packages inlined, npm packages left external).
-FROM node:${NODE_VERSION}-bookworm AS build
+FROM manifests AS build
 ARG SERVICE
-WORKDIR /app
-COPY package.json package-lock.json .npmrc ./
-COPY packages/contracts/package.json packages/contracts/
-COPY packages/http/package.json packages/http/
-COPY services/${SERVICE}/package.json services/${SERVICE}/
 RUN npm ci --include-workspace-root -w services/${SERVICE} -w packages/contracts -w packages/http --ignore-scripts --no-audit --no-fund
 COPY scripts/build.ts scripts/
 COPY packages/contracts packages/contracts
