@@ -1,8 +1,10 @@
 // ChatModel over any OpenAI-compatible chat-completions server, through the official SDK (timeouts, bounded retries).
+
+import { createParser } from "eventsource-parser";
 import OpenAI, { APIError } from "openai";
 import type { ChatCompletionChunk } from "openai/resources/chat/completions";
 import type { ChatMessage, ChatModel, GenerateOptions } from "../../rag/ports.ts";
-import { createStreamingFetch, SseDataParser } from "./http-fetch.ts";
+import { createStreamingFetch } from "./http-fetch.ts";
 
 export interface OpenAIChatOptions {
   apiKey: string;
@@ -85,8 +87,10 @@ export function createOpenAIChatModel(opts: OpenAIChatOptions): ChatModel {
         const body = transport.streamOf(res);
         if (!body) throw new Error(`the model server answered ${res.status} without an event stream`);
         arm();
-        const parser = new SseDataParser();
         let done = false;
+        // Each event's data, as the SSE spec reads it (multi-line data, CRLF or CR, comments, other fields).
+        const events: string[] = [];
+        const parser = createParser({ onEvent: (e) => events.push(e.data) });
         const handle = (data: string): string | undefined => {
           if (data.startsWith("[DONE]")) {
             done = true;
@@ -106,14 +110,12 @@ export function createOpenAIChatModel(opts: OpenAIChatOptions): ChatModel {
           // Read to the end even after [DONE], so the connection goes back to the pool for the next request.
           for await (const piece of body as AsyncIterable<string>) {
             arm();
-            for (const data of parser.push(piece)) {
-              const text = done ? undefined : handle(data);
+            parser.feed(piece);
+            for (let i = 0; i < events.length; i++) {
+              const text = done ? undefined : handle(events[i] as string);
               if (text) yield text;
             }
-          }
-          for (const data of parser.end()) {
-            const text = done ? undefined : handle(data);
-            if (text) yield text;
+            events.length = 0;
           }
         } catch (err) {
           // Aborted (by the caller or the idle timer): the request was destroyed under the loop.
