@@ -1,13 +1,31 @@
-// The SDK's node:http fetch against real local servers.
+// The SDK's streaming fetch (over undici) against real local servers.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { gzipSync } from "node:zlib";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createStreamingFetch } from "./http-fetch.ts";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createStreamingFetch, type StreamingFetch } from "./http-fetch.ts";
+
+async function read(stream: AsyncIterable<Buffer> | undefined): Promise<string> {
+  const parts: Buffer[] = [];
+  for await (const piece of stream ?? []) parts.push(piece);
+  return Buffer.concat(parts).toString("utf8");
+}
+
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+function close(server: Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise<void>((r) => server.close(() => r()));
+}
 
 describe("createStreamingFetch", () => {
   let server: Server;
   let base: string;
+  let connections = 0;
+  let t: StreamingFetch;
   beforeAll(async () => {
     server = createServer((req, res) => {
       const parts: Buffer[] = [];
@@ -34,19 +52,17 @@ describe("createStreamingFetch", () => {
         }
       });
     });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server.on("connection", () => connections++);
+    base = await listen(server);
   });
-  afterAll(() => new Promise<void>((r) => server.close(() => r())));
-
-  async function read(stream: AsyncIterable<string>): Promise<string> {
-    let s = "";
-    for await (const piece of stream) s += piece;
-    return s;
-  }
+  afterAll(() => close(server));
+  beforeEach(() => {
+    connections = 0;
+    t = createStreamingFetch();
+  });
+  afterEach(() => t.close());
 
   it("sends method, headers and body, and hands an event stream over as a Node stream", async () => {
-    const t = createStreamingFetch();
     const res = await t.fetch(`${base}/sse`, {
       method: "POST",
       headers: { authorization: "Bearer k", "content-type": "application/json" },
@@ -56,19 +72,17 @@ describe("createStreamingFetch", () => {
     expect(res.headers.get("content-type")).toBe("text/event-stream");
     const stream = t.streamOf(res);
     expect(stream).toBeDefined();
-    expect(await read(stream as AsyncIterable<string>)).toBe(
+    expect(await read(stream)).toBe(
       `data: ${JSON.stringify({ got: '{"q":"é"}', auth: "Bearer k" })}\n\ndata: [DONE]\n\n`,
     );
   });
 
   it("decompresses a compressed event stream", async () => {
-    const t = createStreamingFetch();
     const res = await t.fetch(`${base}/sse-gzip`, { method: "POST", body: "{}" });
-    expect(await read(t.streamOf(res) as AsyncIterable<string>)).toBe("data: zipped\n\n");
+    expect(await read(t.streamOf(res))).toBe("data: zipped\n\n");
   });
 
   it("buffers any other response into an ordinary Response, decompressed, headers kept", async () => {
-    const t = createStreamingFetch();
     const res = await t.fetch(`${base}/json-gzip`, { method: "POST", body: "{}" });
     expect(t.streamOf(res)).toBeUndefined();
     expect(res.status).toBe(429);
@@ -80,8 +94,39 @@ describe("createStreamingFetch", () => {
   });
 
   it("rejects when the signal is already aborted, and when the server is unreachable", async () => {
-    const t = createStreamingFetch();
     await expect(t.fetch(`${base}/sse`, { signal: AbortSignal.abort() })).rejects.toThrow();
     await expect(t.fetch("http://127.0.0.1:1/x")).rejects.toThrow();
+  });
+
+  it("sends requests in sequence on one pooled connection", async () => {
+    for (let i = 0; i < 3; i++) {
+      const res = await t.fetch(`${base}/sse`, { method: "POST", body: "{}" });
+      await read(t.streamOf(res));
+      // undici frees a connection one event-loop turn after a response ends, in case the server closes it anyway.
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(connections).toBe(1);
+  });
+
+  // Regression: a request must never be written to a pooled socket the server is about to close.
+  it("does not keep a connection the server's Keep-Alive hint says it will close too soon", async () => {
+    let opened = 0;
+    const quick = createServer((_req, res) => {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.end("data: [DONE]\n\n");
+    });
+    quick.keepAliveTimeout = 500;
+    quick.on("connection", () => opened++);
+    const url = await listen(quick);
+    try {
+      for (let i = 0; i < 3; i++) {
+        const res = await t.fetch(url, { method: "POST", body: "{}" });
+        expect(await read(t.streamOf(res))).toBe("data: [DONE]\n\n");
+        await new Promise((r) => setImmediate(r));
+      }
+      expect(opened).toBe(3);
+    } finally {
+      await close(quick);
+    }
   });
 });

@@ -1,98 +1,99 @@
-// A fetch for the OpenAI SDK over node:http(s) that hands an event-stream body over as the Node stream it is.
+// A fetch for the OpenAI SDK over undici's Node-stream API that hands an event-stream body over as a Node stream.
 // The SDK keeps doing what it is for (headers, auth, retries, timeouts, error mapping); the chat stream then
 // reads its deltas without paying, per chunk, for web streams and the SDK's byte-level SSE decoding.
-import http from "node:http";
-import https from "node:https";
-import type { Readable } from "node:stream";
+import { pipeline, type Readable, type Transform } from "node:stream";
 import zlib from "node:zlib";
+import { Agent, type Dispatcher, request } from "undici";
 
 export interface StreamingFetch {
   /** Pass as the SDK's `fetch` option. */
   fetch: typeof fetch;
   /**
-   * The body of a 2xx `text/event-stream` response this fetch returned, as a Node stream of strings (read it
+   * The body of a 2xx `text/event-stream` response this fetch returned, as a Node stream of bytes (read it
    * once); undefined for any other response, whose body is an ordinary buffered one.
    */
   streamOf(res: Response): Readable | undefined;
+  /** Closes the pooled connections. */
+  close(): Promise<void>;
 }
-
-/**
- * Idle pooled sockets are closed after this long (undici's default too), before a server's own idle timeout
- * can close one under a request being sent. A request in progress is not affected, however long its stream.
- */
-const IDLE_SOCKET_MS = 4_000;
 
 /** Statuses whose Response must not have a body. */
 const NULL_BODY = new Set([101, 204, 205, 304]);
 
-function decoded(res: http.IncomingMessage): Readable {
-  const encoding = String(res.headers["content-encoding"] ?? "").toLowerCase();
-  if (encoding === "gzip" || encoding === "x-gzip") return res.pipe(zlib.createGunzip());
-  if (encoding === "deflate") return res.pipe(zlib.createInflate());
-  if (encoding === "br") return res.pipe(zlib.createBrotliDecompress());
-  return res;
+const DECODERS: Record<string, () => Transform> = {
+  gzip: zlib.createGunzip,
+  "x-gzip": zlib.createGunzip,
+  deflate: zlib.createInflate,
+  br: zlib.createBrotliDecompress,
+};
+
+// undici.request leaves bodies encoded (its decompress interceptor is experimental in undici 7 and absent in 6).
+// The SDK asks for no encoding, so this is for a server that compresses unasked, as the old fetch path allowed.
+function decoded(body: Readable, encoding: string | string[] | undefined): Readable {
+  const make = DECODERS[String(encoding ?? "").toLowerCase()];
+  return make ? pipeline(body, make(), () => {}) : body;
 }
 
-function headersOf(res: http.IncomingMessage): Headers {
+function headersOf(raw: Record<string, string | string[] | undefined>): Headers {
   const h = new Headers();
-  const raw = res.rawHeaders;
-  for (let i = 0; i + 1 < raw.length; i += 2) h.append(raw[i] as string, raw[i + 1] as string);
+  for (const [name, value] of Object.entries(raw)) {
+    if (Array.isArray(value)) for (const v of value) h.append(name, v);
+    else if (value !== undefined) h.append(name, value);
+  }
   return h;
 }
 
+async function buffered(stream: Readable) {
+  const parts: Uint8Array[] = [];
+  for await (const c of stream) parts.push(c as Uint8Array);
+  return Buffer.concat(parts);
+}
+
 export function createStreamingFetch(): StreamingFetch {
-  const agents = {
-    "http:": new http.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS }),
-    "https:": new https.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS }),
-  };
+  // undici's pool does what the hand-written one did and more: keep-alive; an idle socket closed after 4 s, or
+  // sooner when the server's Keep-Alive hint says it will close it; a freed socket reused only after one
+  // event-loop turn, so one the server is closing is not written to.
+  const dispatcher = new Agent();
   const streams = new WeakMap<Response, Readable>();
 
-  const nodeFetch = (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
-    const url = new URL(input instanceof Request ? input.url : input);
-    const agent = agents[url.protocol as keyof typeof agents];
+  const streamingFetch = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
+    const url = input instanceof Request ? input.url : String(input);
     // Anything this fetch does not need to handle (other schemes, streamed request bodies) goes to the real one.
-    if (!agent || input instanceof Request || (init.body != null && typeof init.body !== "string"))
+    if (
+      input instanceof Request ||
+      !/^https?:/i.test(url) ||
+      (init.body != null && typeof init.body !== "string")
+    )
       return fetch(input, init);
-    const body = init.body ?? undefined;
     const headers: Record<string, string> = {};
     new Headers(init.headers).forEach((value, key) => {
       headers[key] = value;
     });
-    if (body !== undefined) headers["content-length"] = String(Buffer.byteLength(body));
-    const request = url.protocol === "https:" ? https.request : http.request;
-
-    return new Promise<Response>((resolve, reject) => {
-      // `signal` destroys the request when aborted, before or after the response started.
-      const req = request(url, {
-        method: init.method ?? "GET",
-        headers,
-        agent,
-        signal: init.signal ?? undefined,
-      });
-      req.once("error", reject);
-      req.once("response", (res) => {
-        const status = res.statusCode ?? 0;
-        const init = { status, statusText: res.statusMessage ?? "", headers: headersOf(res) };
-        const type = String(res.headers["content-type"] ?? "");
-        if (status >= 200 && status < 300 && type.startsWith("text/event-stream")) {
-          const stream = decoded(res);
-          stream.setEncoding("utf8");
-          const response = new Response(null, init);
-          streams.set(response, stream);
-          resolve(response);
-          return;
-        }
-        const parts: Buffer[] = [];
-        const stream = decoded(res);
-        stream.on("data", (c: Buffer) => parts.push(c));
-        stream.once("error", reject);
-        stream.once("end", () =>
-          resolve(new Response(NULL_BODY.has(status) ? null : Buffer.concat(parts), init)),
-        );
-      });
-      req.end(body);
+    // `signal` aborts the request before the response, and destroys the body stream after it started.
+    const res = await request(url, {
+      dispatcher,
+      // The SDK sends upper-case standard methods (it upper-cases them for undici itself).
+      method: (init.method ?? "GET") as Dispatcher.HttpMethod,
+      headers,
+      body: init.body ?? undefined,
+      signal: init.signal ?? undefined,
     });
+    const status = res.statusCode;
+    const responseInit = { status, statusText: "", headers: headersOf(res.headers) };
+    const body = decoded(res.body, res.headers["content-encoding"]);
+    const type = String(res.headers["content-type"] ?? "");
+    if (status >= 200 && status < 300 && type.startsWith("text/event-stream")) {
+      const response = new Response(null, responseInit);
+      streams.set(response, body);
+      return response;
+    }
+    const bytes = await buffered(body);
+    return new Response(NULL_BODY.has(status) ? null : bytes, responseInit);
   };
 
-  return { fetch: nodeFetch as typeof fetch, streamOf: (res) => streams.get(res) };
+  return {
+    fetch: streamingFetch as typeof fetch,
+    streamOf: (res) => streams.get(res),
+    close: () => dispatcher.close(),
+  };
 }

@@ -1,5 +1,6 @@
 // ChatModel over any OpenAI-compatible chat-completions server, through the official SDK (timeouts, bounded retries).
 
+import { StringDecoder } from "node:string_decoder";
 import { createParser } from "eventsource-parser";
 import OpenAI, { APIError } from "openai";
 import type { ChatCompletionChunk } from "openai/resources/chat/completions";
@@ -90,6 +91,8 @@ export function createOpenAIChatModel(opts: OpenAIChatOptions): ChatModel {
         let done = false;
         // Each event's data, as the SSE spec reads it (multi-line data, CRLF or CR, comments, other fields).
         const events: string[] = [];
+        // Not the stream's setEncoding: undici 7's body ignores it (its chunks stay Buffers).
+        const utf8 = new StringDecoder("utf8");
         const parser = createParser({ onEvent: (e) => events.push(e.data) });
         const handle = (data: string): string | undefined => {
           if (data.startsWith("[DONE]")) {
@@ -108,9 +111,9 @@ export function createOpenAIChatModel(opts: OpenAIChatOptions): ChatModel {
         };
         try {
           // Read to the end even after [DONE], so the connection goes back to the pool for the next request.
-          for await (const piece of body as AsyncIterable<string>) {
+          for await (const piece of body as AsyncIterable<Buffer>) {
             arm();
-            parser.feed(piece);
+            parser.feed(utf8.write(piece));
             for (let i = 0; i < events.length; i++) {
               const text = done ? undefined : handle(events[i] as string);
               if (text) yield text;
