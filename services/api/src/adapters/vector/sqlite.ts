@@ -280,7 +280,7 @@ export class SqliteChunkStore implements ChunkStore {
     const shape = this.#indexShape();
     if (shape.codes === undefined) {
       shape.codes =
-        dims % 32 === 0 && this.#hasTable("chunk_bits")
+        dims % 8 === 0 && this.#hasTable("chunk_bits")
           ? BinaryCodes.from(
               this.#prepared("SELECT rowid, embedding FROM chunk_bits").raw().all() as Array<
                 [number, Buffer]
