@@ -138,7 +138,7 @@ export async function runStreams(ctx: BenchContext): Promise<Figure[]> {
         met: errors.length === 0 && ratio <= 1.2,
         detail: {
           errors: errors.length,
-          first_error: errors[0] ? (checkOrder(errors[0]) ?? "no deltas") : undefined,
+          ...(errors[0] ? { first_error: checkOrder(errors[0]) ?? "no deltas" } : {}),
           duration_ms: { p50: round(ours.p50), p99: round(ours.p99) },
           llm_own_ms: { p50: round(own.p50), p99: round(own.p99) },
           token_delay_ms: TOKEN_DELAY_MS,
