@@ -40,11 +40,14 @@ interface Piece {
 const TOKEN_MEMO_MAX = 20_000;
 const tokenMemo = new Map<string, number>();
 
+const AS_TEXT = { disallowedSpecial: new Set<string>() };
+
 /** gpt-tokenizer's `countTokens`, memoised per string (BPE counting was a tenth of ingest time). */
 function countTokens(text: string): number {
   let n = tokenMemo.get(text);
   if (n === undefined) {
-    n = countTokensUncached(text);
+    // Text such as "<|endoftext|>" in a book is text, not a control token (the default would throw).
+    n = countTokensUncached(text, AS_TEXT);
     if (tokenMemo.size >= TOKEN_MEMO_MAX) tokenMemo.clear();
     tokenMemo.set(text, n);
   }

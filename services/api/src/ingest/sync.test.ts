@@ -82,6 +82,20 @@ describe("incremental sync (SQLite + OpenAI-protocol stub)", () => {
     });
   const embeddedInputs = () => stub.embeddingRequests().flatMap((r) => (r.body as { input: string[] }).input);
 
+  it("treats a tokenizer control string written in a page as text (a chapter about language models may show one)", async () => {
+    write(
+      "llm/tokens.md",
+      `# Special tokens\n\nA model marks the end of a document with <|endoftext|> and chat turns with <|im_start|>.\n`,
+    );
+    const summary = await syncDocs({ docsDir: docs, store: sqlite, embedder: embedder() });
+    expect(summary.failed).toEqual([]);
+    expect(embeddedInputs().some((t) => t.includes("<|endoftext|>") && t.includes("<|im_start|>"))).toBe(
+      true,
+    );
+    const hits = await sqlite.search({ text: "end of a document special tokens", limit: 3 });
+    expect(hits[0]?.chunk.text).toContain("<|endoftext|>");
+  });
+
   it("indexes everything once, then makes zero embedding calls and zero writes on an unchanged book", async () => {
     const first = await syncDocs({ docsDir: docs, store: sqlite, embedder: embedder() });
     expect(first).toMatchObject({ scanned: 4, added: 4, updated: 0, deleted: 0, failed: [] });

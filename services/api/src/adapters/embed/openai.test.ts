@@ -1,6 +1,6 @@
 // The OpenAI embedder against a local server speaking the OpenAI wire protocol (testkit stub), via the real SDK.
 import { type OpenAIStub, startOpenAIStub, stubEmbedding } from "@ai-book/testkit";
-import { countTokens } from "gpt-tokenizer";
+import { countTokens } from "gpt-tokenizer/encoding/cl100k_base";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createOpenAIEmbedder, planBatches } from "./openai.ts";
 
@@ -73,6 +73,25 @@ describe("OpenAI embedder (local OpenAI-protocol stub)", () => {
     expect(sent?.length).toBeLessThan(long.length);
     expect(sent?.split(" ").length).toBeGreaterThanOrEqual(4);
     expect(short).toBe("short one");
+  });
+
+  it("counts and cuts with cl100k_base (the embedding models' encoding), control strings as text", async () => {
+    const embedder = createOpenAIEmbedder({
+      apiKey: "test-key",
+      baseURL: stub.baseURL,
+      dimensions: 16,
+      maxInputTokens: 12,
+    });
+    // Japanese takes more cl100k tokens than o200k ones: a cut by the wrong encoding would leave it too long.
+    const long = "ロボットの歩行制御は重心とゼロモーメントポイントで考える <|endoftext|>";
+    await embedder.embed([long]);
+    const sent = (stub.embeddingRequests()[0]?.body as { input: string[] } | undefined)?.input[0] ?? "";
+    expect(countTokens(sent, { disallowedSpecial: new Set() })).toBeLessThanOrEqual(12);
+    expect(long.startsWith(sent)).toBe(true);
+    await embedder.embed(["a <|endoftext|> b"]);
+    expect((stub.embeddingRequests()[1]?.body as { input: string[] } | undefined)?.input).toEqual([
+      "a <|endoftext|> b",
+    ]);
   });
 
   it("batches by exact token counts when bytes alone would overflow the request limit", async () => {

@@ -38,14 +38,17 @@ export interface OpenAIEmbedder extends Embedder {
 }
 
 /**
- * gpt-tokenizer, loaded on first need: its tables cost about 20 MB of heap and 170 ms, and a query-time embedder
- * rarely needs them (a text of n UTF-8 bytes has at most n tokens, so short texts need no counting).
+ * cl100k_base, the encoding of OpenAI's embedding models (text-embedding-3-*, ada-002), loaded on first need: its
+ * tables cost about 20 MB of heap and 170 ms, and a query-time embedder rarely needs them (a text of n UTF-8 bytes
+ * has at most n tokens, so short texts need no counting).
  */
-let tokenizer: Promise<typeof import("gpt-tokenizer")> | undefined;
+let tokenizer: Promise<typeof import("gpt-tokenizer/encoding/cl100k_base")> | undefined;
 const loadTokenizer = () => {
-  tokenizer ??= import("gpt-tokenizer");
+  tokenizer ??= import("gpt-tokenizer/encoding/cl100k_base");
   return tokenizer;
 };
+/** Text such as "<|endoftext|>" in a book is text, not a control token (the default would throw). */
+const AS_TEXT = { disallowedSpecial: new Set<string>() };
 
 /** Groups texts (by index) into requests that respect both the input-count and the token limits. */
 export function planBatches(tokenCounts: number[], maxInputs: number, maxTokens: number): number[][] {
@@ -125,7 +128,7 @@ export function createOpenAIEmbedder(opts: OpenAIEmbedderOptions): OpenAIEmbedde
           : undefined;
       const prepared = inputs.map((text, i) => {
         if (!counted) return { text, tokens: bytes[i] as number };
-        const tokens = counted.encode(text);
+        const tokens = counted.encode(text, AS_TEXT);
         return tokens.length > maxInputTokens
           ? { text: counted.decode(tokens.slice(0, maxInputTokens)), tokens: maxInputTokens }
           : { text, tokens: tokens.length };
