@@ -1,9 +1,10 @@
 // `npm run build`: bundles each service's TypeScript into one ES module under services/<name>/dist, as production
 // runs it (Dockerfile, `npm start`, the benchmark): plain Node, no loader thread, no transpiling at start-up.
 // Workspace packages are bundled in; npm dependencies stay external and load from node_modules.
-import { readFileSync, renameSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { isBuiltin } from "node:module";
 import { join, resolve } from "node:path";
-import { build } from "esbuild";
+import { build, type Plugin } from "esbuild";
 
 export const REPO_ROOT = resolve(import.meta.dirname, "..");
 
@@ -23,8 +24,8 @@ function dependenciesOf(packageJson: string): string[] {
   return Object.keys(pkg.dependencies ?? {});
 }
 
-/** npm packages a service may import at run time (its own and its workspace packages'), never bundled. */
-function externalsOf(target: Target): string[] {
+/** npm packages a service may import at run time: its own and its workspace packages' production dependencies. */
+function runtimePackagesOf(target: Target): Set<string> {
   const names = new Set<string>();
   for (const file of [
     join(REPO_ROOT, target.dir, "package.json"),
@@ -33,7 +34,39 @@ function externalsOf(target: Target): string[] {
   ]) {
     for (const dep of dependenciesOf(file)) if (!dep.startsWith("@ai-book/")) names.add(dep);
   }
-  return [...names].flatMap((n) => [n, `${n}/*`]);
+  return names;
+}
+
+const packageOf = (spec: string) =>
+  spec
+    .split("/")
+    .slice(0, spec.startsWith("@") ? 2 : 1)
+    .join("/");
+
+/**
+ * Workspace packages are bundled; production dependencies stay imports, loaded from the image's node_modules; any
+ * other package fails the build (esbuild would otherwise inline it silently, and a dev-only or transitive package
+ * would then work here and break in the image).
+ */
+export function dependencyGuard(allowed: Set<string>, service: string): Plugin {
+  return {
+    name: "ai-book-dependencies",
+    setup(b) {
+      b.onResolve({ filter: /^[^./]/ }, (args) => {
+        if (args.path.startsWith("node:") || isBuiltin(args.path)) return { path: args.path, external: true };
+        const pkg = packageOf(args.path);
+        if (pkg.startsWith("@ai-book/")) return undefined;
+        if (allowed.has(pkg)) return { path: args.path, external: true };
+        return {
+          errors: [
+            {
+              text: `${args.path} is imported by ${args.importer} but is not a production dependency of ${service} (or of packages/http, packages/contracts)`,
+            },
+          ],
+        };
+      });
+    },
+  };
 }
 
 /** Builds the named services (all by default); returns each output file. */
@@ -57,11 +90,14 @@ export async function buildServices(
       format: "esm",
       target: "node20",
       sourcemap: "linked",
-      external: externalsOf(target),
+      plugins: [dependencyGuard(runtimePackagesOf(target), target.dir)],
       logLevel: "warning",
     });
-    rmSync(dist, { recursive: true, force: true });
+    // Old bundle aside, new one in, old one gone: dist/ is missing only between two renames.
+    const previous = `${dist}.old-${process.pid}`;
+    if (existsSync(dist)) renameSync(dist, previous);
     renameSync(staging, dist);
+    rmSync(previous, { recursive: true, force: true });
     outputs.push(...Object.keys(target.entries).map((out) => join(dist, `${out}.mjs`)));
   }
   return outputs;

@@ -1,14 +1,16 @@
 // The Docker deployment's wiring, checked without a Docker engine: compose services, environment, healthchecks, images.
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "@ai-book/testkit";
+import { build as esbuild } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { buildServices } from "../../scripts/build.ts";
+import { buildServices, dependencyGuard } from "../../scripts/build.ts";
 import { INGEST_ARGS, SERVICE_START_ARGS, SERVICES } from "../../scripts/lib/services.ts";
 import { configSchema as apiSchema } from "../../services/api/src/config.ts";
 import { envSchema as authSchema } from "../../services/auth/src/config.ts";
@@ -368,6 +370,32 @@ describe("runtime dependencies of the images", () => {
       .split("/")
       .slice(0, spec.startsWith("@") ? 2 : 1)
       .join("/");
+
+  it("refuses to bundle a package that is not a production dependency instead of inlining it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "guard-"));
+    try {
+      const entry = join(dir, "entry.ts");
+      writeFileSync(
+        entry,
+        'import { z } from "zod";\nimport { describe } from "vitest";\nconsole.log(z, describe);\n',
+      );
+      const attempt = esbuild({
+        entryPoints: [entry],
+        bundle: true,
+        write: false,
+        platform: "node",
+        format: "esm",
+        logLevel: "silent",
+        absWorkingDir: ROOT,
+        plugins: [dependencyGuard(new Set(["zod"]), "services/example")],
+      });
+      await expect(attempt).rejects.toThrow(
+        /vitest is imported by .* not a production dependency of services\/example/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   for (const [service, bundles] of [
     ["auth", ["main.mjs"]],

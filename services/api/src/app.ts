@@ -106,11 +106,12 @@ export function createApp(deps: Deps): OpenAPIHono<ApiEnv> {
     maxAge: 600,
   });
   // Only browsers send Origin, and only they read CORS headers: other callers skip the middleware (it sets headers
-  // before the route runs, which makes Hono copy every response once more).
+  // before the route runs, which makes Hono copy the route's response).
   app.use("*", async (c, next) => {
     if (c.req.header("origin") !== undefined) return corsFor(c, next);
     await next();
-    c.header("Vary", "Origin", { append: true });
+    // On the finished response itself (c.header would rebuild it).
+    c.res.headers.append("Vary", "Origin");
   });
 
   const redis = deps.redis;
