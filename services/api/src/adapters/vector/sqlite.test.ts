@@ -123,7 +123,7 @@ describe("sqlite store on disk", () => {
         [makeChunk("a.md", 0, "x")],
         [axisVector(1, 32)],
       );
-      const reader = openSqliteStore({ path, dimensions: 32 });
+      const reader = openSqliteStore({ path, dimensions: 32, codesRefreshMs: 0 });
       const top = async (axis: number) =>
         (await reader.search({ text: "", vector: axisVector(axis, 32), limit: 1 }))[0]?.chunk.docId;
       expect(await top(20)).toBe("a.md");
@@ -140,5 +140,71 @@ describe("sqlite store on disk", () => {
     } finally {
       dir.cleanup();
     }
+  });
+
+  it("rebuilds the sign bits at most once per codesRefreshMs while another process writes, never showing a deleted chunk", async () => {
+    const dir = tempDir("sqlite-store-");
+    try {
+      const path = join(dir.path, "chunks.db");
+      const writer = openSqliteStore({ path });
+      await writer.reset({ model: "m", dimensions: 32 });
+      const add = (docId: string, axis: number) =>
+        writer.replaceDocument(
+          { docId, contentHash: docId },
+          [makeChunk(docId, 0, `text of ${docId}`)],
+          [axisVector(axis, 32)],
+        );
+      await add("a.md", 1);
+      const slow = openSqliteStore({ path, dimensions: 32, codesRefreshMs: 60_000 });
+      const dense = async (store: typeof slow, axis: number) =>
+        (await store.search({ text: "", vector: axisVector(axis, 32), limit: 3 })).map((h) => h.chunk.docId);
+      expect(await dense(slow, 1)).toEqual(["a.md"]);
+
+      await add("b.md", 20);
+      await writer.deleteDocument("a.md");
+      // Within the window the first pass still uses the old bits: b.md is not a dense candidate yet, and a.md,
+      // gone from the file, is not returned either (the re-score reads the current file).
+      expect(await dense(slow, 20)).toEqual([]);
+      // The lexical leg reads the current file at once.
+      expect((await slow.search({ text: "text b.md", limit: 3 }))[0]?.chunk.docId).toBe("b.md");
+      // A store with no window sees the new vector at once.
+      const eager = openSqliteStore({ path, dimensions: 32, codesRefreshMs: 0 });
+      expect(await dense(eager, 20)).toEqual(["b.md"]);
+      await Promise.all([writer.close(), slow.close(), eager.close()]);
+    } finally {
+      dir.cleanup();
+    }
+  });
+
+  it("picks the re-score pool with the sign bits when the index is larger than the pool", async () => {
+    const store = openSqliteStore({ path: ":memory:" });
+    const dims = 256;
+    await store.reset({ model: "m", dimensions: dims });
+    let s = 5;
+    const rand = () => {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      return s / 2 ** 32 - 0.5;
+    };
+    // 1,200 chunks around 12 topics: the pool (150) is an eighth of the index, so the scan has to choose well.
+    const centres = Array.from({ length: 12 }, () => Float32Array.from({ length: dims }, rand));
+    for (let d = 0; d < 120; d++) {
+      const docId = `docs/d${d}.md`;
+      const chunks = Array.from({ length: 10 }, (_, i) => makeChunk(docId, i, `text ${d} ${i}`));
+      const vectors = chunks.map((_, i) =>
+        Float32Array.from(centres[(d + i) % 12] as Float32Array, (x) => x + 0.6 * rand()),
+      );
+      await store.replaceDocument({ docId, contentHash: String(d) }, chunks, vectors);
+    }
+    let found = 0;
+    for (let q = 0; q < 10; q++) {
+      const vector = Float32Array.from(centres[q % 12] as Float32Array, (x) => x + 0.6 * rand());
+      const exact = await store.search({ text: "", vector, limit: 10, filters: { pathPrefix: "docs/" } });
+      const coded = await store.search({ text: "", vector, limit: 10 });
+      const truth = new Set(exact.map((h) => h.chunk.id));
+      found += coded.filter((h) => truth.has(h.chunk.id)).length;
+    }
+    // A scan that ranked at random would find about 150/1200 of them.
+    expect(found / 100).toBeGreaterThan(0.9);
+    await store.close();
   });
 });

@@ -25,6 +25,13 @@ export interface SqliteStoreOptions {
   dimensions?: number;
   /** Candidates each leg contributes to the fusion, at least; more when `limit` is large. @default 50 */
   candidates?: number;
+  /**
+   * After another process changes the index (an ingest commits once per document), the in-memory sign bits are
+   * rebuilt at most this often; in between, the dense leg's first pass uses the previous ones, so a new chunk joins
+   * the dense leg up to this late. The lexical leg and the re-score always read the current file, so a deleted or
+   * replaced chunk never shows. This store's own writes rebuild at once. @default 1000
+   */
+  codesRefreshMs?: number;
 }
 
 type EmbeddingInfo = { model: string; dimensions: number };
@@ -35,6 +42,8 @@ interface IndexShape {
   chunks: number;
   /** The stored vectors' sign bits, loaded on the first dense search after a change (null: none stored). */
   codes?: BinaryCodes | null;
+  /** `codes` were built for an earlier version of the file (see `codesRefreshMs`). */
+  codesStale?: boolean;
 }
 
 interface ChunkRow {
@@ -107,7 +116,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteChunkStore {
     db.pragma("synchronous = NORMAL");
     db.exec(BASE_SCHEMA);
     db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)").run(SCHEMA_VERSION);
-    const store = new SqliteChunkStore(db, opts.candidates ?? 50);
+    const store = new SqliteChunkStore(db, opts.candidates ?? 50, opts.codesRefreshMs ?? 1000);
     const embedding = store.embeddingInfo();
     if (opts.dimensions !== undefined && embedding && embedding.dimensions !== opts.dimensions) {
       throw new Error(
@@ -158,9 +167,14 @@ export class SqliteChunkStore implements ChunkStore {
    */
   #shape: IndexShape | null = null;
 
-  constructor(db: Database.Database, candidates: number) {
+  readonly #codesRefreshMs: number;
+  /** The last sign bits built, for reuse while another process is writing. */
+  #lastCodes: { codes: BinaryCodes; dims: number; builtAt: number } | null = null;
+
+  constructor(db: Database.Database, candidates: number, codesRefreshMs: number) {
     this.#db = db;
     this.#candidates = candidates;
+    this.#codesRefreshMs = codesRefreshMs;
   }
 
   #prepared(sql: string): Database.Statement {
@@ -276,21 +290,27 @@ export class SqliteChunkStore implements ChunkStore {
     return rows.map((r) => r.rowid);
   }
 
-  /** The sign-bit codes of the current snapshot (call inside the search transaction), when the index has them. */
+  /** The sign-bit codes for the current snapshot (call inside the search transaction), when the index has them. */
   #codes(dims: number): BinaryCodes | undefined {
     const shape = this.#indexShape();
-    if (shape.codes === undefined) {
-      shape.codes =
-        dims % 8 === 0 && this.#hasTable("chunk_bits")
-          ? BinaryCodes.from(
-              this.#prepared("SELECT rowid, embedding FROM chunk_bits").raw().all() as Array<
-                [number, Buffer]
-              >,
-              dims,
-            )
-          : null;
+    if (shape.codes !== undefined && !shape.codesStale) return shape.codes ?? undefined;
+    const last = this.#lastCodes;
+    if (last && last.dims === dims && performance.now() - last.builtAt < this.#codesRefreshMs) {
+      shape.codes = last.codes;
+      shape.codesStale = true;
+      return last.codes;
     }
-    return shape.codes ?? undefined;
+    const codes =
+      dims % 8 === 0 && this.#hasTable("chunk_bits")
+        ? BinaryCodes.from(
+            this.#prepared("SELECT rowid, embedding FROM chunk_bits").raw().all() as Array<[number, Buffer]>,
+            dims,
+          )
+        : null;
+    shape.codes = codes;
+    shape.codesStale = false;
+    this.#lastCodes = codes ? { codes, dims, builtAt: performance.now() } : null;
+    return codes ?? undefined;
   }
 
   async listDocuments(): Promise<StoredDocument[]> {
@@ -363,6 +383,7 @@ export class SqliteChunkStore implements ChunkStore {
       ).run(doc.docId, doc.contentHash, chunks.length);
     });
     this.#shape = null;
+    this.#lastCodes = null;
     write.immediate();
   }
 
@@ -389,6 +410,7 @@ export class SqliteChunkStore implements ChunkStore {
 
   async deleteDocument(docId: string): Promise<void> {
     this.#shape = null;
+    this.#lastCodes = null;
     this.#db
       .transaction(() => {
         this.#deleteChunks(docId);
@@ -404,6 +426,7 @@ export class SqliteChunkStore implements ChunkStore {
     const db = this.#db;
     this.#statements.clear();
     this.#shape = null;
+    this.#lastCodes = null;
     db.transaction(() => {
       db.exec(`
         DROP TABLE IF EXISTS chunk_bits;
