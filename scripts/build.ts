@@ -37,7 +37,8 @@ function runtimePackagesOf(target: Target): Set<string> {
   return names;
 }
 
-const packageOf = (spec: string) =>
+/** The package a bare import names ("@scope/name/sub" → "@scope/name"). */
+export const packageOf = (spec: string) =>
   spec
     .split("/")
     .slice(0, spec.startsWith("@") ? 2 : 1)

@@ -10,7 +10,7 @@ import { freePort } from "@ai-book/testkit";
 import { build as esbuild } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { buildServices, dependencyGuard } from "../../scripts/build.ts";
+import { buildServices, dependencyGuard, packageOf } from "../../scripts/build.ts";
 import { INGEST_ARGS, SERVICE_START_ARGS, SERVICES } from "../../scripts/lib/services.ts";
 import { configSchema as apiSchema } from "../../services/api/src/config.ts";
 import { envSchema as authSchema } from "../../services/auth/src/config.ts";
@@ -365,11 +365,6 @@ describe("runtime dependencies of the images", () => {
       (JSON.parse(read(`${dir}/package.json`)) as { dependencies?: Record<string, string> }).dependencies ??
         {},
     );
-  const packageOf = (spec: string) =>
-    spec
-      .split("/")
-      .slice(0, spec.startsWith("@") ? 2 : 1)
-      .join("/");
 
   it("refuses to bundle a package that is not a production dependency instead of inlining it", async () => {
     const dir = mkdtempSync(join(tmpdir(), "guard-"));

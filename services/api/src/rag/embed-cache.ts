@@ -74,14 +74,13 @@ export function cachedEmbedder(inner: Embedder, opts: EmbedCacheOptions): Cached
     maxInputsPerRequest: inner.maxInputsPerRequest,
     stats: () => ({ hits, misses, size: done.size }),
     async embed(texts, embedOpts) {
-      const missing = [...new Set(texts.filter((t) => !done.get(t) && !inFlight.has(t)))];
+      // One look-up per text: remembered, in flight, or to ask for (once, however often it repeats here).
+      const found = texts.map((t) => done.get(t) ?? inFlight.get(t));
+      const missing = [...new Set(texts.filter((_, i) => found[i] === undefined))];
       misses += missing.length;
       hits += texts.length - missing.length;
       if (missing.length > 0) start(missing);
-      const vectors = texts.map((t) => {
-        const cached = done.get(t);
-        return cached ? Promise.resolve(cached) : (inFlight.get(t) as Promise<Float32Array>);
-      });
+      const vectors = texts.map((t, i) => found[i] ?? (inFlight.get(t) as Promise<Float32Array>));
       return untilAborted(Promise.all(vectors), embedOpts?.signal);
     },
   };

@@ -22,12 +22,14 @@ describe("OpenAI embedder (local OpenAI-protocol stub)", () => {
   });
   beforeEach(() => stub.reset());
 
+  /** The embedder under test, against the stub; `opts` override the defaults. */
+  const embedderWith = (opts: Partial<Parameters<typeof createOpenAIEmbedder>[0]> = {}) =>
+    createOpenAIEmbedder({ apiKey: "test-key", baseURL: stub.baseURL, dimensions: 16, ...opts });
+
   const texts = Array.from({ length: 10 }, (_, i) => `Chunk ${i} about servo motor number ${i}.`);
 
   it("batches inputs within the per-request limits and keeps the order", async () => {
-    const embedder = createOpenAIEmbedder({
-      apiKey: "test-key",
-      baseURL: stub.baseURL,
+    const embedder = embedderWith({
       model: "text-embedding-3-small",
       dimensions: 32,
       maxInputsPerRequest: 4,
@@ -46,13 +48,7 @@ describe("OpenAI embedder (local OpenAI-protocol stub)", () => {
   });
 
   it("splits by tokens too", async () => {
-    const embedder = createOpenAIEmbedder({
-      apiKey: "test-key",
-      baseURL: stub.baseURL,
-      dimensions: 16,
-      maxInputsPerRequest: 100,
-      maxTokensPerRequest: 25,
-    });
+    const embedder = embedderWith({ maxInputsPerRequest: 100, maxTokensPerRequest: 25 });
     await embedder.embed(texts);
     const sizes = stub.embeddingRequests().map((r) => (r.body as { input: string[] }).input.length);
     expect(sizes.reduce((a, b) => a + b, 0)).toBe(10);
@@ -60,12 +56,7 @@ describe("OpenAI embedder (local OpenAI-protocol stub)", () => {
   });
 
   it("cuts an input longer than the model's context to its first maxInputTokens tokens", async () => {
-    const embedder = createOpenAIEmbedder({
-      apiKey: "test-key",
-      baseURL: stub.baseURL,
-      dimensions: 16,
-      maxInputTokens: 8,
-    });
+    const embedder = embedderWith({ maxInputTokens: 8 });
     const long = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu";
     await embedder.embed([long, "short one"]);
     const [sent, short] = (stub.embeddingRequests()[0]?.body as { input: string[] } | undefined)?.input ?? [];
@@ -76,12 +67,7 @@ describe("OpenAI embedder (local OpenAI-protocol stub)", () => {
   });
 
   it("counts and cuts with cl100k_base (the embedding models' encoding), control strings as text", async () => {
-    const embedder = createOpenAIEmbedder({
-      apiKey: "test-key",
-      baseURL: stub.baseURL,
-      dimensions: 16,
-      maxInputTokens: 12,
-    });
+    const embedder = embedderWith({ maxInputTokens: 12 });
     // Japanese takes more cl100k tokens than o200k ones: a cut by the wrong encoding would leave it too long.
     const long = "ロボットの歩行制御は重心とゼロモーメントポイントで考える <|endoftext|>";
     await embedder.embed([long]);
@@ -95,14 +81,8 @@ describe("OpenAI embedder (local OpenAI-protocol stub)", () => {
   });
 
   it("batches by exact token counts when bytes alone would overflow the request limit", async () => {
-    const embedder = createOpenAIEmbedder({
-      apiKey: "test-key",
-      baseURL: stub.baseURL,
-      dimensions: 16,
-      maxInputsPerRequest: 100,
-      // Each text is about 6 tokens but 27 bytes: by bytes every request would hold one text.
-      maxTokensPerRequest: 50,
-    });
+    // Each text is about 6 tokens but 27 bytes: by bytes every request would hold one text.
+    const embedder = embedderWith({ maxInputsPerRequest: 100, maxTokensPerRequest: 50 });
     const inputs = Array.from({ length: 10 }, (_, i) => `servo motor torque sensor ${i}`);
     await embedder.embed(inputs);
     const sizes = stub.embeddingRequests().map((r) => (r.body as { input: string[] }).input.length);
@@ -116,7 +96,7 @@ describe("OpenAI embedder (local OpenAI-protocol stub)", () => {
   });
 
   it("retries 429 (honouring Retry-After) and 5xx, then succeeds", async () => {
-    const embedder = createOpenAIEmbedder({ apiKey: "test-key", baseURL: stub.baseURL, dimensions: 8 });
+    const embedder = embedderWith({ dimensions: 8 });
     stub.failNext(1, { type: "status", status: 429, retryAfterMs: 50 }, { endpoint: "embeddings" });
     stub.failNext(1, 503, { endpoint: "embeddings" });
     const vectors = await embedder.embed(["one text"]);
@@ -126,24 +106,14 @@ describe("OpenAI embedder (local OpenAI-protocol stub)", () => {
   });
 
   it("gives up after its retries with the provider's error", async () => {
-    const embedder = createOpenAIEmbedder({
-      apiKey: "test-key",
-      baseURL: stub.baseURL,
-      dimensions: 8,
-      maxRetries: 1,
-    });
+    const embedder = embedderWith({ dimensions: 8, maxRetries: 1 });
     stub.failNext(5, 500, { endpoint: "embeddings" });
     await expect(embedder.embed(["x"])).rejects.toThrow();
     expect(stub.embeddingRequests()).toHaveLength(2);
   });
 
   it("refuses vectors of the wrong size", async () => {
-    const embedder = createOpenAIEmbedder({
-      apiKey: "test-key",
-      baseURL: stub.baseURL,
-      model: "other-model",
-      dimensions: 8,
-    });
+    const embedder = embedderWith({ model: "other-model", dimensions: 8 });
     // the model takes no `dimensions`, so the stub answers with its default size
     await expect(embedder.embed(["x"])).rejects.toThrow(/EMBEDDING_DIMENSIONS/);
   });

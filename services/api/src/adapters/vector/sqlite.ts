@@ -40,10 +40,6 @@ interface IndexShape {
   version: number;
   embedding: EmbeddingInfo | null;
   chunks: number;
-  /** The stored vectors' sign bits, loaded on the first dense search after a change (null: none stored). */
-  codes?: BinaryCodes | null;
-  /** `codes` were built for an earlier version of the file (see `codesRefreshMs`). */
-  codesStale?: boolean;
 }
 
 interface ChunkRow {
@@ -168,8 +164,11 @@ export class SqliteChunkStore implements ChunkStore {
   #shape: IndexShape | null = null;
 
   readonly #codesRefreshMs: number;
-  /** The last sign bits built, for reuse while another process is writing. */
-  #lastCodes: { codes: BinaryCodes; dims: number; builtAt: number } | null = null;
+  /**
+   * The stored vectors' sign bits (null: none stored), built on the first dense search, for the file version they
+   * were read at; reused for a newer version for up to `codesRefreshMs` (see the option). Own writes drop them.
+   */
+  #lastCodes: { codes: BinaryCodes | null; dims: number; version: number; builtAt: number } | null = null;
 
   constructor(db: Database.Database, candidates: number, codesRefreshMs: number) {
     this.#db = db;
@@ -292,14 +291,11 @@ export class SqliteChunkStore implements ChunkStore {
 
   /** The sign-bit codes for the current snapshot (call inside the search transaction), when the index has them. */
   #codes(dims: number): BinaryCodes | undefined {
-    const shape = this.#indexShape();
-    if (shape.codes !== undefined && !shape.codesStale) return shape.codes ?? undefined;
+    const { version } = this.#indexShape();
     const last = this.#lastCodes;
-    if (last && last.dims === dims && performance.now() - last.builtAt < this.#codesRefreshMs) {
-      shape.codes = last.codes;
-      shape.codesStale = true;
-      return last.codes;
-    }
+    const now = performance.now();
+    if (last?.dims === dims && (last.version === version || now - last.builtAt < this.#codesRefreshMs))
+      return last.codes ?? undefined;
     const codes =
       dims % 8 === 0 && this.#hasTable("chunk_bits")
         ? BinaryCodes.from(
@@ -307,9 +303,7 @@ export class SqliteChunkStore implements ChunkStore {
             dims,
           )
         : null;
-    shape.codes = codes;
-    shape.codesStale = false;
-    this.#lastCodes = codes ? { codes, dims, builtAt: performance.now() } : null;
+    this.#lastCodes = { codes, dims, version, builtAt: now };
     return codes ?? undefined;
   }
 
