@@ -1,6 +1,7 @@
 // POST /v1/chat and POST /v1/chat/stream: a grounded, cited, personalised answer, whole or as Server-Sent Events.
 import { chatRequestSchema, chatResponseSchema, streamEventSchemas } from "@ai-book/contracts";
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { streamSSE } from "hono/streaming";
 import type { ApiEnv } from "../middleware/auth.ts";
 import { answer, GenerationFailedError, prepare, streamAnswer } from "../rag/pipeline.ts";
 import {
@@ -9,8 +10,6 @@ import {
   profileOf,
   protectedErrors,
   type RouteContext,
-  SSE_HEADERS,
-  SseBody,
   toHttpError,
 } from "./common.ts";
 
@@ -81,14 +80,16 @@ export function registerChatRoutes(app: OpenAPIHono<ApiEnv>, ctx: RouteContext) 
     const prepared = await prepare(ctx.rag, input).catch(toHttpError);
     const requestId = c.get("requestId");
     const log = c.get("logger") ?? ctx.logger;
-
-    const sse = new SseBody(onClientGone);
-    // Ready before the server reads the body: it goes out with the first chunk.
-    sse.event("sources", JSON.stringify({ sources: prepared.sources }));
-    void (async () => {
-      const heartbeat = setInterval(() => sse.comment("keep-alive"), ctx.heartbeatMs);
+    // Reverse proxies (nginx) must pass events through as they come, not buffer the response.
+    c.header("X-Accel-Buffering", "no");
+    return streamSSE(c, async (sse) => {
+      sse.onAbort(onClientGone);
+      const send = (event: string, data: unknown) => sse.writeSSE({ event, data: JSON.stringify(data) });
+      // A comment line, which SSE clients ignore, keeps idle connections open through proxies.
+      const heartbeat = setInterval(() => void sse.write(": keep-alive\n\n"), ctx.heartbeatMs);
       let firstToken = true;
       try {
+        await send("sources", { sources: prepared.sources });
         for await (const ev of streamAnswer(ctx.rag, prepared)) {
           if (ctrl.signal.aborted) break;
           if (ev.type === "delta") {
@@ -99,38 +100,30 @@ export function registerChatRoutes(app: OpenAPIHono<ApiEnv>, ctx: RouteContext) 
                 elapsedMs(started) / 1000,
               );
             }
-            sse.event("delta", JSON.stringify({ text: ev.text }));
+            await send("delta", { text: ev.text });
           } else {
-            sse.event(
-              "done",
-              JSON.stringify({
-                processing_time_ms: elapsedMs(started),
-                mode: ev.mode,
-                grounded: ev.grounded,
-              }),
-            );
+            await send("done", {
+              processing_time_ms: elapsedMs(started),
+              mode: ev.mode,
+              grounded: ev.grounded,
+            });
           }
         }
       } catch (err) {
         if (ctrl.signal.aborted) return;
         const failed = err instanceof GenerationFailedError;
         log.error({ err, requestId }, "chat stream failed");
-        sse.event(
-          "error",
-          JSON.stringify({
-            code: failed ? "GENERATION_FAILED" : "INTERNAL_ERROR",
-            message: failed
-              ? "The answer could not be completed; please retry."
-              : "Something went wrong on our side.",
-            requestId,
-          }),
-        );
+        await send("error", {
+          code: failed ? "GENERATION_FAILED" : "INTERNAL_ERROR",
+          message: failed
+            ? "The answer could not be completed; please retry."
+            : "Something went wrong on our side.",
+          requestId,
+        });
       } finally {
         clearInterval(heartbeat);
         c.req.raw.signal.removeEventListener("abort", onClientGone);
-        sse.end();
       }
-    })();
-    return c.body(sse.stream, 200, SSE_HEADERS);
+    });
   });
 }

@@ -1,11 +1,6 @@
 // ChatModel over any OpenAI-compatible chat-completions server, through the official SDK (timeouts, bounded retries).
-
-import { StringDecoder } from "node:string_decoder";
-import { createParser } from "eventsource-parser";
-import OpenAI, { APIError } from "openai";
-import type { ChatCompletionChunk } from "openai/resources/chat/completions";
+import OpenAI from "openai";
 import type { ChatMessage, ChatModel, GenerateOptions } from "../../rag/ports.ts";
-import { createStreamingFetch } from "./http-fetch.ts";
 
 export interface OpenAIChatOptions {
   apiKey: string;
@@ -35,15 +30,6 @@ export function createOpenAIChatModel(opts: OpenAIChatOptions): ChatModel {
     timeout: timeoutMs,
     maxRetries: opts.maxRetries ?? 2,
   });
-  // Streams go through a client whose fetch hands the event stream over as a Node stream (see http-fetch.ts).
-  const transport = createStreamingFetch();
-  const streamingClient = new OpenAI({
-    apiKey: opts.apiKey,
-    baseURL: opts.baseURL,
-    timeout: timeoutMs,
-    maxRetries: opts.maxRetries ?? 2,
-    fetch: transport.fetch,
-  });
   const params = (messages: ChatMessage[], o: GenerateOptions) => ({
     model: opts.model,
     messages,
@@ -62,10 +48,11 @@ export function createOpenAIChatModel(opts: OpenAIChatOptions): ChatModel {
     },
 
     async *stream(messages, o = {}) {
-      // Our own controller: aborted by the caller's signal or by an idle gap longer than the timeout.
+      if (o.signal?.aborted) return;
+      // Our own controller: aborted by the caller's signal or by an idle gap longer than the timeout (the SDK's
+      // timeout ends when the response headers arrive, so it does not cover a model that stalls mid-answer).
       const ctrl = new AbortController();
       const onAbort = () => ctrl.abort(o.signal?.reason);
-      if (o.signal?.aborted) return;
       o.signal?.addEventListener("abort", onAbort, { once: true });
       let idle = false;
       let timer: NodeJS.Timeout | undefined;
@@ -76,61 +63,31 @@ export function createOpenAIChatModel(opts: OpenAIChatOptions): ChatModel {
           ctrl.abort(new LlmStreamTimeoutError(`no data from the model for ${timeoutMs} ms`));
         }, timeoutMs);
       };
-      let finished = false;
       try {
-        // The SDK sends the request (auth, retries on 429/5xx, per-attempt timeout, errors); the body is read here.
-        const res = await streamingClient.chat.completions
-          .create(
-            { ...params(messages, o), stream: true, stream_options: { include_usage: true } },
-            { signal: ctrl.signal },
-          )
-          .asResponse();
-        const body = transport.streamOf(res);
-        if (!body) throw new Error(`the model server answered ${res.status} without an event stream`);
+        const chunks = await client.chat.completions.create(
+          { ...params(messages, o), stream: true, stream_options: { include_usage: true } },
+          { signal: ctrl.signal },
+        );
         arm();
-        let done = false;
-        // Each event's data, as the SSE spec reads it (multi-line data, CRLF or CR, comments, other fields).
-        const events: string[] = [];
-        // Not the stream's setEncoding: undici 7's body ignores it (its chunks stay Buffers).
-        const utf8 = new StringDecoder("utf8");
-        const parser = createParser({ onEvent: (e) => events.push(e.data) });
-        const handle = (data: string): string | undefined => {
-          if (data.startsWith("[DONE]")) {
-            done = true;
-            return undefined;
-          }
-          const chunk = JSON.parse(data) as ChatCompletionChunk & { error?: unknown };
-          // As the SDK does: an error sent inside the stream fails it.
-          if (chunk.error) throw new APIError(undefined, chunk.error as object, undefined, res.headers);
+        // The SDK's iterator ends quietly when the request is aborted, and aborts it when we stop early.
+        for await (const chunk of chunks) {
+          arm();
           if (chunk.usage)
             o.onUsage?.({
               promptTokens: chunk.usage.prompt_tokens,
               completionTokens: chunk.usage.completion_tokens,
             });
-          return chunk.choices?.[0]?.delta?.content ?? undefined;
-        };
-        try {
-          // Read to the end even after [DONE], so the connection goes back to the pool for the next request.
-          for await (const piece of body as AsyncIterable<Buffer>) {
-            arm();
-            parser.feed(utf8.write(piece));
-            for (let i = 0; i < events.length; i++) {
-              const text = done ? undefined : handle(events[i] as string);
-              if (text) yield text;
-            }
-            events.length = 0;
-          }
-        } catch (err) {
-          // Aborted (by the caller or the idle timer): the request was destroyed under the loop.
-          if (!ctrl.signal.aborted) throw err;
+          const text = chunk.choices[0]?.delta?.content;
+          if (text) yield text;
         }
         if (idle) throw new LlmStreamTimeoutError(`no data from the model for ${timeoutMs} ms`);
-        finished = !ctrl.signal.aborted;
+      } catch (err) {
+        if (idle) throw new LlmStreamTimeoutError(`no data from the model for ${timeoutMs} ms`);
+        // Aborted by the caller: end quietly, as the SDK does.
+        if (!ctrl.signal.aborted) throw err;
       } finally {
         clearTimeout(timer);
         o.signal?.removeEventListener("abort", onAbort);
-        // A consumer that stops early (client gone) must not leave the upstream request running.
-        if (!finished && !ctrl.signal.aborted) ctrl.abort();
       }
     },
   };
