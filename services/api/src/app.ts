@@ -57,16 +57,6 @@ function jsonOnly(): MiddlewareHandler<ApiEnv> {
 /** The shared kit's handlers only read the shared variables, which ApiEnv extends. */
 const asAppContext = (c: Context<ApiEnv>) => c as unknown as Context<AppEnv>;
 
-/**
- * The body limit for the methods that can carry a body. A GET or HEAD has none (the Fetch API forbids it), and merely
- * asking for it makes the Node adapter build a whole web Request (about 40 µs a request).
- */
-function limitBody(maxBytes: number): MiddlewareHandler<ApiEnv> {
-  const limit = bodyLimit(maxBytes);
-  return (c, next) =>
-    c.req.method === "GET" || c.req.method === "HEAD" ? next() : limit(asAppContext(c), next);
-}
-
 function onError(err: Error, c: Context<ApiEnv>): Response {
   // The JSON validator reports unparsable bodies as a bare 400.
   if (err instanceof HTTPException && err.status === 400 && /json/i.test(err.message))
@@ -86,11 +76,6 @@ export function createApp(deps: Deps): OpenAPIHono<ApiEnv> {
       { method: c.req.method, route: routePath(c, -1), status: String(c.res.status) },
       (performance.now() - started) / 1000,
     );
-  });
-  app.use("*", async (c, next) => {
-    await next();
-    // A refused body may still be arriving: close the connection so no client reuses a socket with junk on it.
-    if (c.res.status === 413) c.res.headers.set("Connection", "close");
   });
   const corsFor = cors({
     origin: config.CORS_ORIGINS,
@@ -117,7 +102,7 @@ export function createApp(deps: Deps): OpenAPIHono<ApiEnv> {
   const redis = deps.redis;
   app.use(
     "/v1/*",
-    limitBody(BODY_LIMIT_BYTES),
+    bodyLimit(BODY_LIMIT_BYTES),
     jsonOnly(),
     jwtAuth({
       algorithm: config.JWT_ALGORITHM,

@@ -53,7 +53,16 @@ describe("operations routes", () => {
     expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: "http", scheme: "bearer" });
     const docs = await fetch(`${api.url}/docs`);
     expect(docs.headers.get("content-type")).toMatch(/text\/html/);
-    expect(await docs.text()).toContain("/openapi.json");
+    const page = await docs.text();
+    expect(page).toContain("/openapi.json");
+    // The explorer loads from this service, not a CDN: the page works offline and behind a strict CSP.
+    expect(page).not.toMatch(/https?:\/\//);
+    for (const asset of page.match(/\/docs\/assets\/[\w./-]+/g) ?? []) {
+      const res = await fetch(`${api.url}${asset}`);
+      expect(res.status).toBe(200);
+      expect((await res.arrayBuffer()).byteLength).toBeGreaterThan(1000);
+    }
+    expect(page.match(/\/docs\/assets\//g)?.length).toBe(2);
   });
 
   it("CORS: configured origins are allowed (preflight included), others get no allow-origin", async () => {

@@ -1,26 +1,19 @@
-// GET /openapi.json (from the same zod schemas that validate requests), GET /docs (a browsable page), GET /metrics.
+// GET /openapi.json (from the same zod schemas that validate requests), GET /docs (Swagger UI, its assets served from the package), GET /metrics.
+import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { swaggerUI } from "@hono/swagger-ui";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { ApiEnv } from "../middleware/auth.ts";
 import type { RouteContext } from "./common.ts";
 
-const DOCS_PAGE = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>ai-book api-service</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css">
-</head>
-<body>
-<noscript>The API description is at <a href="/openapi.json">/openapi.json</a>.</noscript>
-<div id="swagger-ui"><p style="font-family:sans-serif;margin:2em">Loading the API explorer&hellip; If it does not appear
-(offline), read the description at <a href="/openapi.json">/openapi.json</a>.</p></div>
-<script src="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js" crossorigin></script>
-<script>
-  if (window.SwaggerUIBundle) window.ui = SwaggerUIBundle({ url: "/openapi.json", dom_id: "#swagger-ui" });
-</script>
-</body>
-</html>`;
+/** Where the explorer's script and stylesheet are served from: this service, out of the swagger-ui-dist package. */
+const ASSETS_BASE = "/docs/assets";
+const ASSETS: Record<string, string> = {
+  "swagger-ui.css": "text/css; charset=utf-8",
+  "swagger-ui-bundle.js": "text/javascript; charset=utf-8",
+};
+const assetsDir = dirname(createRequire(import.meta.url).resolve("swagger-ui-dist/package.json"));
 
 export function registerMetaRoutes(app: OpenAPIHono<ApiEnv>, ctx: RouteContext) {
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
@@ -38,7 +31,15 @@ export function registerMetaRoutes(app: OpenAPIHono<ApiEnv>, ctx: RouteContext) 
         "Personalized, cited answers from the book. Every non-2xx response is {error: {code, message, requestId}}.",
     },
   });
-  app.get("/docs", (c) => c.html(DOCS_PAGE));
+  app.get("/docs", swaggerUI({ url: "/openapi.json", title: "ai-book api-service", baseUrl: ASSETS_BASE }));
+  app.get(`${ASSETS_BASE}/swagger-ui-dist/:file`, async (c) => {
+    const file = c.req.param("file");
+    const type = ASSETS[file];
+    if (!type) return c.notFound();
+    c.header("Content-Type", type);
+    c.header("Cache-Control", "public, max-age=86400");
+    return c.body(await readFile(join(assetsDir, file)));
+  });
   app.get("/metrics", async (c) => {
     c.header("Content-Type", ctx.metrics.registry.contentType);
     return c.body(await ctx.metrics.registry.metrics());
