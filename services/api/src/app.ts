@@ -132,6 +132,7 @@ export function createApp(deps: Deps): OpenAPIHono<ApiEnv> {
     chatModel: deps.chatModel,
     bookBaseUrl: config.BOOK_BASE_URL,
     topK: config.RAG_TOP_K,
+    analysis: deps.analysis,
     observer: ragObserver(metrics, (obj, msg) => logger.warn(obj, msg)),
   };
   const ctx: RouteContext = { rag, metrics, logger, heartbeatMs: deps.heartbeatMs ?? HEARTBEAT_MS };

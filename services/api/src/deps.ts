@@ -6,6 +6,7 @@ import { createOpenAIChatModel } from "./adapters/llm/openai.ts";
 import { openChunkStore } from "./adapters/vector/open-store.ts";
 import type { Config } from "./config.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
+import { createAnalysisCache, type TextAnalysis } from "./rag/analysis-cache.ts";
 import { cachedEmbedder } from "./rag/embed-cache.ts";
 import type { ChatModel, ChunkStore, Embedder } from "./rag/ports.ts";
 
@@ -20,6 +21,8 @@ export interface Deps {
   /** Present with REDIS_URL: shared rate limits and revoked sessions. */
   redis?: Redis;
   metrics: Metrics;
+  /** Chunk and sentence analysis remembered between questions. */
+  analysis: TextAnalysis;
   /** Interval of the SSE comment heartbeat, ms. @default 15000 */
   heartbeatMs?: number;
   /** Releases what the deps hold (store, Redis). */
@@ -168,6 +171,7 @@ export async function buildDeps(config: Config, opts: BuildDepsOptions = {}): Pr
     chatModel,
     redis,
     metrics,
+    analysis: createAnalysisCache(),
     async close() {
       await store.close();
       if (redis) redis.disconnect();

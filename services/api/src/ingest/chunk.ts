@@ -1,6 +1,7 @@
 // Sections → chunks: one section per chunk, split by blocks near a token budget, tiny sections merged.
 import { createHash } from "node:crypto";
 import { countTokens as countTokensUncached } from "gpt-tokenizer";
+import { LRUCache } from "lru-cache";
 import type { Chunk } from "../rag/ports.ts";
 import type { Block, Section } from "./parse.ts";
 import { withAnchor } from "./urls.ts";
@@ -36,28 +37,31 @@ interface Piece {
   blocks: Block[];
 }
 
-/** Strings counted for the document being chunked (it asks for a piece's size several times); cleared per document. */
-const TOKEN_MEMO_MAX = 20_000;
-const tokenMemo = new Map<string, number>();
-
 const AS_TEXT = { disallowedSpecial: new Set<string>() };
 
-/** gpt-tokenizer's `countTokens`, memoised per string (BPE counting was a tenth of ingest time). */
-function countTokens(text: string): number {
-  let n = tokenMemo.get(text);
-  if (n === undefined) {
-    // Text such as "<|endoftext|>" in a book is text, not a control token (the default would throw).
-    n = countTokensUncached(text, AS_TEXT);
-    if (tokenMemo.size >= TOKEN_MEMO_MAX) tokenMemo.clear();
-    tokenMemo.set(text, n);
-  }
-  return n;
+type CountTokens = (text: string) => number;
+
+/**
+ * gpt-tokenizer's `countTokens`, remembering the strings counted for one document (it asks for a piece's size
+ * several times; BPE counting was a tenth of ingest time). One per chunkSections call, so nothing outlives it.
+ */
+function tokenCounter(): CountTokens {
+  const memo = new LRUCache<string, number>({ max: 20_000 });
+  return (text) => {
+    let n = memo.get(text);
+    if (n === undefined) {
+      // Text such as "<|endoftext|>" in a book is text, not a control token (the default would throw).
+      n = countTokensUncached(text, AS_TEXT);
+      memo.set(text, n);
+    }
+    return n;
+  };
 }
 
 const SEGMENTER = new Intl.Segmenter("en", { granularity: "sentence" });
 
 /** Splits one oversized block into parts under `budget` tokens: code by lines, prose by sentences. */
-function splitBlock(block: Block, budget: number): Block[] {
+function splitBlock(block: Block, budget: number, countTokens: CountTokens): Block[] {
   const units =
     block.kind === "code" || block.kind === "table" || block.kind === "list"
       ? block.text.split("\n").map((l) => `${l}\n`)
@@ -89,7 +93,7 @@ function splitBlock(block: Block, budget: number): Block[] {
   return parts;
 }
 
-function tailForOverlap(text: string, tokens: number): string {
+function tailForOverlap(text: string, tokens: number, countTokens: CountTokens): string {
   const sentences = [...SEGMENTER.segment(text)].map((s) => s.segment);
   let tail = "";
   let tailTokens = 0;
@@ -113,7 +117,7 @@ export function chunkSections(
   sections: Section[],
   opts: ChunkOptions = {},
 ): Chunk[] {
-  tokenMemo.clear();
+  const countTokens = tokenCounter();
   const maxTokens = opts.maxTokens ?? 500;
   const target = Math.min(opts.targetTokens ?? 400, maxTokens);
   const minTokens = opts.minTokens ?? 80;
@@ -192,7 +196,9 @@ export function chunkSections(
     }
     const prefixTokens = sizeOf(piece.section, []);
     const budget = Math.max(64, target - prefixTokens);
-    const blocks = piece.blocks.flatMap((b) => (countTokens(b.text) > budget ? splitBlock(b, budget) : [b]));
+    const blocks = piece.blocks.flatMap((b) =>
+      countTokens(b.text) > budget ? splitBlock(b, budget, countTokens) : [b],
+    );
     let buf: string[] = [];
     let bufTokens = 0;
     for (const block of blocks) {
@@ -200,7 +206,7 @@ export function chunkSections(
       if (buf.length > 0 && bufTokens + t > budget) {
         const text = buf.join("\n\n");
         emit(piece.section, text);
-        const carry = overlap > 0 && block.kind !== "code" ? tailForOverlap(text, overlap) : "";
+        const carry = overlap > 0 && block.kind !== "code" ? tailForOverlap(text, overlap, countTokens) : "";
         buf = carry ? [carry] : [];
         bufTokens = carry ? countTokens(carry) : 0;
       }

@@ -1,34 +1,7 @@
-// Bounded caches of per-chunk text analysis (stems, sentences) and shingles: pure functions of a chunk's text.
+// Per-chunk text analysis (stems, sentences, shingles): pure functions of a chunk's text, remembered in bounded caches.
+import { LRUCache } from "lru-cache";
 import { termIndex } from "./lexicon.ts";
 import { contentStems, sentences, words } from "./text.ts";
-
-/** A Map that forgets its least recently used entry past `max` entries. */
-export class BoundedLru<K, V> {
-  readonly #map = new Map<K, V>();
-  constructor(readonly max: number) {}
-
-  get(key: K): V | undefined {
-    const v = this.#map.get(key);
-    if (v !== undefined) {
-      this.#map.delete(key);
-      this.#map.set(key, v);
-    }
-    return v;
-  }
-
-  set(key: K, value: V): void {
-    this.#map.delete(key);
-    this.#map.set(key, value);
-    if (this.#map.size > this.max) {
-      const oldest = this.#map.keys().next();
-      if (!oldest.done) this.#map.delete(oldest.value);
-    }
-  }
-
-  get size(): number {
-    return this.#map.size;
-  }
-}
 
 /**
  * Word 3-grams of `text` (the whole text as one entry when it has fewer than three words), each as a 32-bit hash,
@@ -55,71 +28,84 @@ interface ChunkAnalysis {
   shingles: Uint32Array;
 }
 
-/**
- * Chunks analysed recently, by id (about 7 kB each). Ids are content hashes, but every entry is checked
- * against its text anyway.
- */
-const chunkCache = new BoundedLru<string, ChunkAnalysis>(1024);
-
-function sameHeadings(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((h, i) => h === b[i]);
-}
-
-function analysisOf(chunk: { id: string; title: string; headingPath: readonly string[]; text: string }) {
-  const hit = chunkCache.get(chunk.id);
-  if (
-    hit &&
-    hit.text === chunk.text &&
-    hit.title === chunk.title &&
-    sameHeadings(hit.headings, chunk.headingPath)
-  ) {
-    return hit;
-  }
-  const entry: ChunkAnalysis = {
-    title: chunk.title,
-    headings: [...chunk.headingPath],
-    text: chunk.text,
-    stems: new Set(contentStems(`${chunk.title}\n${chunk.headingPath.join("\n")}\n${chunk.text}`)),
-    shingles: shingles(chunk.text),
-  };
-  chunkCache.set(chunk.id, entry);
-  return entry;
-}
-
-/** Hashed word 3-grams of a chunk's text, for near-duplicate checks (shared: never mutate it). */
-export function chunkShingles(chunk: {
-  id: string;
-  title: string;
-  headingPath: readonly string[];
-  text: string;
-}): Uint32Array {
-  return analysisOf(chunk).shingles;
-}
-
-/** Content stems of a chunk's title, headings and text (shared: never mutate it). */
-export function chunkStems(chunk: {
-  id: string;
-  title: string;
-  headingPath: readonly string[];
-  text: string;
-}): ReadonlySet<string> {
-  return analysisOf(chunk).stems;
-}
+type AnalysedChunk = { id: string; title: string; headingPath: readonly string[]; text: string };
 
 export interface AnalysedSentence {
   text: string;
   stems: ReadonlySet<string>;
 }
 
-/** Recently analysed texts (about 8 kB each), keyed by the text itself. */
-const sentenceCache = new BoundedLru<string, readonly AnalysedSentence[]>(512);
+/** Per-chunk and per-text analysis, remembered or not; every result is shared: never mutate it. */
+export interface TextAnalysis {
+  /** Hashed word 3-grams of a chunk's text, for near-duplicate checks. */
+  chunkShingles(chunk: AnalysedChunk): Uint32Array;
+  /** Content stems of a chunk's title, headings and text. */
+  chunkStems(chunk: AnalysedChunk): ReadonlySet<string>;
+  /** `sentences(text)`, each with its content stems. */
+  analysedSentences(text: string): readonly AnalysedSentence[];
+}
 
-/** `sentences(text)`, each with its content stems (shared: never mutate them). */
-export function analysedSentences(text: string): readonly AnalysedSentence[] {
-  let out = sentenceCache.get(text);
-  if (!out) {
-    out = sentences(text).map((s) => ({ text: s, stems: new Set(contentStems(s)) }));
-    sentenceCache.set(text, out);
-  }
-  return out;
+export interface AnalysisCacheOptions {
+  /** Chunks remembered by id (about 7 kB each). @default 1024 */
+  chunks?: number;
+  /** Texts whose sentences are remembered (about 8 kB each). @default 512 */
+  texts?: number;
+}
+
+function sameHeadings(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((h, i) => h === b[i]);
+}
+
+function analyseChunk(chunk: AnalysedChunk): ChunkAnalysis {
+  return {
+    title: chunk.title,
+    headings: [...chunk.headingPath],
+    text: chunk.text,
+    stems: new Set(contentStems(`${chunk.title}\n${chunk.headingPath.join("\n")}\n${chunk.text}`)),
+    shingles: shingles(chunk.text),
+  };
+}
+
+const analyseSentences = (text: string): readonly AnalysedSentence[] =>
+  sentences(text).map((s) => ({ text: s, stems: new Set(contentStems(s)) }));
+
+/** The same analysis computed every time: for one-off callers and tests. */
+export const uncachedAnalysis: TextAnalysis = {
+  chunkShingles: (chunk) => shingles(chunk.text),
+  chunkStems: (chunk) => analyseChunk(chunk).stems,
+  analysedSentences: analyseSentences,
+};
+
+/**
+ * The analysis of recently seen chunks and texts, least recently used forgotten first (built once in deps.ts: the
+ * same chunks come back query after query). Ids are content hashes, but every entry is checked against its text.
+ */
+export function createAnalysisCache(opts: AnalysisCacheOptions = {}): TextAnalysis {
+  const chunkCache = new LRUCache<string, ChunkAnalysis>({ max: opts.chunks ?? 1024 });
+  const sentenceCache = new LRUCache<string, readonly AnalysedSentence[]>({ max: opts.texts ?? 512 });
+  const analysisOf = (chunk: AnalysedChunk) => {
+    const hit = chunkCache.get(chunk.id);
+    if (
+      hit &&
+      hit.text === chunk.text &&
+      hit.title === chunk.title &&
+      sameHeadings(hit.headings, chunk.headingPath)
+    )
+      return hit;
+    const entry = analyseChunk(chunk);
+    chunkCache.set(chunk.id, entry);
+    return entry;
+  };
+  return {
+    chunkShingles: (chunk) => analysisOf(chunk).shingles,
+    chunkStems: (chunk) => analysisOf(chunk).stems,
+    analysedSentences(text) {
+      let out = sentenceCache.get(text);
+      if (!out) {
+        out = analyseSentences(text);
+        sentenceCache.set(text, out);
+      }
+      return out;
+    },
+  };
 }

@@ -1,6 +1,6 @@
 // Query embeddings remembered by text: readers of one book ask the same questions, and each embedding costs a round
 // trip to the provider (and money). Concurrent requests for the same text share one call.
-import { BoundedLru } from "./analysis-cache.ts";
+import { LRUCache } from "lru-cache";
 import type { Embedder } from "./ports.ts";
 
 export interface EmbedCacheOptions {
@@ -45,7 +45,7 @@ function untilAborted<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
  * the next reader) may want its answer; the provider's own timeout bounds it.
  */
 export function cachedEmbedder(inner: Embedder, opts: EmbedCacheOptions): CachedEmbedder {
-  const done = new BoundedLru<string, Float32Array>(Math.max(1, opts.maxEntries));
+  const done = new LRUCache<string, Float32Array>({ max: Math.max(1, opts.maxEntries) });
   const inFlight = new Map<string, Promise<Float32Array>>();
   let hits = 0;
   let misses = 0;

@@ -1,6 +1,6 @@
 // The offline answerer: the best sentences of the retrieved sections, cited [n], shaped by the reader's profile.
 import type { ReaderProfile } from "@ai-book/contracts";
-import { analysedSentences } from "./analysis-cache.ts";
+import { type TextAnalysis, uncachedAnalysis } from "./analysis-cache.ts";
 import type { Retrieved } from "./retrieve.ts";
 import { contentStems, isProse, isTableRow, sentences, truncate } from "./text.ts";
 
@@ -9,6 +9,8 @@ export interface ExtractiveInput {
   hits: readonly Retrieved[];
   profile?: ReaderProfile | null;
   selectedText?: string;
+  /** @default computed each time */
+  analysis?: TextAnalysis;
 }
 
 export type Depth = "beginner" | "neutral" | "advanced";
@@ -37,9 +39,10 @@ interface Candidate {
   score: number;
 }
 
-function candidatesOf(hits: readonly Retrieved[]): Candidate[] {
+function candidatesOf(hits: readonly Retrieved[], analysis: TextAnalysis): Candidate[] {
   return hits.flatMap((h) =>
-    analysedSentences(h.chunk.text)
+    analysis
+      .analysedSentences(h.chunk.text)
       .map(({ text, stems }, pos) => ({
         n: h.n,
         sectionCoverage: h.coverage,
@@ -80,7 +83,7 @@ function cite(groups: Map<number, Candidate[]>): string[] {
 export function extractiveAnswer(input: ExtractiveInput): string {
   const depth = depthFor(input.profile);
   const terms = contentStems(input.message);
-  const cands = candidatesOf(input.hits);
+  const cands = candidatesOf(input.hits, input.analysis ?? uncachedAnalysis);
   score(cands, terms);
   const want = SENTENCES_FOR[depth];
   const ranked = [...cands].sort((a, b) => b.score - a.score || a.n - b.n || a.pos - b.pos);

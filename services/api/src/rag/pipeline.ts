@@ -1,5 +1,6 @@
 // The chat pipeline: build the retrieval query, retrieve, then answer grounded (LLM) or extractively, whole or streamed.
 import type { AnswerMode, Filters, HistoryTurn, ReaderProfile, Source } from "@ai-book/contracts";
+import type { TextAnalysis } from "./analysis-cache.ts";
 import { CitationStreamFilter, stripInvalidCitations } from "./citations.ts";
 import { extractiveAnswer } from "./extractive.ts";
 import { type RagObserver, timed } from "./observer.ts";
@@ -20,6 +21,8 @@ export interface RagDeps {
   /** Sections that go into the prompt. */
   topK: number;
   observer?: RagObserver;
+  /** Where chunk and sentence analysis is remembered between questions (built in deps.ts). */
+  analysis?: TextAnalysis;
 }
 
 export interface AskInput {
@@ -129,13 +132,14 @@ export async function prepare(deps: RagDeps, input: AskInput): Promise<Prepared>
     query,
     rewritten,
     hits,
-    sources: hits.map((h) => toSource(h, deps.bookBaseUrl, terms)),
+    sources: hits.map((h) => toSource(h, deps.bookBaseUrl, terms, deps.analysis)),
     grounded,
   };
 }
 
-function extractive(p: Prepared): string {
+function extractive(deps: RagDeps, p: Prepared): string {
   return extractiveAnswer({
+    analysis: deps.analysis,
     message: p.rewritten ?? p.input.message,
     hits: p.hits,
     profile: p.input.profile,
@@ -175,7 +179,7 @@ export async function answer(deps: RagDeps, p: Prepared): Promise<Answer> {
     }
   }
   return {
-    response: await timed(deps.observer, "generate", async () => extractive(p)),
+    response: await timed(deps.observer, "generate", async () => extractive(deps, p)),
     mode: "extractive",
     grounded: true,
   };
@@ -233,7 +237,7 @@ export async function* streamAnswer(deps: RagDeps, p: Prepared): AsyncGenerator<
     }
   }
   const started = performance.now();
-  const text = extractive(p);
+  const text = extractive(deps, p);
   deps.observer?.stage?.("generate", (performance.now() - started) / 1000);
   for (const piece of chunked(text)) yield { type: "delta", text: piece };
   yield { type: "done", mode: "extractive", grounded: true };

@@ -1,5 +1,5 @@
 // Retrieval: embed the query (when an embedder exists), search the store, judge relevance, collapse near-duplicates, keep top-k.
-import { chunkShingles, chunkStems } from "./analysis-cache.ts";
+import { type TextAnalysis, uncachedAnalysis } from "./analysis-cache.ts";
 import { type RagObserver, timed } from "./observer.ts";
 import type { Chunk, ChunkStore, Embedder, SearchFilters, SearchHit } from "./ports.ts";
 import { contentStems, coverage, jaccard } from "./text.ts";
@@ -25,6 +25,8 @@ export interface RetrieveDeps {
   store: ChunkStore;
   embedder?: Embedder;
   observer?: RagObserver;
+  /** Where chunk analysis is remembered between queries. @default computed each time */
+  analysis?: TextAnalysis;
 }
 
 export interface RetrieveRequest {
@@ -84,6 +86,7 @@ export function weightedCoverage(weights: ReadonlyMap<string, number>, stems: Re
 }
 
 export async function retrieve(deps: RetrieveDeps, req: RetrieveRequest): Promise<RetrievalResult> {
+  const analysis = deps.analysis ?? uncachedAnalysis;
   let vector: Float32Array | undefined;
   // No embedding call when the index could not use it (lexical-only, or vectors of another size).
   if (deps.embedder && deps.store.usesVectors?.(deps.embedder.dimensions) !== false) {
@@ -114,7 +117,7 @@ export async function retrieve(deps: RetrieveDeps, req: RetrieveRequest): Promis
 
   const questionTerms = contentStems(req.relevanceText ?? req.query);
   const queryTerms = contentStems(req.query);
-  const analysed = raw.map((hit) => ({ hit, stems: chunkStems(hit.chunk) }));
+  const analysed = raw.map((hit) => ({ hit, stems: analysis.chunkStems(hit.chunk) }));
   const weights = termWeights(
     questionTerms,
     analysed.map((a) => a.stems),
@@ -129,7 +132,7 @@ export async function retrieve(deps: RetrieveDeps, req: RetrieveRequest): Promis
     if (matched >= Math.min(2, questionTerms.length)) best = Math.max(best, cov);
     // A lexical hit on function words only, with no dense support, says nothing about the question.
     if (coverage(queryTerms, stems) === 0 && !hit.legs.includes("dense")) continue;
-    const sh = chunkShingles(c);
+    const sh = analysis.chunkShingles(c);
     if (kept.some((k) => k.chunk.id === c.id || jaccard(k.shingles, sh) >= NEAR_DUPLICATE_JACCARD)) continue;
     kept.push({ chunk: c, score: hit.score, legs: hit.legs, coverage: cov, stems, shingles: sh });
   }

@@ -1,6 +1,6 @@
 // Turns retrieved sections into the public `sources` entries: deep-link URL, file path, heading and a snippet.
 import type { Source } from "@ai-book/contracts";
-import { analysedSentences } from "./analysis-cache.ts";
+import { type TextAnalysis, uncachedAnalysis } from "./analysis-cache.ts";
 import type { Retrieved } from "./retrieve.ts";
 import { coverage, isProse, truncate } from "./text.ts";
 
@@ -12,8 +12,12 @@ export function sourceUrl(bookBaseUrl: string, route: string): string {
 }
 
 /** The part of the section that best matches the question: its best sentence and what follows, cut to size. */
-export function snippet(text: string, questionTerms: readonly string[]): string {
-  const analysed = analysedSentences(text);
+export function snippet(
+  text: string,
+  questionTerms: readonly string[],
+  analysis: TextAnalysis = uncachedAnalysis,
+): string {
+  const analysed = analysis.analysedSentences(text);
   if (analysed.length === 0) return "";
   const sents = analysed.map((a) => a.text);
   let bestIdx = 0;
@@ -29,7 +33,12 @@ export function snippet(text: string, questionTerms: readonly string[]): string 
   return truncate(sents.slice(bestScore > 0 ? bestIdx : 0).join(" "), SNIPPET_MAX);
 }
 
-export function toSource(hit: Retrieved, bookBaseUrl: string, questionTerms: readonly string[]): Source {
+export function toSource(
+  hit: Retrieved,
+  bookBaseUrl: string,
+  questionTerms: readonly string[],
+  analysis: TextAnalysis = uncachedAnalysis,
+): Source {
   const c = hit.chunk;
   return {
     id: c.id,
@@ -38,6 +47,6 @@ export function toSource(hit: Retrieved, bookBaseUrl: string, questionTerms: rea
     url: sourceUrl(bookBaseUrl, c.route),
     path: c.path,
     score: Math.round(hit.score * 1e6) / 1e6,
-    snippet: snippet(c.text, questionTerms),
+    snippet: snippet(c.text, questionTerms, analysis),
   };
 }

@@ -38,7 +38,7 @@ export function registerSearchRoutes(app: OpenAPIHono<ApiEnv>, ctx: RouteContext
     const terms = contentStems(req.query);
     return c.json(
       {
-        results: result.hits.map((h) => toSource(h, ctx.rag.bookBaseUrl, terms)),
+        results: result.hits.map((h) => toSource(h, ctx.rag.bookBaseUrl, terms, ctx.rag.analysis)),
         processing_time_ms: elapsedMs(started),
       },
       200,
