@@ -2,7 +2,7 @@
 import { join } from "node:path";
 import { freePort, runUntilExit, startOpenAIStub, startServiceProcess, tempDir } from "@ai-book/testkit";
 import { describe, expect, it } from "vitest";
-import { readSse, signToken, TEST_SECRET, writeFixtureIndex } from "./routes/testing.ts";
+import { readSse, signToken, TEST_SECRET, writeFixtureIndex } from "../test/harness.ts";
 
 const ENTRY = join(import.meta.dirname, "main.ts");
 

@@ -1,4 +1,4 @@
-// Test support for the api-service suites: a small indexed fixture book, contract-shaped JWTs, a running server, SSE parsing.
+// Test harness for the api-service suites: a small indexed fixture book, contract-shaped JWTs, a running server, SSE parsing.
 
 import { join } from "node:path";
 import { JWT_AUDIENCE, JWT_ISSUER, type ReaderProfile } from "@ai-book/contracts";
@@ -6,11 +6,11 @@ import { createLogger, type RunningServer, startServer } from "@ai-book/http";
 import { captureLogs, tempDir } from "@ai-book/testkit";
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { SignJWT } from "jose";
-import { openSqliteStore } from "../adapters/vector/sqlite.ts";
-import { createApp } from "../app.ts";
-import { type Config, loadConfig } from "../config.ts";
-import { buildDeps, type Deps } from "../deps.ts";
-import type { Chunk } from "../rag/ports.ts";
+import { openSqliteStore } from "../src/adapters/vector/sqlite.ts";
+import { createApp } from "../src/app.ts";
+import { type Config, loadConfig } from "../src/config.ts";
+import { buildDeps, type Deps } from "../src/deps.ts";
+import type { Chunk } from "../src/rag/ports.ts";
 
 export const TEST_SECRET = "test-secret-for-the-api-service-0123456789abcdef";
 export const BOOK = "http://book.test";

@@ -7,7 +7,7 @@ import { requireEnv } from "@ai-book/testkit";
 import { Redis } from "ioredis";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { signToken, startTestApi, TEST_SECRET, type TestApi } from "../routes/testing.ts";
+import { signToken, startTestApi, TEST_SECRET, type TestApi } from "../../test/harness.ts";
 import { tokenVerifier } from "./auth.ts";
 
 let api: TestApi;

@@ -9,17 +9,11 @@ import {
   type JwtClaims,
   jwtClaimsSchema,
 } from "@ai-book/contracts";
-import { ApiError, type AppVariables, envelope } from "@ai-book/http";
+import { ApiError, envelope } from "@ai-book/http";
 import { createVerifier, TokenError as FastJwtError } from "fast-jwt";
 import type { MiddlewareHandler } from "hono";
 import { createRemoteJWKSet, errors, jwtVerify } from "jose";
-
-export interface ApiEnv {
-  Variables: AppVariables & {
-    /** The verified token's claims; set by jwtAuth. */
-    claims: JwtClaims;
-  };
-}
+import type { ApiEnv } from "../env.ts";
 
 export type TokenFailure = Extract<
   ErrorCode,

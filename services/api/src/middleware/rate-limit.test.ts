@@ -2,7 +2,7 @@
 import { errorEnvelopeSchema } from "@ai-book/contracts";
 import { requireEnv } from "@ai-book/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { signToken, startTestApi, type TestApi } from "../routes/testing.ts";
+import { signToken, startTestApi, type TestApi } from "../../test/harness.ts";
 
 describe("rate limit in memory (RATE_LIMIT_PER_MINUTE=10)", () => {
   let api: TestApi;

@@ -8,7 +8,7 @@ import {
   RateLimiterRedis,
   RateLimiterRes,
 } from "rate-limiter-flexible";
-import type { ApiEnv } from "./auth.ts";
+import type { ApiEnv } from "../env.ts";
 
 export interface LimiterOptions {
   /** Requests allowed per window. */

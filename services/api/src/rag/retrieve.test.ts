@@ -1,9 +1,9 @@
 // Retrieval over the real SQLite store: relevance judgement, near-duplicate collapse, top-k, store failures.
 import { startOpenAIStub } from "@ai-book/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FIXTURE_CHUNKS } from "../../test/harness.ts";
 import { createOpenAIEmbedder } from "../adapters/embed/openai.ts";
 import { openSqliteStore, type SqliteChunkStore } from "../adapters/vector/sqlite.ts";
-import { FIXTURE_CHUNKS } from "../routes/testing.ts";
 import { RetrievalUnavailableError, retrieve, termWeights, weightedCoverage } from "./retrieve.ts";
 
 let store: SqliteChunkStore;

@@ -2,8 +2,8 @@
 import { chatResponseSchema, streamEventSchemas } from "@ai-book/contracts";
 import { type OpenAIStub, startOpenAIStub, waitFor } from "@ai-book/testkit";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { BOOK, readSse, signToken, startTestApi, type TestApi } from "../../test/harness.ts";
 import { REWRITE_INSTRUCTION } from "../rag/prompt.ts";
-import { BOOK, readSse, signToken, startTestApi, type TestApi } from "./testing.ts";
 
 let stub: OpenAIStub;
 let api: TestApi;

@@ -1,7 +1,7 @@
 // POST /v1/chat, /v1/chat/stream and /v1/search offline (no keys): real server, real SQLite index, contract JWTs.
 import { chatResponseSchema, searchResponseSchema, streamEventSchemas } from "@ai-book/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BOOK, readSse, signToken, startTestApi, type TestApi } from "./testing.ts";
+import { BOOK, readSse, signToken, startTestApi, type TestApi } from "../../test/harness.ts";
 
 let api: TestApi;
 let token: string;

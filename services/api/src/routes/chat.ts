@@ -2,7 +2,7 @@
 import { chatRequestSchema, chatResponseSchema, streamEventSchemas } from "@ai-book/contracts";
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { streamSSE } from "hono/streaming";
-import type { ApiEnv } from "../middleware/auth.ts";
+import type { ApiEnv } from "../env.ts";
 import { answer, GenerationFailedError, prepare, streamAnswer } from "../rag/pipeline.ts";
 import {
   bearerSecurity,

@@ -2,8 +2,8 @@
 import { errorEnvelopeSchema } from "@ai-book/contracts";
 import { freePort, startRedis } from "@ai-book/testkit";
 import { describe, expect, it } from "vitest";
+import { signToken, startTestApi } from "../../test/harness.ts";
 import { healthDetailSchema } from "./health.ts";
-import { signToken, startTestApi } from "./testing.ts";
 
 describe("degraded dependencies", () => {
   it("Qdrant unreachable: the service starts, /health is 503, search and chat answer 503 SEARCH_UNAVAILABLE", async () => {

@@ -3,7 +3,7 @@ import { errorEnvelopeSchema, healthSchema } from "@ai-book/contracts";
 import { envelope } from "@ai-book/http";
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Redis } from "ioredis";
-import type { ApiEnv } from "../middleware/auth.ts";
+import type { ApiEnv } from "../env.ts";
 import type { RouteContext } from "./common.ts";
 
 /** A store that does not answer within this is reported unreachable. */

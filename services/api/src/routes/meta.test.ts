@@ -1,8 +1,8 @@
 // /health, /openapi.json, /docs and CORS through a running server; /health and search say 503 when the index is gone.
 import { errorEnvelopeSchema } from "@ai-book/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { signToken, startTestApi, type TestApi } from "../../test/harness.ts";
 import { healthDetailSchema } from "./health.ts";
-import { signToken, startTestApi, type TestApi } from "./testing.ts";
 
 let api: TestApi;
 

@@ -4,7 +4,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { swaggerUI } from "@hono/swagger-ui";
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import type { ApiEnv } from "../middleware/auth.ts";
+import type { ApiEnv } from "../env.ts";
 import type { RouteContext } from "./common.ts";
 
 /** Where the explorer's script and stylesheet are served from: this service, out of the swagger-ui-dist package. */

@@ -2,8 +2,8 @@
 import { searchResponseSchema } from "@ai-book/contracts";
 import { type OpenAIStub, startOpenAIStub, stubEmbedding } from "@ai-book/testkit";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { BOOK, signToken, startTestApi, type TestApi } from "../../test/harness.ts";
 import { healthDetailSchema } from "./health.ts";
-import { BOOK, signToken, startTestApi, type TestApi } from "./testing.ts";
 
 const DIMS = 64;
 const MODEL = "text-embedding-3-small";

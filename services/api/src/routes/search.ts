@@ -1,7 +1,7 @@
 // POST /v1/search: the sections best matching a query, each with its deep link and snippet.
 import { searchRequestSchema, searchResponseSchema } from "@ai-book/contracts";
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
-import type { ApiEnv } from "../middleware/auth.ts";
+import type { ApiEnv } from "../env.ts";
 import { retrieve } from "../rag/retrieve.ts";
 import { toSource } from "../rag/sources.ts";
 import { contentStems } from "../rag/text.ts";

@@ -1,7 +1,7 @@
 // Bad requests → a clear 4xx in the error envelope naming the problem, never a 500.
 import { errorEnvelopeSchema, HISTORY_MAX, MESSAGE_MAX } from "@ai-book/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { signToken, startTestApi, type TestApi } from "./testing.ts";
+import { signToken, startTestApi, type TestApi } from "../../test/harness.ts";
 
 let api: TestApi;
 let token: string;

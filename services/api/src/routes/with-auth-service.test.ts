@@ -5,7 +5,7 @@ import { tempDir } from "@ai-book/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAuthService } from "../../../auth/src/app.ts";
 import { loadConfig as loadAuthConfig } from "../../../auth/src/config.ts";
-import { BOOK, startTestApi, TEST_SECRET, type TestApi } from "./testing.ts";
+import { BOOK, startTestApi, TEST_SECRET, type TestApi } from "../../test/harness.ts";
 
 const ORIGIN = "http://localhost:3000";
 let api: TestApi;
