@@ -14,6 +14,7 @@ WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 COPY packages/contracts/package.json packages/contracts/
 COPY packages/http/package.json packages/http/
+COPY packages/runtime/package.json packages/runtime/
 COPY services/${SERVICE}/package.json services/${SERVICE}/
 
 FROM manifests AS deps
@@ -22,16 +23,17 @@ ARG SERVICE
 # what runs in production (the lockfile still pins every version). Only this service's workspace is installed.
 RUN npm pkg delete devDependencies \
  && npm pkg delete devDependencies -w services/${SERVICE} \
- && npm ci --omit=dev -w services/${SERVICE} -w packages/contracts -w packages/http --no-audit --no-fund \
+ && npm ci --omit=dev -w services/${SERVICE} -w packages/contracts -w packages/http -w packages/runtime --no-audit --no-fund \
  && npm cache clean --force
 
 # The bundle production runs (scripts/build.ts: esbuild, workspace packages inlined, npm packages left external).
 FROM manifests AS build
 ARG SERVICE
-RUN npm ci --include-workspace-root -w services/${SERVICE} -w packages/contracts -w packages/http --ignore-scripts --no-audit --no-fund
+RUN npm ci --include-workspace-root -w services/${SERVICE} -w packages/contracts -w packages/http -w packages/runtime --ignore-scripts --no-audit --no-fund
 COPY scripts/build.ts scripts/
 COPY packages/contracts packages/contracts
 COPY packages/http packages/http
+COPY packages/runtime packages/runtime
 COPY services/${SERVICE} services/${SERVICE}
 RUN node --import tsx scripts/build.ts ${SERVICE}
 
@@ -44,6 +46,7 @@ WORKDIR /app
 COPY --from=deps /app ./
 COPY packages/contracts packages/contracts
 COPY packages/http packages/http
+COPY packages/runtime packages/runtime
 COPY services/${SERVICE} services/${SERVICE}
 COPY --from=build /app/services/${SERVICE}/dist services/${SERVICE}/dist
 RUN mkdir -p /data && chown node:node /data

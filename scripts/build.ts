@@ -30,6 +30,7 @@ function runtimePackagesOf(target: Target): Set<string> {
   for (const file of [
     join(REPO_ROOT, target.dir, "package.json"),
     join(REPO_ROOT, "packages/http/package.json"),
+    join(REPO_ROOT, "packages/runtime/package.json"),
     join(REPO_ROOT, "packages/contracts/package.json"),
   ]) {
     for (const dep of dependenciesOf(file)) if (!dep.startsWith("@ai-book/")) names.add(dep);

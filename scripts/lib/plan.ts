@@ -1,6 +1,6 @@
 // Turns the environment into the plan `npm start` runs: ports, URLs and the environment each child gets.
 import { isAbsolute, resolve } from "node:path";
-import { loadOrCreateDevSecrets } from "@ai-book/http";
+import { loadOrCreateDevSecrets } from "@ai-book/runtime";
 import { API_SERVICE, AUTH_SERVICE, BOOK_DEFAULT_PORT, type ServiceDefinition } from "./services.ts";
 
 export type Env = Record<string, string | undefined>;

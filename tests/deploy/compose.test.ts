@@ -401,6 +401,7 @@ describe("runtime dependencies of the images", () => {
       const allowed = new Set([
         ...depsOf(`services/${service}`),
         ...depsOf("packages/http"),
+        ...depsOf("packages/runtime"),
         ...depsOf("packages/contracts"),
       ]);
       expect(allowed.has("tsx")).toBe(false);

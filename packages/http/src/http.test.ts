@@ -3,18 +3,15 @@ import { request } from "node:http";
 import { captureLogs } from "@ai-book/testkit";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
 import {
   ApiError,
   type AppEnv,
   accessLog,
   bodyLimit,
-  ConfigError,
   clientIp,
   createLogger,
   handleError,
   handleNotFound,
-  parseEnv,
   requestId,
   startServer,
 } from "./index.ts";
@@ -161,15 +158,5 @@ describe("@ai-book/http", () => {
     const access = logs.lines.map((l) => JSON.parse(l)).find((l) => l.msg === "request");
     expect(access).toMatchObject({ method: "POST", path: "/log", status: 200 });
     expect(typeof access.latencyMs).toBe("number");
-  });
-
-  it("parseEnv names the bad variable in one line and treats empty strings as unset", () => {
-    const schema = z.object({
-      PORT: z.coerce.number().int().min(1).max(65535).default(3001),
-      NAME: z.string().optional(),
-    });
-    expect(parseEnv(schema, { PORT: "", NAME: "" })).toEqual({ PORT: 3001 });
-    expect(() => parseEnv(schema, { PORT: "seventy" })).toThrow(ConfigError);
-    expect(() => parseEnv(schema, { PORT: "seventy" })).toThrow(/^Invalid configuration: PORT: /);
   });
 });

@@ -1,7 +1,7 @@
 // loadConfig: defaults from the architecture, derived paths, development secrets, production refusals.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { ConfigError, DEV_SECRETS_FILE } from "@ai-book/http";
+import { ConfigError, DEV_SECRETS_FILE } from "@ai-book/runtime";
 import { tempDir } from "@ai-book/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadConfig } from "./config.ts";

@@ -1,7 +1,6 @@
 // The api-service's environment: one zod schema, parsed once at start-up; a bad value stops the service.
-import { join } from "node:path";
 import { JWT_ALGORITHMS } from "@ai-book/contracts";
-import { ConfigError, loadOrCreateDevSecrets, parseEnv } from "@ai-book/http";
+import { ConfigError, indexPathOf, loadOrCreateDevSecrets, parseEnv, sharedEnvShape } from "@ai-book/runtime";
 import { z } from "zod";
 
 /** Secrets shorter than this are refused in production (HS256 wants at least 256 bits). */
@@ -10,8 +9,7 @@ export const JWT_SECRET_MIN = 32;
 const intFrom = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
 
 export const configSchema = z.object({
-  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
-  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  ...sharedEnvShape,
   /** @default 8000 */
   API_SERVER_PORT: intFrom(8000).pipe(z.number().max(65_535)),
   /** @default "0.0.0.0" */
@@ -45,24 +43,10 @@ export const configSchema = z.object({
   LLM_MAX_RETRIES: intFrom(2).pipe(z.number().max(5)),
   /** Retrieved sections that go into the prompt. @default 5 */
   RAG_TOP_K: intFrom(5, 1).pipe(z.number().max(20)),
-  /** Shared rate limits and session revocation when set. */
-  REDIS_URL: z.string().url().optional(),
   /** Prefix of the rate-limit keys in Redis (instances sharing a limit share the prefix). @default "api-rl:" */
   RATE_LIMIT_KEY_PREFIX: z.string().default("api-rl:"),
-  /** Comma-separated origins allowed by CORS. @default "http://localhost:3000" */
-  CORS_ORIGINS: z
-    .string()
-    .default("http://localhost:3000")
-    .transform((s) =>
-      s
-        .split(",")
-        .map((o) => o.trim())
-        .filter(Boolean),
-    ),
   /** Chat and search requests per reader per minute. @default 10 */
   RATE_LIMIT_PER_MINUTE: intFrom(10, 1),
-  /** All embedded state. @default ".data" */
-  DATA_DIR: z.string().default(".data"),
   /** The embedded index file. @default "<DATA_DIR>/index.sqlite" */
   INDEX_PATH: z.string().optional(),
   /** Where the book is served; source URLs are this + the Docusaurus route. @default "http://localhost:3000" */
@@ -71,20 +55,6 @@ export const configSchema = z.object({
     .url()
     .default("http://localhost:3000")
     .transform((u) => u.replace(/\/+$/, "")),
-  /** Reverse proxies to trust for X-Forwarded-For: a hop count, or true (= 1) / false (= 0). @default 0 */
-  TRUST_PROXY: z
-    .string()
-    .default("0")
-    .transform((v, ctx) => {
-      if (v === "true") return 1;
-      if (v === "false") return 0;
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 0) {
-        ctx.addIssue({ code: "custom", message: "expected a hop count, true or false" });
-        return z.NEVER;
-      }
-      return n;
-    }),
   /** How long SIGTERM waits for in-flight requests and streams, ms. @default 10000 */
   SHUTDOWN_GRACE_MS: intFrom(10_000),
 });
@@ -121,7 +91,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   return {
     ...parsed,
     JWT_SECRET: secret,
-    INDEX_PATH: parsed.INDEX_PATH ?? join(parsed.DATA_DIR, "index.sqlite"),
+    INDEX_PATH: indexPathOf(parsed),
     jwtSecretSource: source,
     jwksUrl: `${parsed.AUTH_SERVICE_URL.replace(/\/+$/, "")}/api/auth/jwks`,
   };

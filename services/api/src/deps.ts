@@ -1,9 +1,11 @@
-// Builds the service's dependencies once from config: chunk store, embedder, chat model, Redis, metrics.
+// Builds the service's dependencies once from config: chunk store, embedder, chat model, Redis, caches, metrics.
 import { createLogger, type Logger } from "@ai-book/http";
 import type { Redis } from "ioredis";
 import { createOpenAIEmbedder } from "./adapters/embed/openai.ts";
 import { createOpenAIChatModel } from "./adapters/llm/openai.ts";
+import { connectRedis } from "./adapters/redis.ts";
 import { openChunkStore } from "./adapters/vector/open-store.ts";
+import { reconnectingStore } from "./adapters/vector/reconnecting-store.ts";
 import type { Config } from "./config.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
 import { createAnalysisCache, type TextAnalysis } from "./rag/analysis-cache.ts";
@@ -27,83 +29,6 @@ export interface Deps {
   heartbeatMs?: number;
   /** Releases what the deps hold (store, Redis). */
   close(): Promise<void>;
-}
-
-/** A Redis client that fails fast when Redis is down, so a request never waits on it. */
-export async function connectRedis(url: string, logger: Logger): Promise<Redis> {
-  // Loaded only when Redis is configured.
-  const { Redis } = await import("ioredis");
-  const redis = new Redis(url, {
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    commandTimeout: 500,
-    connectTimeout: 2000,
-    retryStrategy: (times) => Math.min(times * 200, 2000),
-  });
-  let lastWarn = 0;
-  redis.on("error", (err) => {
-    // ioredis emits on every reconnect attempt; once every 10 s is enough to see it.
-    if (Date.now() - lastWarn > 10_000) {
-      lastWarn = Date.now();
-      logger.warn(
-        { err: { message: err.message } },
-        "redis unavailable: rate limits per instance, revocation unchecked",
-      );
-    }
-  });
-  await redis.connect().catch(() => undefined);
-  return redis;
-}
-
-/** Retry an unreachable store's opening at most this often. */
-const STORE_RETRY_MS = 5000;
-
-/**
- * A ChunkStore that opens its backend lazily and again after a failure (at most every STORE_RETRY_MS), so a
- * service started while Qdrant is down answers 503 instead of refusing to start, and recovers by itself.
- */
-export async function reconnectingStore(
-  open: () => Promise<ChunkStore>,
-  logger: Logger,
-): Promise<ChunkStore> {
-  let current: ChunkStore | undefined;
-  let opening: Promise<ChunkStore> | undefined;
-  let lastFailure = 0;
-  let lastError: unknown;
-  const get = (): Promise<ChunkStore> => {
-    if (current) return Promise.resolve(current);
-    if (opening) return opening;
-    if (Date.now() - lastFailure < STORE_RETRY_MS) return Promise.reject(lastError);
-    opening = open()
-      .then((s) => {
-        current = s;
-        logger.info("chunk store connected");
-        return s;
-      })
-      .catch((err: unknown) => {
-        lastFailure = Date.now();
-        lastError = err;
-        logger.warn({ err: { message: (err as Error)?.message } }, "chunk store unreachable");
-        throw err;
-      })
-      .finally(() => {
-        opening = undefined;
-      });
-    return opening;
-  };
-  await get().catch(() => undefined);
-  return {
-    search: async (q) => (await get()).search(q),
-    listDocuments: async () => (await get()).listDocuments(),
-    replaceDocument: async (doc, chunks, vectors) => (await get()).replaceDocument(doc, chunks, vectors),
-    deleteDocument: async (docId) => (await get()).deleteDocument(docId),
-    reset: async (embedding) => (await get()).reset(embedding),
-    stats: async () => (await get()).stats(),
-    close: async () => {
-      await current?.close();
-    },
-  };
 }
 
 export interface BuildDepsOptions {

@@ -1,5 +1,6 @@
 // Entry point: read the environment, build the dependencies, serve, and shut down gracefully on SIGTERM / SIGINT.
-import { createLogger, exitOnConfigError, startServer } from "@ai-book/http";
+import { createLogger, startServer } from "@ai-book/http";
+import { exitOnConfigError } from "@ai-book/runtime";
 import { config as loadDotenv } from "dotenv";
 import { createApp } from "./app.ts";
 import { type Config, loadConfig } from "./config.ts";

@@ -1,7 +1,7 @@
 // loadConfig: defaults, one-line refusals naming the variable, and development secrets kept in DATA_DIR.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { ConfigError, DEV_SECRETS_FILE } from "@ai-book/http";
+import { ConfigError, DEV_SECRETS_FILE } from "@ai-book/runtime";
 import { tempDir } from "@ai-book/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { DEFAULT_RATE_LIMITS, durationToSeconds, loadConfig } from "./config.ts";

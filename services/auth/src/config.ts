@@ -1,7 +1,7 @@
 // The auth-service configuration: one zod schema over the environment, parsed once at start-up.
 import { resolve } from "node:path";
 import { JWT_ALGORITHMS, JWT_DEFAULT_EXPIRES_IN } from "@ai-book/contracts";
-import { ConfigError, loadOrCreateDevSecrets, parseEnv } from "@ai-book/http";
+import { ConfigError, loadOrCreateDevSecrets, parseEnv, sharedEnvShape } from "@ai-book/runtime";
 import { toExpJWT } from "better-auth/plugins";
 import { z } from "zod";
 
@@ -16,18 +16,8 @@ export function durationToSeconds(value: string): number {
   return seconds;
 }
 
-const csv = z
-  .string()
-  .transform((s) =>
-    s
-      .split(",")
-      .map((o) => o.trim().replace(/\/+$/, ""))
-      .filter(Boolean),
-  )
-  .pipe(z.array(z.url()).min(1));
-
 export const envSchema = z.object({
-  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  ...sharedEnvShape,
   AUTH_SERVER_PORT: z.coerce.number().int().min(0).max(65_535).default(3001),
   AUTH_SERVER_HOST: z.string().default("0.0.0.0"),
   /** postgres://… ; unset = embedded PGlite under DATA_DIR/auth. */
@@ -35,7 +25,6 @@ export const envSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
     .optional(),
-  DATA_DIR: z.string().default(".data"),
   BETTER_AUTH_SECRET: z.string().optional(),
   BETTER_AUTH_URL: z.url().optional(),
   JWT_SECRET: z.string().optional(),
@@ -54,13 +43,6 @@ export const envSchema = z.object({
       },
       { message: 'must be a duration such as "7d", "12h" or "3600"' },
     ),
-  CORS_ORIGINS: csv.default(["http://localhost:3000"]),
-  REDIS_URL: z
-    .string()
-    .regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL")
-    .optional(),
-  TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
-  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 export type AuthEnv = z.output<typeof envSchema>;
 

@@ -1,5 +1,6 @@
 // Entry point of the auth-service: read the environment (and .env), build the service, serve, shut down gracefully.
-import { exitOnConfigError, startServer } from "@ai-book/http";
+import { startServer } from "@ai-book/http";
+import { exitOnConfigError } from "@ai-book/runtime";
 import { config as loadDotenv } from "dotenv";
 import { createAuthService } from "./app.ts";
 import { loadConfig } from "./config.ts";

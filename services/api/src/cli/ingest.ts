@@ -2,7 +2,7 @@
 import { existsSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { packageDir, parseEnv } from "@ai-book/http";
+import { indexPathOf, packageDir, parseEnv } from "@ai-book/runtime";
 import { MultiBar, Presets } from "cli-progress";
 import { createOpenAIEmbedder, type OpenAIEmbedder } from "../adapters/embed/openai.ts";
 import { openChunkStore } from "../adapters/vector/open-store.ts";
@@ -47,7 +47,7 @@ export function cliConfig(env: Record<string, string | undefined>, cwd: string) 
   return {
     ...parsed,
     DATA_DIR: dataDir,
-    INDEX_PATH: parsed.INDEX_PATH ? abs(parsed.INDEX_PATH) : resolve(dataDir, "index.sqlite"),
+    INDEX_PATH: abs(indexPathOf({ DATA_DIR: dataDir, INDEX_PATH: parsed.INDEX_PATH })),
   };
 }
 

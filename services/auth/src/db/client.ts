@@ -1,7 +1,7 @@
 // The auth database: PostgreSQL through node-postgres when DATABASE_URL is set, else embedded PGlite; migrations at start-up.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { packageDir } from "@ai-book/http";
+import { packageDir } from "@ai-book/runtime";
 import { PGlite } from "@electric-sql/pglite";
 import { sql } from "drizzle-orm";
 import { drizzle as drizzlePg, type NodePgDatabase } from "drizzle-orm/node-postgres";
