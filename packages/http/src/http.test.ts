@@ -97,7 +97,7 @@ describe("@ai-book/http", () => {
     const server = await startServer(app, { port: 0, hostname: "127.0.0.1" });
     try {
       const send = (body: string, headers: Record<string, string>) =>
-        new Promise<{ status: number; body: string }>((resolve, reject) => {
+        new Promise<{ status: number; body: string; connection?: string }>((resolve, reject) => {
           const req = request(
             `${server.url}/echo`,
             { method: "POST", headers: { "content-type": "application/json", ...headers } },
@@ -106,7 +106,9 @@ describe("@ai-book/http", () => {
               res.on("data", (d) => {
                 text += d;
               });
-              res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
+              res.on("end", () =>
+                resolve({ status: res.statusCode ?? 0, body: text, connection: res.headers.connection }),
+              );
             },
           );
           req.on("error", reject);
@@ -119,9 +121,9 @@ describe("@ai-book/http", () => {
       const small = JSON.stringify({ x: "a".repeat(500) });
       const big = JSON.stringify({ x: "a".repeat(5000) });
       const ok = await send(small, { "content-length": String(small.length) });
-      expect(ok).toEqual({ status: 200, body: small });
+      expect(ok).toMatchObject({ status: 200, body: small, connection: "keep-alive" });
       const chunkedOk = await send(small, { "transfer-encoding": "chunked" });
-      expect(chunkedOk).toEqual({ status: 200, body: small });
+      expect(chunkedOk).toMatchObject({ status: 200, body: small });
       const bigHeaders: Array<Record<string, string>> = [
         { "content-length": String(big.length) },
         { "transfer-encoding": "chunked" },
@@ -130,6 +132,8 @@ describe("@ai-book/http", () => {
         const res = await send(big, headers);
         expect(res.status).toBe(413);
         expect((JSON.parse(res.body) as { error: { code: string } }).error.code).toBe("PAYLOAD_TOO_LARGE");
+        // The rest of a refused body may still be on its way: the socket is not reused.
+        expect(res.connection).toBe("close");
       }
     } finally {
       await server.close(100);
