@@ -59,6 +59,34 @@ export const envSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL")
     .optional(),
+  /** Lifetime of access tokens handed out with refresh tokens and for API keys. */
+  ACCESS_TOKEN_TTL: z
+    .string()
+    .default("15m")
+    .refine(
+      (v) => {
+        try {
+          durationToSeconds(v);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { message: 'must be a duration such as "15m" or "900"' },
+    ),
+  /** Accounts made admins at start-up and at sign-up (comma-separated). */
+  ADMIN_EMAILS: z
+    .string()
+    .default("")
+    .transform((s) =>
+      s
+        .split(",")
+        .map((e) => e.trim().toLowerCase())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.email())),
+  /** Audit events older than this many days are pruned (hourly). */
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(365),
   TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
@@ -103,6 +131,12 @@ export interface AuthConfig {
   jwtAlgorithm: (typeof JWT_ALGORITHMS)[number];
   /** Access-token lifetime in seconds. */
   jwtExpiresInS: number;
+  /** Lifetime of access tokens from the refresh flow and API-key exchanges, seconds (ACCESS_TOKEN_TTL). */
+  accessTokenTtlS: number;
+  /** Lower-cased emails that are admins (ADMIN_EMAILS). */
+  adminEmails: string[];
+  /** Audit retention in days (AUDIT_RETENTION_DAYS). */
+  auditRetentionDays: number;
   corsOrigins: string[];
   redisUrl: string | undefined;
   /** Reverse proxies to trust for X-Forwarded-For; 0 = use the socket address only. */
@@ -152,6 +186,9 @@ export function loadConfig(env: Record<string, string | undefined>): AuthConfig 
     jwtSecret: secrets.JWT_SECRET!,
     jwtAlgorithm: e.JWT_ALGORITHM,
     jwtExpiresInS: durationToSeconds(e.JWT_EXPIRES_IN),
+    accessTokenTtlS: durationToSeconds(e.ACCESS_TOKEN_TTL),
+    adminEmails: e.ADMIN_EMAILS,
+    auditRetentionDays: e.AUDIT_RETENTION_DAYS,
     corsOrigins: e.CORS_ORIGINS,
     redisUrl: e.REDIS_URL,
     trustProxy: e.TRUST_PROXY,

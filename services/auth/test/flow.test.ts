@@ -33,6 +33,7 @@ const CLAIM_KEYS = [
   "iss",
   "jti",
   "name",
+  "role",
   "sid",
   "softwareBackground",
   "sub",

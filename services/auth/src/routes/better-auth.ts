@@ -49,7 +49,11 @@ export function betterAuthRoutes(auth: Auth, requestState: AsyncLocalStorage<Req
       headers.delete("content-length");
     }
     const request = new Request(c.req.url, { method: c.req.method, headers, ...(body ? { body } : {}) });
-    const state: RequestState = {};
+    const state: RequestState = {
+      ip: c.get("clientIp"),
+      userAgent: c.req.header("user-agent"),
+      requestId: c.get("requestId"),
+    };
     let res: Response;
     try {
       res = await requestState.run(state, () => auth.handler(request));
