@@ -59,7 +59,8 @@ export function buildClaims(
     emailVerified: s.user.emailVerified,
     sid: s.session.id,
     // The admin plugin's column; rows from before roles existed have none.
-    role: s.user.role ?? undefined,
+    // A key acts as a reader whatever its owner's role: a leaked server key never carries staff rights.
+    role: key ? "reader" : (s.user.role ?? undefined),
     ...(key ? { keyId: key.id, scopes: key.scopes } : {}),
     softwareBackground: profileValue(s.user.softwareBackground),
     hardwareBackground: profileValue(s.user.hardwareBackground),

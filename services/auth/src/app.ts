@@ -22,7 +22,7 @@ import { type Auth, createAuth, type RequestState } from "./auth.ts";
 import type { AuthConfig } from "./config.ts";
 import { createDatabase, type Database } from "./db/client.ts";
 import { createRevocation } from "./revocation.ts";
-import { bootstrapAdmins } from "./roles.ts";
+import { bootstrapAdmins, refreshCachedUser } from "./roles.ts";
 import { adminAuditRoutes } from "./routes/admin-audit.ts";
 import { betterAuthRoutes } from "./routes/better-auth.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -131,7 +131,8 @@ export async function createAuthService(
         logger.warn({ err: { message: (err as Error).message } }, "audit prune failed"),
       );
   try {
-    await bootstrapAdmins(database.db, audit, config.adminEmails);
+    for (const id of await bootstrapAdmins(database.db, audit, config.adminEmails))
+      await refreshCachedUser(auth, id, { role: "admin" });
   } catch (err) {
     await redis?.quit().catch(() => redis.disconnect());
     if (ownsDatabase) await database.close().catch(() => {});

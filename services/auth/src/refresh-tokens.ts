@@ -71,7 +71,8 @@ export function refreshTokenPlugin(deps: RefreshTokenDeps) {
         },
       ),
       rotateRefreshToken: createAuthEndpoint(
-        "/refresh-token",
+        // Public path POST /api/auth/refresh-token (see PATH_ALIASES in routes/better-auth.ts).
+        "/refresh-token/rotate",
         { method: "POST", body: rotateBody },
         async (ctx) => {
           const presented = hashRefreshToken(ctx.body.refreshToken);

@@ -4,6 +4,7 @@ import { createAccessControl } from "better-auth/plugins/access";
 import { adminAc, defaultStatements } from "better-auth/plugins/admin/access";
 import { and, eq, inArray, ne } from "drizzle-orm";
 import type { AuditLog } from "./audit/audit-log.ts";
+import type { Auth } from "./auth.ts";
 import { type AuthDb, asExecutor } from "./db/client.ts";
 import { user } from "./db/schema.ts";
 
@@ -61,6 +62,22 @@ export async function bootstrapAdmins(
 
 export class GrantError extends Error {}
 
+export interface GrantOptions {
+  /** Who granted it (null: the operator's CLI). */
+  actorId?: string | null;
+  /** Runs once the change is committed: refreshes Better Auth's cached sessions (see refreshCachedUser). */
+  afterCommit?: (userId: string, role: Role) => Promise<void>;
+}
+
+/**
+ * With Redis, Better Auth serves sessions (and their user) from its cache; a change written straight to the table
+ * would reach /jwt only when those entries expire. Its own updateUser rewrites them.
+ */
+export async function refreshCachedUser(auth: Auth, userId: string, fields: { role: Role }): Promise<void> {
+  const ctx = await auth.$context;
+  await ctx.internalAdapter.updateUser(userId, fields);
+}
+
 /**
  * Sets a user's role by email in one transaction with its audit event (the CLI and tests; admins over HTTP use
  * POST /api/auth/admin/set-role). Takes effect at the user's next JWT.
@@ -70,10 +87,10 @@ export async function grantRole(
   audit: AuditLog,
   email: string,
   role: string,
-  actorId: string | null = null,
+  opts: GrantOptions = {},
 ): Promise<{ userId: string; previous: string }> {
   if (!isRole(role)) throw new GrantError(`unknown role "${role}": use one of ${ROLES.join(", ")}`);
-  return asExecutor(db).transaction(async (tx) => {
+  const result = await asExecutor(db).transaction(async (tx) => {
     const [found] = await tx
       .select({ id: user.id, role: user.role })
       .from(user)
@@ -82,9 +99,17 @@ export async function grantRole(
     if (!found) throw new GrantError(`no account with email ${email}`);
     await tx.update(user).set({ role }).where(eq(user.id, found.id));
     await audit.record(
-      { type: "role_changed", outcome: "success", actorId, subjectId: found.id, reason: role },
+      {
+        type: "role_changed",
+        outcome: "success",
+        actorId: opts.actorId ?? null,
+        subjectId: found.id,
+        reason: role,
+      },
       tx,
     );
     return { userId: found.id, previous: found.role };
   });
+  await opts.afterCommit?.(result.userId, role);
+  return result;
 }

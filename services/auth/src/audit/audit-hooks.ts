@@ -70,8 +70,14 @@ export function auditHooksPlugin(audit: AuditLog) {
             >;
             const actorId =
               ctx.context.session?.user.id ?? (failed ? undefined : ctx.context.newSession?.user.id) ?? null;
-            const subjectId =
-              route.subject === "bodyUserId"
+            // A failed sign-in names the account it was aimed at when there is one, so admins see attacks on it.
+            const attempted =
+              failed && route.subject === "newSession" && typeof body.email === "string"
+                ? await ctx.context.internalAdapter.findUserByEmail(body.email.toLowerCase())
+                : null;
+            const subjectId = attempted
+              ? attempted.user.id
+              : route.subject === "bodyUserId"
                 ? typeof body.userId === "string"
                   ? body.userId
                   : (query(ctx.query) ?? null)
