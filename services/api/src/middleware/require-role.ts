@@ -1,11 +1,5 @@
 // Roles and API-key scopes at the api-service: requireRole(...roles), the scope guard, and the one list of guarded routes.
-import {
-  type ApiKeyScope,
-  ERROR_CODES,
-  type ErrorCode,
-  type JwtClaims,
-  type Role,
-} from "@ai-book/contracts";
+import { type ApiKeyScope, ERROR_CODES, type ErrorCode, type JwtClaims, type Role } from "@ai-book/contracts";
 import { envelope } from "@ai-book/http";
 import type { Context, MiddlewareHandler } from "hono";
 import type { ApiEnv } from "./auth.ts";
@@ -28,7 +22,11 @@ export const ROUTE_SCOPES: Record<string, ApiKeyScope> = {
   "POST /v1/search": "search",
 };
 
-function refuse(c: Context<ApiEnv>, code: Extract<ErrorCode, "FORBIDDEN_ROLE" | "FORBIDDEN_SCOPE">, message?: string) {
+function refuse(
+  c: Context<ApiEnv>,
+  code: Extract<ErrorCode, "FORBIDDEN_ROLE" | "FORBIDDEN_SCOPE">,
+  message?: string,
+) {
   return c.json(envelope(code, message ?? ERROR_CODES[code].message, c.get("requestId") ?? "unknown"), 403);
 }
 

@@ -27,7 +27,8 @@ export const authorIndexRoute = createRoute({
   responses: {
     200: { description: "The index", content: { "application/json": { schema: indexStatsSchema } } },
     403: {
-      description: "FORBIDDEN_ROLE: the token's role is not author or admin; FORBIDDEN_SCOPE: an API-key token.",
+      description:
+        "FORBIDDEN_ROLE: the token's role is not author or admin; FORBIDDEN_SCOPE: an API-key token.",
       content: protectedErrors[401].content,
     },
     401: protectedErrors[401],
