@@ -522,6 +522,8 @@ describe.each(dbVariants())("access on %s", (variant) => {
       expect(secret.length).toBeGreaterThan(8);
       expect(dump).not.toContain(secret);
       expect(auditLines).not.toContain(secret);
+      // Nor anywhere else in the service's log (access log, Better Auth's warnings).
+      expect(auth.logs.text()).not.toContain(secret);
     }
 
     // No route alters the log, and the table itself refuses it.

@@ -29,7 +29,7 @@ export const authorIndexRoute = createRoute({
     403: {
       description:
         "FORBIDDEN_ROLE: the token's role is not author or admin; FORBIDDEN_SCOPE: an API-key token.",
-      content: protectedErrors[401].content,
+      content: protectedErrors[403].content,
     },
     401: protectedErrors[401],
     429: protectedErrors[429],
