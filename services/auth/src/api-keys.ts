@@ -8,7 +8,7 @@ import { z } from "zod";
 import { type AccessTokenSettings, type SessionLike, signAccessToken } from "./access-token.ts";
 import type { AuditLog } from "./audit/audit-log.ts";
 import { type AuthDb, asExecutor } from "./db/client.ts";
-import { user } from "./db/schema.ts";
+import { apikey, user } from "./db/schema.ts";
 import type { Revocation } from "./revocation.ts";
 
 /** Header a server sends its key in. */
@@ -150,6 +150,21 @@ export function apiKeyAccessPlugin(deps: ApiKeyAccessDeps) {
         },
       ],
       after: [
+        {
+          // A ban ends the user's sessions (and so their session tokens); tokens exchanged for their keys end too.
+          matcher: (ctx) => ctx.path === "/admin/ban-user",
+          handler: createAuthMiddleware(async (ctx) => {
+            const returned = ctx.context.returned;
+            const userId = (ctx.body as { userId?: unknown } | undefined)?.userId;
+            if (!returned || returned instanceof Error || typeof userId !== "string") return;
+            const keys = await asExecutor(deps.db)
+              .select({ id: apikey.id })
+              .from(apikey)
+              .where(eq(apikey.referenceId, userId));
+            for (const { id } of keys)
+              await deps.revocation.revoke(`${API_KEY_SID_PREFIX}${id}`, deps.tokenTtlS);
+          }),
+        },
         {
           matcher: (ctx) => ctx.path === "/api-key/create" || ctx.path === "/api-key/delete",
           handler: createAuthMiddleware(async (ctx) => {

@@ -160,6 +160,16 @@ describe.each(dbVariants())("access on %s", (variant) => {
       method: "POST",
     });
     expect(issued.status).toBe(200);
+    const key = await call(auth.url, "/api/auth/api-key/create", {
+      bearer: user.session,
+      body: { name: "srv", metadata: { scopes: ["search"] } },
+    });
+    const exchanged = await call(auth.url, "/api/auth/api-key/exchange", {
+      method: "POST",
+      origin: null,
+      headers: { "x-api-key": key.json.key },
+    });
+    expect(exchanged.status).toBe(200);
 
     const ban = await call(auth.url, "/api/auth/admin/ban-user", {
       bearer: adminAccount.session,
@@ -178,7 +188,17 @@ describe.each(dbVariants())("access on %s", (variant) => {
     });
     expect(signIn.status).toBe(403);
     expect(signIn.json.error.code).toBe("USER_BANNED");
-    if (redis) expect(await redis.get(`${REVOKED_SESSION_PREFIX}${sid}`)).toBe("1");
+    if (redis) {
+      expect(await redis.get(`${REVOKED_SESSION_PREFIX}${sid}`)).toBe("1");
+      // Tokens exchanged for the user's keys end with the ban too.
+      expect(await redis.get(`${REVOKED_SESSION_PREFIX}${API_KEY_SID_PREFIX}${key.json.id}`)).toBe("1");
+    }
+    const keyAfterBan = await call(auth.url, "/api/auth/api-key/exchange", {
+      method: "POST",
+      origin: null,
+      headers: { "x-api-key": key.json.key },
+    });
+    expect(keyAfterBan.status).toBe(401);
 
     const unban = await call(auth.url, "/api/auth/admin/unban-user", {
       bearer: adminAccount.session,
