@@ -565,6 +565,25 @@ describe.each(dbVariants())("access on %s", (variant) => {
     expect(after.json.events.length).toBeGreaterThanOrEqual(events.length);
   });
 
+  it("audit: database hooks record an OAuth account link and an account deletion once each (issue 13's flows)", async () => {
+    const user = await signUp();
+    const ctx = await auth.service.auth.$context;
+    // What genericOAuth / social sign-in do when they link a provider account, and what delete-user does.
+    await ctx.internalAdapter.createAccount({
+      userId: user.id,
+      providerId: "github",
+      accountId: `gh-${user.id}`,
+      accessToken: "gho_provider_access_token_secret",
+    });
+    await ctx.internalAdapter.deleteUser(user.id);
+    const { events } = await auth.service.audit.query({ userId: user.id, limit: 50 });
+    expect(events.filter((e) => e.type === "oauth_account_linked").map((e) => e.outcome)).toEqual([
+      "success:github",
+    ]);
+    expect(events.filter((e) => e.type === "account_deleted")).toHaveLength(1);
+    expect(JSON.stringify(events)).not.toContain("gho_provider_access_token_secret");
+  });
+
   it("retention: prune removes only events older than AUDIT_RETENTION_DAYS", async () => {
     const { audit } = auth.service;
     const before = await audit.query({ limit: 200 });
