@@ -75,15 +75,12 @@ export function auditHooksPlugin(audit: AuditLog) {
               failed && route.subject === "newSession" && typeof body.email === "string"
                 ? await ctx.context.internalAdapter.findUserByEmail(body.email.toLowerCase())
                 : null;
-            const subjectId = attempted
-              ? attempted.user.id
-              : route.subject === "bodyUserId"
-                ? typeof body.userId === "string"
-                  ? body.userId
-                  : (query(ctx.query) ?? null)
-                : route.subject === "newSession"
-                  ? (ctx.context.newSession?.user.id ?? null)
-                  : (ctx.context.session?.user.id ?? null);
+            const subjectId =
+              attempted?.user.id ??
+              subjectOf(route.subject, body, ctx.query, {
+                session: ctx.context.session?.user.id,
+                newSession: ctx.context.newSession?.user.id,
+              });
             await audit.record({
               type: route.type,
               outcome: failed ? "failure" : "success",
@@ -98,7 +95,17 @@ export function auditHooksPlugin(audit: AuditLog) {
   } satisfies BetterAuthPlugin;
 }
 
-function query(q: unknown): string | undefined {
-  const id = (q as { id?: unknown; userId?: unknown } | undefined)?.userId ?? (q as { id?: unknown })?.id;
-  return typeof id === "string" ? id : undefined;
+/** The user an event concerns: the body's or query's userId (admin routes), or the signed-in / new session's user. */
+function subjectOf(
+  from: SubjectFrom,
+  body: Record<string, unknown>,
+  query: unknown,
+  users: { session: string | undefined; newSession: string | undefined },
+): string | null {
+  if (from === "session") return users.session ?? null;
+  if (from === "newSession") return users.newSession ?? null;
+  if (typeof body.userId === "string") return body.userId;
+  const q = (query ?? {}) as { id?: unknown; userId?: unknown };
+  const id = q.userId ?? q.id;
+  return typeof id === "string" ? id : null;
 }
