@@ -15,7 +15,7 @@ interface Target {
 }
 
 export const BUILD_TARGETS: Record<"auth" | "api", Target> = {
-  auth: { dir: "services/auth", entries: { main: "src/main.ts" } },
+  auth: { dir: "services/auth", entries: { main: "src/main.ts", admin: "src/cli/admin.ts" } },
   api: { dir: "services/api", entries: { main: "src/main.ts", ingest: "src/cli/ingest.ts" } },
 };
 

@@ -393,7 +393,7 @@ describe("runtime dependencies of the images", () => {
   });
 
   for (const [service, bundles] of [
-    ["auth", ["main.mjs"]],
+    ["auth", ["main.mjs", "admin.mjs"]],
     ["api", ["main.mjs", "ingest.mjs"]],
   ] as const) {
     it(`services/${service}: the bundle imports only its production dependencies, and tsx is not one`, async () => {

@@ -66,6 +66,7 @@ export function validClaims(
     iss: JWT_ISSUER,
     aud: JWT_AUDIENCE,
     ...overrides,
+    role: overrides.role ?? "reader",
   };
 }
 

@@ -1,6 +1,27 @@
 // The shared contracts accept what the services produce and reject what they must refuse.
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import { chatRequestSchema, ERROR_CODES, errorEnvelopeSchema, jwtClaimsSchema } from "./index.ts";
+import { readerProfileSchema } from "./profile.ts";
+
+/** The claims schema as it was before roles and API keys (issue 14): a verifier that has not been upgraded. */
+const claimsBeforeRoles = z
+  .object({
+    userId: z.string().min(1),
+    email: z.string().email(),
+    name: z.string(),
+    emailVerified: z.boolean(),
+    sid: z.string().min(1),
+  })
+  .extend(readerProfileSchema.shape)
+  .extend({
+    sub: z.string().min(1),
+    jti: z.string().min(1),
+    iat: z.number().int(),
+    exp: z.number().int(),
+    iss: z.literal("auth-service"),
+    aud: z.literal("api-service"),
+  });
 
 const claims = {
   userId: "u1",
@@ -36,6 +57,26 @@ describe("contracts", () => {
     expect(jwtClaimsSchema.safeParse({ ...claims, aud: "other" }).success).toBe(false);
     expect(jwtClaimsSchema.safeParse({ ...claims, softwareBackground: "guru" }).success).toBe(false);
     expect(jwtClaimsSchema.safeParse({ ...claims, exp: "soon" }).success).toBe(false);
+  });
+
+  it("JWT claims are backward compatible both ways: old tokens read as reader, old verifiers accept new tokens", () => {
+    // An old token (no role) parses, as a reader.
+    expect(jwtClaimsSchema.parse(claims).role).toBe("reader");
+    // New tokens (a role; a key's id and scopes) parse with the schema of before.
+    const author = { ...claims, role: "author" };
+    const keyToken = { ...claims, sid: "apikey:k1", role: "reader", keyId: "k1", scopes: ["search"] };
+    expect(claimsBeforeRoles.parse(author).userId).toBe("u1");
+    expect(claimsBeforeRoles.parse(keyToken).userId).toBe("u1");
+    expect(jwtClaimsSchema.parse(author).role).toBe("author");
+    expect(jwtClaimsSchema.parse(keyToken)).toMatchObject({ keyId: "k1", scopes: ["search"] });
+  });
+
+  it("JWT claims: unknown roles and scopes are refused, keyId and scopes come together", () => {
+    expect(jwtClaimsSchema.safeParse({ ...claims, role: "owner" }).success).toBe(false);
+    expect(jwtClaimsSchema.safeParse({ ...claims, keyId: "k1", scopes: ["admin"] }).success).toBe(false);
+    expect(jwtClaimsSchema.safeParse({ ...claims, keyId: "k1", scopes: [] }).success).toBe(false);
+    expect(jwtClaimsSchema.safeParse({ ...claims, keyId: "k1" }).success).toBe(false);
+    expect(jwtClaimsSchema.safeParse({ ...claims, scopes: ["chat"] }).success).toBe(false);
   });
 
   it("chat request: trims the message, refuses unknown fields and too much history", () => {

@@ -20,6 +20,16 @@ export const ERROR_CODES = {
   INVALID_EMAIL_OR_PASSWORD: { status: 401, message: "Invalid email or password." },
   USER_ALREADY_EXISTS: { status: 422, message: "An account with this email already exists." },
   INVALID_PASSWORD: { status: 400, message: "The password is wrong." },
+  // roles, API keys, refresh tokens (both services)
+  FORBIDDEN_ROLE: { status: 403, message: "Your role does not allow this." },
+  FORBIDDEN_SCOPE: { status: 403, message: "This API key's scopes do not allow this." },
+  USER_BANNED: { status: 403, message: "This account is banned." },
+  API_KEY_INVALID: { status: 401, message: "The API key is invalid, expired or revoked." },
+  REFRESH_TOKEN_INVALID: { status: 401, message: "The refresh token is invalid or expired; sign in again." },
+  REFRESH_TOKEN_REUSED: {
+    status: 401,
+    message: "This refresh token was already used; its whole family has been revoked. Sign in again.",
+  },
   // token verification (api-service)
   TOKEN_MISSING: { status: 401, message: "An Authorization: Bearer token is required." },
   TOKEN_EXPIRED: { status: 401, message: "The token has expired; fetch a new one." },

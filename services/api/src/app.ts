@@ -21,7 +21,9 @@ import type { ApiEnv } from "./env.ts";
 import { ragObserver } from "./metrics.ts";
 import { jwtAuth } from "./middleware/auth.ts";
 import { createLimiter, rateLimit } from "./middleware/rate-limit.ts";
+import { requireScope } from "./middleware/require-role.ts";
 import type { RagDeps } from "./rag/pipeline.ts";
+import { registerAuthorRoutes } from "./routes/author.ts";
 import { registerChatRoutes } from "./routes/chat.ts";
 import type { RouteContext } from "./routes/common.ts";
 import { registerHealthRoutes } from "./routes/health.ts";
@@ -116,6 +118,8 @@ export function createApp(deps: Deps): OpenAPIHono<ApiEnv> {
       onRevocationError: (err) =>
         logger.warn({ err: { message: (err as Error)?.message } }, "revocation check failed; token accepted"),
     }),
+    // API-key tokens only reach the routes their scopes name (ROUTE_SCOPES); roles are checked per route.
+    requireScope(),
     rateLimit({
       limiter: createLimiter({
         points: config.RATE_LIMIT_PER_MINUTE,
@@ -139,6 +143,7 @@ export function createApp(deps: Deps): OpenAPIHono<ApiEnv> {
   const ctx: RouteContext = { rag, metrics, logger, heartbeatMs: deps.heartbeatMs ?? HEARTBEAT_MS };
   registerChatRoutes(app, ctx);
   registerSearchRoutes(app, ctx);
+  registerAuthorRoutes(app, ctx);
   registerHealthRoutes(app, ctx, redis);
   registerMetaRoutes(app, ctx);
   app.get("/", (c) => c.redirect("/docs"));

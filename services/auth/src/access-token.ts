@@ -1,6 +1,7 @@
 // Builds and signs the access token (the contracts' JWT claims) in HS256 or, in asymmetric mode, with the jwt plugin's keys.
 import { randomUUID } from "node:crypto";
 import {
+  type ApiKeyScope,
   JWT_AUDIENCE,
   JWT_ISSUER,
   type JwtAlgorithm,
@@ -29,6 +30,14 @@ export interface AccessTokenSettings {
   jwtPluginOptions?: JwtOptions;
 }
 
+/** What a token is for beyond its session: a shorter life (refresh flow), or an API key's id and scopes. */
+export interface TokenOptions {
+  /** Overrides the settings' lifetime. */
+  expiresInS?: number;
+  /** A token exchanged for an API key: its sid is the key's (see API_KEY_SID_PREFIX). */
+  key?: { id: string; scopes: ApiKeyScope[] };
+}
+
 function profileValue(v: unknown): unknown {
   return v === undefined ? null : v;
 }
@@ -37,13 +46,22 @@ function profileValue(v: unknown): unknown {
  * The payload of an access token: exactly the contract's claims. Built through the contracts' schemas,
  * which drop any key they do not list, so the token cannot drift from what the api-service parses.
  */
-export function buildClaims(s: SessionLike, expiresInS: number, nowMs = Date.now()): JwtClaims {
+export function buildClaims(
+  s: SessionLike,
+  expiresInS: number,
+  nowMs = Date.now(),
+  key?: TokenOptions["key"],
+): JwtClaims {
   const subject = tokenSubjectSchema.parse({
     userId: s.user.id,
     email: s.user.email,
     name: s.user.name,
     emailVerified: s.user.emailVerified,
     sid: s.session.id,
+    // The admin plugin's column; rows from before roles existed have none.
+    // A key acts as a reader whatever its owner's role: a leaked server key never carries staff rights.
+    role: key ? "reader" : (s.user.role ?? undefined),
+    ...(key ? { keyId: key.id, scopes: key.scopes } : {}),
     softwareBackground: profileValue(s.user.softwareBackground),
     hardwareBackground: profileValue(s.user.hardwareBackground),
     interestArea: profileValue(s.user.interestArea),
@@ -74,8 +92,9 @@ export async function signAccessToken(
   ctx: GenericEndpointContext,
   s: SessionLike,
   settings: AccessTokenSettings,
+  opts: TokenOptions = {},
 ): Promise<string> {
-  const claims = buildClaims(s, settings.expiresInS);
+  const claims = buildClaims(s, opts.expiresInS ?? settings.expiresInS, Date.now(), opts.key);
   if (settings.algorithm === "HS256") {
     return new SignJWT({ ...claims })
       .setProtectedHeader({ alg: "HS256", typ: "JWT" })

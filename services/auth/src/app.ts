@@ -16,9 +16,14 @@ import { Hono } from "hono";
 import { cors } from "hono/cors";
 import { Redis } from "ioredis";
 import type { DestinationStream } from "pino";
+import type { AuditLog } from "./audit/audit-log.ts";
+import { createAuditLog } from "./audit/audit-log.ts";
 import { type Auth, createAuth, type RequestState } from "./auth.ts";
 import type { AuthConfig } from "./config.ts";
 import { createDatabase, type Database } from "./db/client.ts";
+import { createRevocation } from "./revocation.ts";
+import { bootstrapAdmins, refreshCachedUser } from "./roles.ts";
+import { adminAuditRoutes } from "./routes/admin-audit.ts";
 import { betterAuthRoutes } from "./routes/better-auth.ts";
 import { healthRoutes } from "./routes/health.ts";
 
@@ -28,6 +33,7 @@ export interface AppDeps {
   database: Pick<Database, "ping">;
   logger: Logger;
   requestState: AsyncLocalStorage<RequestState>;
+  audit: AuditLog;
   /** Checked by /health when configured. */
   redis?: Redis | undefined;
 }
@@ -50,11 +56,14 @@ export function createApp(deps: AppDeps) {
   );
   app.use(bodyLimit(config.bodyLimitBytes));
   app.route("/", healthRoutes(deps.database, deps.redis));
+  app.route("/", adminAuditRoutes(deps.auth, deps.audit));
   app.route("/", betterAuthRoutes(deps.auth, deps.requestState));
   app.notFound(handleNotFound);
   app.onError(handleError);
   return app;
 }
+
+const AUDIT_PRUNE_INTERVAL_MS = 60 * 60 * 1000;
 
 export interface AuthServiceOptions {
   /** Where log lines go (tests capture them). @default stdout */
@@ -76,6 +85,7 @@ export interface AuthService {
   redis: Redis | undefined;
   logger: Logger;
   requestState: AsyncLocalStorage<RequestState>;
+  audit: AuditLog;
   /** Closes Redis and the database it opened (stop the HTTP server first). */
   close(): Promise<void>;
 }
@@ -102,6 +112,7 @@ export async function createAuthService(
   const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }) : undefined;
   redis?.on("error", (err) => logger.warn({ err: { message: err.message } }, "redis error"));
   const requestState = new AsyncLocalStorage<RequestState>();
+  const audit = createAuditLog({ db: database.db, logger, requestContext: requestState });
   const auth = createAuth({
     config,
     db: database.db,
@@ -109,8 +120,28 @@ export async function createAuthService(
     requestState,
     redis,
     redisKeyPrefix: opts.redisKeyPrefix,
+    audit,
+    revocation: createRevocation(redis),
   });
-  const app = createApp({ config, auth, database, logger, requestState, redis });
+  const app = createApp({ config, auth, database, logger, requestState, redis, audit });
+  const pruneAudit = () =>
+    audit
+      .prune(config.auditRetentionDays)
+      .catch((err: unknown) =>
+        logger.warn({ err: { message: (err as Error).message } }, "audit prune failed"),
+      );
+  try {
+    for (const id of await bootstrapAdmins(database.db, audit, config.adminEmails))
+      await refreshCachedUser(auth, id, { role: "admin" });
+  } catch (err) {
+    await redis?.quit().catch(() => redis.disconnect());
+    if (ownsDatabase) await database.close().catch(() => {});
+    throw err;
+  }
+  await pruneAudit();
+  // Retention is in days: an hourly pass keeps the table within an hour of it.
+  const pruneTimer = setInterval(pruneAudit, AUDIT_PRUNE_INTERVAL_MS);
+  pruneTimer.unref();
   let closed = false;
   return {
     app,
@@ -120,9 +151,11 @@ export async function createAuthService(
     redis,
     logger,
     requestState,
+    audit,
     async close() {
       if (closed) return;
       closed = true;
+      clearInterval(pruneTimer);
       if (redis) await redis.quit().catch(() => redis.disconnect());
       if (ownsDatabase) await database.close();
     },

@@ -7,20 +7,25 @@ import {
   JWT_ISSUER,
   PASSWORD_MAX,
   PASSWORD_MIN,
-  REVOKED_SESSION_PREFIX,
 } from "@ai-book/contracts";
 import type { Logger } from "@ai-book/http";
 import { redisStorage } from "@better-auth/redis-storage";
 import { betterAuth } from "better-auth";
 import { drizzleAdapter } from "better-auth/adapters/drizzle";
 import { createAuthMiddleware } from "better-auth/api";
-import { bearer, type JwtOptions, jwt } from "better-auth/plugins";
+import { admin, bearer, type JwtOptions, jwt } from "better-auth/plugins";
 import type { Redis } from "ioredis";
 import { z } from "zod";
 import type { AccessTokenSettings } from "./access-token.ts";
+import { apiKeyAccessPlugin, apiKeyPlugin, type VerifiedKey } from "./api-keys.ts";
+import { auditHooksPlugin } from "./audit/audit-hooks.ts";
+import type { AuditLog, AuditRequestContext } from "./audit/audit-log.ts";
 import type { AuthConfig } from "./config.ts";
 import type { AuthDb } from "./db/client.ts";
 import { schema } from "./db/schema.ts";
+import { refreshTokenPlugin } from "./refresh-tokens.ts";
+import type { Revocation } from "./revocation.ts";
+import { adminPluginOptions } from "./roles.ts";
 import { accessTokenPlugin } from "./routes/jwt.ts";
 import { safeError } from "./safe-error.ts";
 
@@ -30,8 +35,8 @@ import { safeError } from "./safe-error.ts";
  */
 export const CLIENT_IP_HEADER = "x-ai-book-client-ip";
 
-/** What the request pipeline learns inside Better Auth (for the access log). */
-export interface RequestState {
+/** What the request pipeline learns inside Better Auth (for the access log), and where it came from (for the audit log). */
+export interface RequestState extends AuditRequestContext {
   userId?: string;
 }
 
@@ -44,6 +49,8 @@ export interface AuthDeps {
   redis?: Redis | undefined;
   /** Prefix of Better Auth's keys in Redis. @default "better-auth:" */
   redisKeyPrefix?: string | undefined;
+  audit: AuditLog;
+  revocation: Revocation;
 }
 
 /** Adapts a zod schema to the synchronous standard schema Better Auth validates additionalFields with. */
@@ -104,8 +111,13 @@ export function createAuth(deps: AuthDeps) {
     ...(pluginOptions ? { jwtPluginOptions: pluginOptions } : {}),
   };
   const baLogger = logger.child({ component: "better-auth" });
+  const { audit, revocation } = deps;
+  // Any token naming a session lives at most this long, so its revocation entry need not outlive it.
+  const longestTokenS = Math.max(config.jwtExpiresInS, config.accessTokenTtlS);
+  // The api-key plugin's verifyApiKey is only reachable on the finished instance.
+  const keys: { verify?: (key: string) => Promise<VerifiedKey> } = {};
 
-  return betterAuth({
+  const auth = betterAuth({
     appName: "ai-book",
     baseURL: config.baseUrl,
     basePath: "/api/auth",
@@ -149,15 +161,74 @@ export function createAuth(deps: AuthDeps) {
       useSecureCookies: production,
       defaultCookieAttributes: { httpOnly: true, sameSite: "lax", secure: production },
     },
-    ...(pluginOptions ? { disabledPaths: ["/token"] } : {}),
-    plugins: [bearer(), accessTokenPlugin(accessToken), ...(pluginOptions ? [jwt(pluginOptions)] : [])],
+    // Impersonation is not offered; API keys are changed only by delete + create (so revocation is one path).
+    disabledPaths: [
+      ...(pluginOptions ? ["/token"] : []),
+      "/admin/impersonate-user",
+      "/admin/stop-impersonating",
+      "/api-key/update",
+    ],
+    plugins: [
+      bearer(),
+      accessTokenPlugin(accessToken),
+      ...(pluginOptions ? [jwt(pluginOptions)] : []),
+      admin(adminPluginOptions),
+      apiKeyPlugin(),
+      apiKeyAccessPlugin({
+        db: deps.db,
+        audit,
+        revocation,
+        settings: accessToken,
+        tokenTtlS: config.accessTokenTtlS,
+        verify: (key) => {
+          if (!keys.verify) throw new Error("auth instance not ready");
+          return keys.verify(key);
+        },
+      }),
+      refreshTokenPlugin({ db: deps.db, audit, settings: accessToken, accessTtlS: config.accessTokenTtlS }),
+      auditHooksPlugin(audit),
+    ],
     databaseHooks: {
+      user: {
+        create: {
+          // ADMIN_EMAILS: the first admin exists from sign-up on, without a CLI step.
+          before: async (user) =>
+            config.adminEmails.includes(user.email.toLowerCase())
+              ? { data: { ...user, role: "admin" } }
+              : undefined,
+        },
+        delete: {
+          after: async (user) => {
+            await audit.record({ type: "account_deleted", outcome: "success", subjectId: user.id });
+          },
+        },
+      },
+      account: {
+        create: {
+          after: async (account) => {
+            if (account.providerId === "credential") return;
+            await audit.record({
+              type: "oauth_account_linked",
+              outcome: "success",
+              actorId: account.userId,
+              subjectId: account.userId,
+              reason: account.providerId,
+            });
+          },
+        },
+      },
       session: {
         delete: {
-          // Tokens outlive sessions; the api-service refuses tokens whose session id is listed here.
-          after: async (session) => {
-            if (!redis) return;
-            await redis.set(`${REVOKED_SESSION_PREFIX}${session.id}`, "1", "EX", config.jwtExpiresInS);
+          // Tokens outlive sessions (sign-out, ban, refresh-token reuse): the api-service refuses their session id.
+          after: async (session, context) => {
+            await revocation.revoke(session.id, longestTokenS);
+            if (context?.path === "/sign-out")
+              await audit.record({
+                type: "sign_out",
+                outcome: "success",
+                actorId: session.userId,
+                subjectId: session.userId,
+              });
           },
         },
       },
@@ -181,6 +252,8 @@ export function createAuth(deps: AuthDeps) {
     onAPIError: { throw: true },
     telemetry: { enabled: false },
   });
+  keys.verify = async (key) => (await auth.api.verifyApiKey({ body: { key } })) as VerifiedKey;
+  return auth;
 }
 
 export type Auth = ReturnType<typeof createAuth>;

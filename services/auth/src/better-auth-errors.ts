@@ -31,7 +31,30 @@ const KNOWN: Record<string, { code: ErrorCode; message?: string }> = {
   },
   INVALID_ORIGIN: { code: "FORBIDDEN", message: "Untrusted Origin: send Origin set to one of CORS_ORIGINS." },
   CROSS_SITE_NAVIGATION_LOGIN_BLOCKED: { code: "FORBIDDEN" },
+  // admin and api-key plugins (roles, bans, keys)
+  BANNED_USER: { code: "USER_BANNED" },
+  USER_BANNED: { code: "USER_BANNED" },
+  INVALID_ROLE_TYPE: { code: "VALIDATION_ERROR", message: "role: must be one of reader, author, admin" },
+  YOU_ARE_NOT_ALLOWED_TO_SET_NON_EXISTENT_VALUE: {
+    code: "VALIDATION_ERROR",
+    message: "role: must be one of reader, author, admin",
+  },
+  YOU_CANNOT_BAN_YOURSELF: { code: "FORBIDDEN" },
+  KEY_NOT_FOUND: { code: "NOT_FOUND", message: "No such API key." },
+  INVALID_API_KEY: { code: "API_KEY_INVALID" },
+  KEY_DISABLED: { code: "API_KEY_INVALID" },
+  KEY_EXPIRED: { code: "API_KEY_INVALID" },
+  USAGE_EXCEEDED: { code: "API_KEY_INVALID" },
+  RATE_LIMIT_EXCEEDED: { code: "RATE_LIMITED" },
+  EXPIRES_IN_IS_TOO_SMALL: { code: "VALIDATION_ERROR", message: "expiresIn: too small (at least one day)" },
+  EXPIRES_IN_IS_TOO_LARGE: { code: "VALIDATION_ERROR", message: "expiresIn: too large (at most 365 days)" },
+  INVALID_NAME_LENGTH: { code: "VALIDATION_ERROR", message: "name: 1 to 32 characters" },
+  INVALID_METADATA_TYPE: { code: "VALIDATION_ERROR" },
+  SERVER_ONLY_PROPERTY: { code: "VALIDATION_ERROR" },
 };
+
+/** Every "YOU_ARE_NOT_ALLOWED_TO_…" of the admin plugin: the caller's role lacks the permission. */
+const NOT_ALLOWED = /^YOU_ARE_NOT_ALLOWED_TO_/;
 
 const SKIPPED_HEADERS = new Set(["content-type", "content-length", "x-retry-after", "content-encoding"]);
 
@@ -48,7 +71,9 @@ function parseBody(text: string): { code?: unknown; message?: unknown } {
 export async function toEnvelopeResponse(res: Response, requestId: string): Promise<Response> {
   const body = parseBody(await res.text());
   const theirs = typeof body.code === "string" ? body.code : undefined;
-  const known = theirs ? KNOWN[theirs] : undefined;
+  const known = theirs
+    ? (KNOWN[theirs] ?? (NOT_ALLOWED.test(theirs) ? { code: "FORBIDDEN_ROLE" as const } : undefined))
+    : undefined;
   let code: ErrorCode;
   let status: number;
   if (known) {

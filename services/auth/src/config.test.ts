@@ -105,6 +105,27 @@ describe("loadConfig", () => {
     expect(refusal({ ...ok, CORS_ORIGINS: "not a url" })).toMatch(/CORS_ORIGINS/);
     expect(refusal({ ...ok, REDIS_URL: "localhost:6379" })).toMatch(/REDIS_URL/);
     expect(refusal({ ...ok, TRUST_PROXY: "-1" })).toMatch(/TRUST_PROXY/);
+    expect(refusal({ ...ok, ACCESS_TOKEN_TTL: "soon" })).toMatch(/ACCESS_TOKEN_TTL/);
+    expect(refusal({ ...ok, ADMIN_EMAILS: "ada@example.com, not-an-email" })).toMatch(/ADMIN_EMAILS/);
+    expect(refusal({ ...ok, AUDIT_RETENTION_DAYS: "0" })).toMatch(/AUDIT_RETENTION_DAYS/);
+  });
+
+  it("reads the access settings: short access tokens, admin emails (lower-cased), audit retention", () => {
+    const d = dataDir();
+    const ok = { DATA_DIR: d, BETTER_AUTH_SECRET: STRONG, JWT_SECRET: STRONG };
+    const defaults = loadConfig(ok);
+    expect(defaults).toMatchObject({ accessTokenTtlS: 900, adminEmails: [], auditRetentionDays: 365 });
+    const set = loadConfig({
+      ...ok,
+      ACCESS_TOKEN_TTL: "5m",
+      ADMIN_EMAILS: " Ada@Example.com ,bob@example.org,",
+      AUDIT_RETENTION_DAYS: "30",
+    });
+    expect(set).toMatchObject({
+      accessTokenTtlS: 300,
+      adminEmails: ["ada@example.com", "bob@example.org"],
+      auditRetentionDays: 30,
+    });
   });
 
   it("generates development secrets once into DATA_DIR, with a warning", () => {

@@ -16,6 +16,23 @@ export function durationToSeconds(value: string): number {
   return seconds;
 }
 
+/** A duration variable ("7d", "15m", "3600"), checked with the same parser that reads it. */
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .refine(
+      (v) => {
+        try {
+          durationToSeconds(v);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { message: 'must be a duration such as "7d", "15m" or "3600"' },
+    );
+
 export const envSchema = z.object({
   ...sharedEnvShape,
   AUTH_SERVER_PORT: z.coerce.number().int().min(0).max(65_535).default(3001),
@@ -29,20 +46,22 @@ export const envSchema = z.object({
   BETTER_AUTH_URL: z.url().optional(),
   JWT_SECRET: z.string().optional(),
   JWT_ALGORITHM: z.enum(JWT_ALGORITHMS).default("HS256"),
-  JWT_EXPIRES_IN: z
+  JWT_EXPIRES_IN: duration(JWT_DEFAULT_EXPIRES_IN),
+  /** Lifetime of access tokens handed out with refresh tokens and for API keys. */
+  ACCESS_TOKEN_TTL: duration("15m"),
+  /** Accounts made admins at start-up and at sign-up (comma-separated). */
+  ADMIN_EMAILS: z
     .string()
-    .default(JWT_DEFAULT_EXPIRES_IN)
-    .refine(
-      (v) => {
-        try {
-          durationToSeconds(v);
-          return true;
-        } catch {
-          return false;
-        }
-      },
-      { message: 'must be a duration such as "7d", "12h" or "3600"' },
-    ),
+    .default("")
+    .transform((s) =>
+      s
+        .split(",")
+        .map((e) => e.trim().toLowerCase())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.email())),
+  /** Audit events older than this many days are pruned (hourly). */
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(365),
 });
 export type AuthEnv = z.output<typeof envSchema>;
 
@@ -85,6 +104,12 @@ export interface AuthConfig {
   jwtAlgorithm: (typeof JWT_ALGORITHMS)[number];
   /** Access-token lifetime in seconds. */
   jwtExpiresInS: number;
+  /** Lifetime of access tokens from the refresh flow and API-key exchanges, seconds (ACCESS_TOKEN_TTL). */
+  accessTokenTtlS: number;
+  /** Lower-cased emails that are admins (ADMIN_EMAILS). */
+  adminEmails: string[];
+  /** Audit retention in days (AUDIT_RETENTION_DAYS). */
+  auditRetentionDays: number;
   corsOrigins: string[];
   redisUrl: string | undefined;
   /** Reverse proxies to trust for X-Forwarded-For; 0 = use the socket address only. */
@@ -134,6 +159,9 @@ export function loadConfig(env: Record<string, string | undefined>): AuthConfig 
     jwtSecret: secrets.JWT_SECRET!,
     jwtAlgorithm: e.JWT_ALGORITHM,
     jwtExpiresInS: durationToSeconds(e.JWT_EXPIRES_IN),
+    accessTokenTtlS: durationToSeconds(e.ACCESS_TOKEN_TTL),
+    adminEmails: e.ADMIN_EMAILS,
+    auditRetentionDays: e.AUDIT_RETENTION_DAYS,
     corsOrigins: e.CORS_ORIGINS,
     redisUrl: e.REDIS_URL,
     trustProxy: e.TRUST_PROXY,

@@ -33,6 +33,7 @@ const CLAIM_KEYS = [
   "iss",
   "jti",
   "name",
+  "role",
   "sid",
   "softwareBackground",
   "sub",
@@ -264,6 +265,7 @@ describe.each(dbVariants())("full flow on %s", (variant) => {
       softwareBackground: null,
       hardwareBackground: "Advanced",
       interestArea: null,
+      role: "reader",
       iss: "auth-service",
       aud: "api-service",
     });

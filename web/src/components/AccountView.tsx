@@ -1,4 +1,4 @@
-// Account panel: sign-in and sign-up forms, and for a signed-in reader the profile editor and sign-out.
+// Account panel: sign-in and sign-up forms, and for a signed-in reader the profile editor, API keys and sign-out.
 import {
   BACKGROUND_LEVELS,
   type BackgroundLevel,
@@ -9,6 +9,7 @@ import {
 import { type FormEvent, type InputHTMLAttributes, type ReactNode, useId, useState } from "react";
 import type { ProfileInput } from "../client/auth-client.ts";
 import { type TutorErrorInfo, toTutorError } from "../client/tutor-error.ts";
+import { ApiKeys } from "./ApiKeys.tsx";
 import styles from "./tutor.module.css";
 import { useTutor } from "./tutor-context.tsx";
 
@@ -304,6 +305,7 @@ function ProfileForm(): ReactNode {
           {busy ? "Saving…" : "Save background"}
         </button>
       </form>
+      <ApiKeys />
       <button
         type="button"
         className="button button--secondary button--block margin-top--sm"

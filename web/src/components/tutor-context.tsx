@@ -23,6 +23,8 @@ export interface TutorContextValue {
   updateProfile(profile: ProfileInput): Promise<void>;
   /** A valid JWT (fetched if needed), or null when signed out. `force` skips the cache. */
   getToken(force?: boolean): Promise<JwtResponse | null>;
+  /** The auth-service client, for the account panel's less common calls (API keys). */
+  authClient: AuthClient;
 }
 
 const TutorContext = createContext<TutorContextValue | null>(null);
@@ -101,6 +103,7 @@ export function TutorProvider({ children }: { children: ReactNode }): ReactNode 
         await getToken(true);
       },
       getToken,
+      authClient,
     }),
     [urls, pluginData.selectionSelector, status, user, sessionError, authClient, tokens, apply, getToken],
   );

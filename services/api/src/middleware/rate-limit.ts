@@ -43,8 +43,10 @@ export interface RateLimitOptions {
   onReject?: (c: Context<ApiEnv>) => void;
 }
 
-/** The reader (JWT user id) when known, else the client address. */
+/** The API key when the token came from one (its own bucket), else the reader (JWT user id), else the client address. */
 function keyOf(c: Context<ApiEnv>): string {
+  const keyId = c.get("claims")?.keyId;
+  if (keyId) return `key:${keyId}`;
   const user = c.get("userId");
   return user ? `user:${user}` : `ip:${c.get("clientIp") ?? "unknown"}`;
 }

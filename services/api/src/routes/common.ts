@@ -25,6 +25,7 @@ export const protectedErrors = {
     "VALIDATION_ERROR / INVALID_JSON: the body failed validation (the message names the field).",
   ),
   401: errorBody("TOKEN_MISSING / TOKEN_EXPIRED / TOKEN_INVALID / TOKEN_REVOKED, with WWW-Authenticate."),
+  403: errorBody("FORBIDDEN_SCOPE: a token exchanged for an API key whose scopes do not include this route's."),
   413: errorBody("PAYLOAD_TOO_LARGE"),
   415: errorBody("UNSUPPORTED_MEDIA_TYPE: send application/json."),
   429: errorBody("RATE_LIMITED, with Retry-After and RateLimit headers."),

@@ -6,6 +6,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { sql } from "drizzle-orm";
 import { drizzle as drizzlePg, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite, type PgliteDatabase } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import pg from "pg";
@@ -18,6 +19,16 @@ export const MIGRATIONS_FOLDER = join(packageDir(import.meta.url), "drizzle");
 const MIGRATION_LOCK_ID = 4_120_260_001;
 
 export type AuthDb = NodePgDatabase<typeof schema> | PgliteDatabase<typeof schema>;
+
+/**
+ * What both drivers (and their transactions) have in common. Calls on the AuthDb union lose drizzle's overloads
+ * (`returning(fields)`), so code that needs them takes this view of the same object.
+ */
+export type PgExecutor = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+export function asExecutor(db: AuthDb): PgExecutor {
+  return db as unknown as PgExecutor;
+}
 
 export interface Database {
   kind: "postgres" | "pglite";

@@ -27,6 +27,14 @@ function bodyProblem(value: unknown, depth = 0): string | null {
   return null;
 }
 
+/**
+ * Public paths served by an endpoint under another name. Better Auth's core owns POST /refresh-token (refreshing an
+ * OAuth provider's token, which we do not expose); issue 14 names that path for our refresh-token rotation.
+ */
+const PATH_ALIASES: Record<string, string> = {
+  "/api/auth/refresh-token": "/api/auth/refresh-token/rotate",
+};
+
 export function betterAuthRoutes(auth: Auth, requestState: AsyncLocalStorage<RequestState>) {
   return new Hono<AppEnv>().on(["GET", "POST"], "/api/auth/*", async (c) => {
     const headers = new Headers(c.req.raw.headers);
@@ -48,8 +56,15 @@ export function betterAuthRoutes(auth: Auth, requestState: AsyncLocalStorage<Req
       }
       headers.delete("content-length");
     }
-    const request = new Request(c.req.url, { method: c.req.method, headers, ...(body ? { body } : {}) });
-    const state: RequestState = {};
+    const url = new URL(c.req.url);
+    const alias = PATH_ALIASES[url.pathname];
+    if (alias) url.pathname = alias;
+    const request = new Request(url, { method: c.req.method, headers, ...(body ? { body } : {}) });
+    const state: RequestState = {
+      ip: c.get("clientIp"),
+      userAgent: c.req.header("user-agent"),
+      requestId: c.get("requestId"),
+    };
     let res: Response;
     try {
       res = await requestState.run(state, () => auth.handler(request));
