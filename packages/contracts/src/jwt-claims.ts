@@ -20,6 +20,8 @@ export const tokenSubjectSchema = z
     name: z.string(),
     emailVerified: z.boolean(),
     sid: z.string().min(1),
+    /** Absent in tokens issued before roles existed: a reader. */
+    role: z.enum(["reader", "author", "admin"]).optional(),
   })
   .extend(readerProfileSchema.shape);
 export type TokenSubject = z.infer<typeof tokenSubjectSchema>;

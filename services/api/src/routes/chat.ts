@@ -3,6 +3,7 @@ import { chatRequestSchema, chatResponseSchema, streamEventSchemas } from "@ai-b
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { ApiEnv } from "../middleware/auth.ts";
 import { answer, GenerationFailedError, prepare, streamAnswer } from "../rag/pipeline.ts";
+import { beginTurn } from "./chat-history.ts";
 import {
   bearerSecurity,
   elapsedMs,
@@ -55,15 +56,21 @@ export function registerChatRoutes(app: OpenAPIHono<ApiEnv>, ctx: RouteContext) 
     const started = performance.now();
     const req = c.req.valid("json");
     const input = { ...req, profile: profileOf(c.get("claims")), signal: c.req.raw.signal };
-    const prepared = await prepare(ctx.rag, input).catch(toHttpError);
+    const [prepared, turn] = await Promise.all([
+      prepare(ctx.rag, input).catch(toHttpError),
+      beginTurn(ctx, c.get("claims"), req),
+    ]);
     const result = await answer(ctx.rag, prepared);
+    const processingTimeMs = elapsedMs(started);
+    turn.finish(prepared, { ...result, processingTimeMs });
     return c.json(
       {
         response: result.response,
         sources: prepared.sources,
-        processing_time_ms: elapsedMs(started),
+        processing_time_ms: processingTimeMs,
         mode: result.mode,
         grounded: result.grounded,
+        ...turn.fields(prepared),
       },
       200,
     );
@@ -77,8 +84,11 @@ export function registerChatRoutes(app: OpenAPIHono<ApiEnv>, ctx: RouteContext) 
     const onClientGone = () => ctrl.abort();
     c.req.raw.signal.addEventListener("abort", onClientGone, { once: true });
     const input = { ...req, profile: profileOf(c.get("claims")), signal: ctrl.signal };
-    // Retrieval failures are still a plain 503 here: the stream has not begun.
-    const prepared = await prepare(ctx.rag, input).catch(toHttpError);
+    // Retrieval failures (and another reader's conversation) are still a plain 503 / 404 here: the stream has not begun.
+    const [prepared, turn] = await Promise.all([
+      prepare(ctx.rag, input).catch(toHttpError),
+      beginTurn(ctx, c.get("claims"), req),
+    ]);
     const requestId = c.get("requestId");
     const log = c.get("logger") ?? ctx.logger;
 
@@ -88,6 +98,8 @@ export function registerChatRoutes(app: OpenAPIHono<ApiEnv>, ctx: RouteContext) 
     void (async () => {
       const heartbeat = setInterval(() => sse.comment("keep-alive"), ctx.heartbeatMs);
       let firstToken = true;
+      let text = "";
+      let finished: { mode: "llm" | "extractive"; grounded: boolean; processingTimeMs: number } | undefined;
       try {
         for await (const ev of streamAnswer(ctx.rag, prepared)) {
           if (ctrl.signal.aborted) break;
@@ -99,14 +111,17 @@ export function registerChatRoutes(app: OpenAPIHono<ApiEnv>, ctx: RouteContext) 
                 elapsedMs(started) / 1000,
               );
             }
+            text += ev.text;
             sse.event("delta", JSON.stringify({ text: ev.text }));
           } else {
+            finished = { mode: ev.mode, grounded: ev.grounded, processingTimeMs: elapsedMs(started) };
             sse.event(
               "done",
               JSON.stringify({
-                processing_time_ms: elapsedMs(started),
+                processing_time_ms: finished.processingTimeMs,
                 mode: ev.mode,
                 grounded: ev.grounded,
+                ...turn.fields(prepared),
               }),
             );
           }
@@ -129,6 +144,8 @@ export function registerChatRoutes(app: OpenAPIHono<ApiEnv>, ctx: RouteContext) 
         clearInterval(heartbeat);
         c.req.raw.signal.removeEventListener("abort", onClientGone);
         sse.end();
+        // After `done` went out: the answer never waits for the write.
+        if (finished) turn.finish(prepared, { response: text, ...finished });
       }
     })();
     return c.body(sse.stream, 200, SSE_HEADERS);

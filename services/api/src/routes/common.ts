@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import type { Metrics } from "../metrics.ts";
 import type { RagDeps } from "../rag/pipeline.ts";
 import { RetrievalUnavailableError } from "../rag/retrieve.ts";
+import type { HistoryContext } from "./chat-history.ts";
 
 export interface RouteContext {
   rag: RagDeps;
@@ -12,6 +13,8 @@ export interface RouteContext {
   logger: Logger;
   /** Interval of the SSE comment heartbeat, ms. */
   heartbeatMs: number;
+  /** Conversations, feedback, insights. */
+  history: HistoryContext;
 }
 
 const errorBody = (description: string) => ({
