@@ -2,8 +2,10 @@
 import { STOPWORDS, stem, words } from "../rag/lexicon.ts";
 import type { GapCandidate } from "./ports.ts";
 
-/** Least cosine similarity (TF-IDF over stems) between a question and a cluster's centroid to join it. */
-export const JOIN_SIMILARITY = 0.3;
+/** Least cosine similarity between the content-stem sets of two questions to put them in one cluster. */
+export const JOIN_SIMILARITY = 0.4;
+/** Two questions must share this many content stems (or every stem of the shorter one) to be similar. */
+export const MIN_SHARED = 2;
 export const EXAMPLES_PER_CLUSTER = 5;
 export const TERMS_PER_CLUSTER = 4;
 
@@ -21,91 +23,78 @@ export interface Cluster {
   readers?: string[];
 }
 
-type Vec = Map<string, number>;
-
-function norm(v: Vec): number {
-  let s = 0;
-  for (const x of v.values()) s += x * x;
-  return Math.sqrt(s);
-}
-
-function cosine(a: Vec, b: Vec, nb: number): number {
-  const na = norm(a);
-  if (na === 0 || nb === 0) return 0;
-  let dot = 0;
-  for (const [k, x] of a) dot += x * (b.get(k) ?? 0);
-  return dot / (na * nb);
-}
-
-interface Building {
-  centroid: Vec;
-  centroidNorm: number;
-  members: number[];
+/**
+ * Similarity of two questions' stem sets. Questions are short: one shared word ("robot") says little, two
+ * ("sourdough bread") say they ask about the same thing, so fewer than MIN_SHARED shared stems count as unrelated.
+ * No idf: a word common among the unanswered questions is exactly what makes them a cluster.
+ */
+function similarity(a: ReadonlySet<string>, b: ReadonlySet<string>): number {
+  if (a.size === 0 || b.size === 0) return 0;
+  let shared = 0;
+  for (const s of a) if (b.has(s)) shared++;
+  if (shared < Math.min(MIN_SHARED, a.size, b.size)) return 0;
+  return shared / Math.sqrt(a.size * b.size);
 }
 
 /**
- * Greedy single-pass clustering against centroids. Questions are short, so TF-IDF over Porter stems with a
- * cosine threshold groups rephrasings ("sourdough recipe" / "how do I bake sourdough bread") without a model;
- * the most frequent question shapes go first so each cluster is seeded by a typical one.
+ * Greedy clustering with a linkage bar: a question joins the cluster holding its most similar question when that
+ * similarity reaches JOIN_SIMILARITY, else starts its own. Questions are visited most-connected first, so clusters
+ * are seeded by typical wordings rather than one-offs. Quadratic: the caller bounds the input (5,000 questions
+ * cluster in about a second).
  */
 export function clusterQuestions(
   candidates: GapCandidate[],
 ): Array<{ members: GapCandidate[]; terms: string[] }> {
-  const docs = candidates.map((c) => {
-    const surface = words(c.question).filter((w) => !STOPWORDS.has(w) && w.length > 1);
-    const tf: Vec = new Map();
-    const seen = new Map<string, string>();
-    for (const w of surface) {
+  const surfaceOf = new Map<string, string>();
+  const sets = candidates.map((c) => {
+    const set = new Set<string>();
+    for (const w of words(c.question)) {
+      if (STOPWORDS.has(w) || w.length < 2) continue;
       const s = stem(w);
-      tf.set(s, (tf.get(s) ?? 0) + 1);
-      if (!seen.has(s)) seen.set(s, w);
+      set.add(s);
+      if (!surfaceOf.has(s)) surfaceOf.set(s, w);
     }
-    return { tf, seen };
+    return set;
   });
   const df = new Map<string, number>();
-  for (const d of docs) for (const s of d.tf.keys()) df.set(s, (df.get(s) ?? 0) + 1);
-  const n = docs.length;
-  const vectors: Vec[] = docs.map((d) => {
-    const v: Vec = new Map();
-    for (const [s, f] of d.tf) v.set(s, f * (Math.log((1 + n) / (1 + (df.get(s) ?? 0))) + 1));
-    return v;
-  });
-  // Questions sharing common stems first: they make better seeds than one-off wording.
-  const order = vectors
-    .map((v, i) => ({ i, weight: [...v.keys()].reduce((a, s) => a + (df.get(s) ?? 0), 0) }))
+  for (const set of sets) for (const s of set) df.set(s, (df.get(s) ?? 0) + 1);
+  const order = sets
+    .map((set, i) => ({ i, weight: [...set].reduce((a, s) => a + (df.get(s) ?? 0), 0) }))
     .sort((a, b) => b.weight - a.weight || a.i - b.i)
     .map((o) => o.i);
-  const clusters: Building[] = [];
+  const clusters: number[][] = [];
   for (const i of order) {
-    const v = vectors[i] as Vec;
-    if (v.size === 0) continue;
-    let best: Building | undefined;
+    const set = sets[i] as Set<string>;
+    if (set.size === 0) continue;
+    let best: number[] | undefined;
     let bestSim = JOIN_SIMILARITY;
-    for (const c of clusters) {
-      const sim = cosine(v, c.centroid, c.centroidNorm);
-      if (sim >= bestSim) {
-        best = c;
-        bestSim = sim;
+    for (const members of clusters) {
+      for (const m of members) {
+        const sim = similarity(set, sets[m] as Set<string>);
+        if (sim >= bestSim) {
+          best = members;
+          bestSim = sim;
+        }
       }
     }
-    if (!best) {
-      best = { centroid: new Map(), centroidNorm: 0, members: [] };
-      clusters.push(best);
-    }
-    best.members.push(i);
-    for (const [k, x] of v) best.centroid.set(k, (best.centroid.get(k) ?? 0) + x);
-    best.centroidNorm = norm(best.centroid);
+    if (best) best.push(i);
+    else clusters.push([i]);
   }
-  const surfaceOf = new Map<string, string>();
-  for (const d of docs) for (const [s, w] of d.seen) if (!surfaceOf.has(s)) surfaceOf.set(s, w);
   return clusters
-    .map((c) => ({
-      members: c.members.map((i) => candidates[i] as GapCandidate),
-      terms: [...c.centroid.entries()]
-        .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-        .slice(0, TERMS_PER_CLUSTER)
-        .map(([s]) => surfaceOf.get(s) ?? s),
-    }))
+    .map((members) => {
+      const counts = new Map<string, number>();
+      for (const m of members)
+        for (const s of sets[m] as Set<string>) counts.set(s, (counts.get(s) ?? 0) + 1);
+      return {
+        members: members.map((m) => candidates[m] as GapCandidate),
+        terms: [...counts.entries()]
+          .sort(
+            (a, b) => b[1] - a[1] || (df.get(b[0]) ?? 0) - (df.get(a[0]) ?? 0) || a[0].localeCompare(b[0]),
+          )
+          .slice(0, TERMS_PER_CLUSTER)
+          .map(([s]) => surfaceOf.get(s) ?? s),
+      };
+    })
     .sort((a, b) => b.members.length - a.members.length);
 }
 
