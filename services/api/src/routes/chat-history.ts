@@ -5,8 +5,8 @@ import type { Logger } from "pino";
 import type { HistoryStore } from "../history/ports.ts";
 import type { TurnRecorder } from "../history/recorder.ts";
 import type { Metrics } from "../metrics.ts";
-import { suggestFollowUps } from "../rag/follow-ups.ts";
-import type { Prepared } from "../rag/pipeline.ts";
+import { siblingSections, suggestFollowUps } from "../rag/follow-ups.ts";
+import type { Prepared, RagDeps } from "../rag/pipeline.ts";
 
 export interface HistoryContext {
   store: HistoryStore;
@@ -23,8 +23,10 @@ export interface FinishedAnswer {
 }
 
 export interface ChatTurn {
-  /** What the response and the stream's `done` event carry besides the answer. */
-  fields(prepared: Prepared): { conversationId: string; answerId: string; suggestions: string[] };
+  conversationId: string;
+  answerId: string;
+  /** 2–3 follow-up questions; start it early (it searches the chapter) and await it for `done`. */
+  suggestions(prepared: Prepared): Promise<string[]>;
   /** Hands the finished turn to the recorder (written after the response, failures only counted). */
   finish(prepared: Prepared, answer: FinishedAnswer): void;
 }
@@ -35,7 +37,7 @@ export interface ChatTurn {
  * store cannot be read the question is still answered: the write will tell whose the conversation is.
  */
 export async function beginTurn(
-  ctx: { history: HistoryContext; metrics: Metrics; logger: Logger },
+  ctx: { history: HistoryContext; metrics: Metrics; logger: Logger; rag: RagDeps },
   claims: JwtClaims,
   req: ChatRequest,
 ): Promise<ChatTurn> {
@@ -49,12 +51,18 @@ export async function beginTurn(
     });
     if (owner !== undefined && owner !== claims.userId) throw new ApiError("CONVERSATION_NOT_FOUND");
   }
+  let suggesting: Promise<string[]> | undefined;
   return {
-    fields: (prepared) => ({
-      conversationId,
-      answerId,
-      suggestions: prepared.grounded ? suggestFollowUps(req.message, prepared.hits) : [],
-    }),
+    conversationId,
+    answerId,
+    suggestions(prepared) {
+      suggesting ??= prepared.grounded
+        ? siblingSections(ctx.rag.store, req.message, prepared.hits).then((siblings) =>
+            suggestFollowUps(req.message, prepared.hits, siblings),
+          )
+        : Promise.resolve([]);
+      return suggesting;
+    },
     finish(prepared, answer) {
       ctx.history.recorder.record({
         answerId,

@@ -60,7 +60,7 @@ export function registerChatRoutes(app: OpenAPIHono<ApiEnv>, ctx: RouteContext) 
       prepare(ctx.rag, input).catch(toHttpError),
       beginTurn(ctx, c.get("claims"), req),
     ]);
-    const result = await answer(ctx.rag, prepared);
+    const [result, suggestions] = await Promise.all([answer(ctx.rag, prepared), turn.suggestions(prepared)]);
     const processingTimeMs = elapsedMs(started);
     turn.finish(prepared, { ...result, processingTimeMs });
     return c.json(
@@ -70,7 +70,9 @@ export function registerChatRoutes(app: OpenAPIHono<ApiEnv>, ctx: RouteContext) 
         processing_time_ms: processingTimeMs,
         mode: result.mode,
         grounded: result.grounded,
-        ...turn.fields(prepared),
+        conversationId: turn.conversationId,
+        answerId: turn.answerId,
+        suggestions,
       },
       200,
     );
@@ -92,6 +94,8 @@ export function registerChatRoutes(app: OpenAPIHono<ApiEnv>, ctx: RouteContext) 
     const requestId = c.get("requestId");
     const log = c.get("logger") ?? ctx.logger;
 
+    // Searched while the answer is generated: ready long before `done`.
+    const suggesting = turn.suggestions(prepared);
     const sse = new SseBody(onClientGone);
     // Ready before the server reads the body: it goes out with the first chunk.
     sse.event("sources", JSON.stringify({ sources: prepared.sources }));
@@ -121,7 +125,9 @@ export function registerChatRoutes(app: OpenAPIHono<ApiEnv>, ctx: RouteContext) 
                 processing_time_ms: finished.processingTimeMs,
                 mode: ev.mode,
                 grounded: ev.grounded,
-                ...turn.fields(prepared),
+                conversationId: turn.conversationId,
+                answerId: turn.answerId,
+                suggestions: await suggesting,
               }),
             );
           }

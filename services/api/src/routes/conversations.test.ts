@@ -115,6 +115,8 @@ describe.each(variants)("conversations on $name", (variant) => {
     const first = await ask(api, ada, "What is the zero moment point?");
     expect(first.conversationId).toMatch(/^[0-9a-f-]{36}$/);
     expect(first.answerId).toMatch(/^[0-9a-f-]{36}$/);
+    // A follow-up from the same chapter's other section.
+    expect(first.suggestions).toContain("Tell me more about Gait generation (Bipedal Locomotion)");
 
     const res = await api.post(
       "/v1/chat/stream",
