@@ -85,7 +85,13 @@ export function ChatView({
               <p>{turn.content}</p>
             </div>
           ) : (
-            <Answer key={turn.id} turn={turn} />
+            <Answer
+              key={turn.id}
+              turn={turn}
+              busy={state.busy}
+              onAsk={(question) => void ask(question)}
+              onRated={chat.rated}
+            />
           ),
         )}
       </div>
@@ -139,7 +145,7 @@ export function ChatView({
               onClick={clear}
               disabled={state.busy || state.turns.length === 0}
             >
-              Clear
+              New conversation
             </button>
             {state.busy ? (
               <button type="button" className="button button--danger button--sm" onClick={stop}>
