@@ -20,6 +20,7 @@ import type { Deps } from "./deps.ts";
 import { ragObserver } from "./metrics.ts";
 import { type ApiEnv, jwtAuth } from "./middleware/auth.ts";
 import { createLimiter, rateLimit } from "./middleware/rate-limit.ts";
+import { createSiblingFinder } from "./rag/follow-ups.ts";
 import type { RagDeps } from "./rag/pipeline.ts";
 import { registerChatRoutes } from "./routes/chat.ts";
 import type { RouteContext } from "./routes/common.ts";
@@ -165,7 +166,12 @@ export function createApp(deps: Deps): OpenAPIHono<ApiEnv> {
     metrics,
     logger,
     heartbeatMs: deps.heartbeatMs ?? HEARTBEAT_MS,
-    history: { store: deps.history, recorder: deps.recorder, showReaders: config.INSIGHTS_SHOW_READERS },
+    history: {
+      store: deps.history,
+      recorder: deps.recorder,
+      showReaders: config.INSIGHTS_SHOW_READERS,
+      siblings: createSiblingFinder(deps.store),
+    },
   };
   registerChatRoutes(app, ctx);
   registerConversationRoutes(app, ctx);

@@ -53,3 +53,36 @@ describe("suggestFollowUps", () => {
     expect(suggestFollowUps("What is sourdough?", [], [])).toEqual([]);
   });
 });
+
+describe("createSiblingFinder (real SQLite index)", () => {
+  it("finds the other sections of the best section's document once, then remembers them", async () => {
+    const { tempDir } = await import("@ai-book/testkit");
+    const { openSqliteStore } = await import("../adapters/vector/sqlite.ts");
+    const { FIXTURE_CHUNKS, writeFixtureIndex } = await import("../routes/testing.ts");
+    const { createSiblingFinder } = await import("./follow-ups.ts");
+    const dir = tempDir();
+    try {
+      const path = `${dir.path}/index.sqlite`;
+      await writeFixtureIndex(path);
+      const store = openSqliteStore({ path });
+      let searches = 0;
+      const counting = {
+        search: (q: Parameters<typeof store.search>[0]) => {
+          searches++;
+          return store.search(q);
+        },
+      };
+      const find = createSiblingFinder(counting);
+      const zmp = FIXTURE_CHUNKS.find((c) => c.headingPath[0] === "Zero moment point") as Chunk;
+      const first = await find([hit(zmp)]);
+      expect(first.map((c) => c.headingPath.at(-1)).sort()).toEqual(["Gait generation", "Zero moment point"]);
+      expect(first.every((c) => c.docId === zmp.docId)).toBe(true);
+      expect(await find([hit(zmp)])).toEqual(first);
+      expect(searches).toBe(1);
+      expect(await find([])).toEqual([]);
+      await store.close();
+    } finally {
+      dir.cleanup();
+    }
+  });
+});

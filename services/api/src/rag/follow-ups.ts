@@ -1,4 +1,5 @@
 // Suggested next questions after an answer, offline: the book's own review questions and the neighbouring sections.
+import { BoundedLru } from "./analysis-cache.ts";
 import { stems } from "./lexicon.ts";
 import type { Chunk, ChunkStore } from "./ports.ts";
 import type { Retrieved } from "./retrieve.ts";
@@ -21,25 +22,47 @@ function sameTopic(a: string, b: string): boolean {
 /** Sections of the best section's document: its siblings and the chapter's review questions. */
 const SIBLINGS_LIMIT = 8;
 
+export interface SiblingFinderOptions {
+  /** Chapters remembered (by their best section). @default 1000 */
+  maxEntries?: number;
+  /** How long a chapter's sections are trusted (a re-ingest may change them), ms. @default 600000 */
+  ttlMs?: number;
+}
+
+/** The chapter around the best section of an answer; empty when the answer had none. */
+export type SiblingFinder = (hits: readonly Retrieved[]) => Promise<Chunk[]>;
+
 /**
- * The chapter around the best section, found with one lexical search restricted to its document (the question,
- * the chapter's title and the words books head review questions with). A store failure only costs the suggestions.
+ * Finds the chapter around the best section with one lexical search restricted to its document (its title and
+ * headings, and the words books head review questions with), remembered per section: readers ask about the same
+ * sections again and again, and a second search on every answer would add to the per-answer set-up CPU that bounds
+ * many concurrent streams (docs/BENCHMARKS.md, concurrent_streams). A store failure only costs the suggestions.
  */
-export async function siblingSections(
-  store: ChunkStore,
-  question: string,
-  hits: readonly Retrieved[],
-): Promise<Chunk[]> {
-  const top = hits[0]?.chunk;
-  if (!top) return [];
-  const found = await store
-    .search({
-      text: `${question} ${top.title} ${top.headingPath.join(" ")} review questions exercises`,
-      limit: SIBLINGS_LIMIT,
-      filters: { pathPrefix: top.path },
-    })
-    .catch(() => []);
-  return found.map((h) => h.chunk).filter((c) => c.docId === top.docId);
+export function createSiblingFinder(
+  store: Pick<ChunkStore, "search">,
+  opts: SiblingFinderOptions = {},
+): SiblingFinder {
+  const cache = new BoundedLru<string, { at: number; chunks: Promise<Chunk[]> }>(opts.maxEntries ?? 1000);
+  const ttlMs = opts.ttlMs ?? 600_000;
+  return (hits) => {
+    const top = hits[0]?.chunk;
+    if (!top) return Promise.resolve([]);
+    const cached = cache.get(top.id);
+    if (cached && Date.now() - cached.at < ttlMs) return cached.chunks;
+    const chunks = store
+      .search({
+        text: `${top.title} ${top.headingPath.join(" ")} review questions exercises`,
+        limit: SIBLINGS_LIMIT,
+        filters: { pathPrefix: top.path },
+      })
+      .then((found) => found.map((h) => h.chunk).filter((c) => c.docId === top.docId))
+      .catch(() => {
+        cache.set(top.id, { at: 0, chunks: Promise.resolve([]) });
+        return [] as Chunk[];
+      });
+    cache.set(top.id, { at: Date.now(), chunks });
+    return chunks;
+  };
 }
 
 /**

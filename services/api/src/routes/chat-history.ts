@@ -5,14 +5,16 @@ import type { Logger } from "pino";
 import type { HistoryStore } from "../history/ports.ts";
 import type { TurnRecorder } from "../history/recorder.ts";
 import type { Metrics } from "../metrics.ts";
-import { siblingSections, suggestFollowUps } from "../rag/follow-ups.ts";
-import type { Prepared, RagDeps } from "../rag/pipeline.ts";
+import { type SiblingFinder, suggestFollowUps } from "../rag/follow-ups.ts";
+import type { Prepared } from "../rag/pipeline.ts";
 
 export interface HistoryContext {
   store: HistoryStore;
   recorder: TurnRecorder;
   /** INSIGHTS_SHOW_READERS: admins see pseudonymous reader ids. */
   showReaders: boolean;
+  /** The chapter around an answer's best section, for the follow-up suggestions. */
+  siblings: SiblingFinder;
 }
 
 export interface FinishedAnswer {
@@ -37,7 +39,7 @@ export interface ChatTurn {
  * store cannot be read the question is still answered: the write will tell whose the conversation is.
  */
 export async function beginTurn(
-  ctx: { history: HistoryContext; metrics: Metrics; logger: Logger; rag: RagDeps },
+  ctx: { history: HistoryContext; metrics: Metrics; logger: Logger },
   claims: JwtClaims,
   req: ChatRequest,
 ): Promise<ChatTurn> {
@@ -57,9 +59,9 @@ export async function beginTurn(
     answerId,
     suggestions(prepared) {
       suggesting ??= prepared.grounded
-        ? siblingSections(ctx.rag.store, req.message, prepared.hits).then((siblings) =>
-            suggestFollowUps(req.message, prepared.hits, siblings),
-          )
+        ? ctx.history
+            .siblings(prepared.hits)
+            .then((siblings) => suggestFollowUps(req.message, prepared.hits, siblings))
         : Promise.resolve([]);
       return suggesting;
     },
