@@ -10,7 +10,15 @@ import {
   insightsSummarySchema,
   streamEventSchemas,
 } from "@ai-book/contracts";
-import { createPgDatabase, requireEnv, tempDir, waitFor } from "@ai-book/testkit";
+import {
+  createPgDatabase,
+  findPgBin,
+  type OwnedPostgres,
+  requireEnv,
+  startPostgres,
+  tempDir,
+  waitFor,
+} from "@ai-book/testkit";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../store/db.ts";
@@ -517,4 +525,44 @@ describe("a failing history write (embedded store)", () => {
     expect(list.status).toBe(503);
     expect(errorEnvelopeSchema.parse(await list.json()).error.code).toBe("STORE_UNAVAILABLE");
   });
+});
+
+describe.skipIf(!findPgBin())("PostgreSQL going down under a running api-service (owned cluster)", () => {
+  let pgServer: OwnedPostgres;
+  let api: TestApi;
+  beforeAll(async () => {
+    pgServer = await startPostgres();
+    api = await startTestApi({ ...BASE_ENV, API_DATABASE_URL: pgServer.url });
+  }, 120_000);
+  afterAll(async () => {
+    await api?.stop();
+    await pgServer?.destroy();
+  });
+
+  it("chat keeps answering (the lost turns are counted); history answers 503; all recover when it returns", async () => {
+    const token = await signToken({ userId: "frank" });
+    const before = await ask(api, token, "What is the zero moment point?");
+    await pgServer.stop();
+
+    const during = await api.post(
+      "/v1/chat",
+      { message: "What is gait generation?", conversationId: before.conversationId },
+      token,
+    );
+    expect(during.status).toBe(200);
+    await api.deps.recorder.flush();
+    const metrics = await (await fetch(`${api.url}/metrics`)).text();
+    expect(metrics).toMatch(/history_writes_total\{outcome="failed"\} 1/);
+    expect(metrics).toMatch(/history_writes_total\{outcome="lookup_failed"\} 1/);
+    const list = await call(api, "GET", "/v1/conversations", token);
+    expect(list.status).toBe(503);
+    expect(errorEnvelopeSchema.parse(await list.json()).error.code).toBe("STORE_UNAVAILABLE");
+
+    await pgServer.start();
+    await waitFor(async () => (await call(api, "GET", "/v1/conversations", token)).status === 200, 30_000);
+    const conv = conversationSchema.parse(
+      await (await call(api, "GET", `/v1/conversations/${before.conversationId}`, token)).json(),
+    );
+    expect(conv.turns).toBe(1);
+  }, 120_000);
 });

@@ -23,6 +23,9 @@ export interface AppDatabase {
   close(): Promise<void>;
 }
 
+const PG_CONNECT_TIMEOUT_MS = 2000;
+const PG_QUERY_TIMEOUT_MS = 5000;
+
 /** How long an embedded writer waits for another process's write lock before failing (several instances, one file). */
 const SQLITE_BUSY_TIMEOUT_MS = 5000;
 
@@ -30,7 +33,13 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<AppDataba
   let db: Kysely<Database>;
   let dialect: Dialect;
   if (opts.url) {
-    const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 10 });
+    const pool = new pg.Pool({
+      connectionString: opts.url,
+      max: opts.poolSize ?? 10,
+      // An unreachable server must fail a request in seconds (503, or a counted lost write), never hang a chat.
+      connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS,
+      query_timeout: PG_QUERY_TIMEOUT_MS,
+    });
     // An idle client losing its server must not crash the process; the next query reconnects.
     pool.on("error", () => undefined);
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
