@@ -189,6 +189,8 @@ describe("docker-compose.yml", () => {
       redis: { condition: "service_healthy" },
     });
     expect(svc("api-service").depends_on).toEqual({
+      // Conversations and feedback (API_DATABASE_URL).
+      postgres: { condition: "service_healthy" },
       "auth-service": { condition: "service_healthy" },
       qdrant: { condition: "service_healthy" },
       redis: { condition: "service_healthy" },

@@ -27,6 +27,12 @@ export default function tutorPlugin(context: LoadContext, options: ResolvedTutor
     getTypeScriptThemePath: () => themePath,
     async contentLoaded({ actions }) {
       actions.setGlobalData(globalData);
+      // The author's view (the API refuses readers with 403; the page says so).
+      actions.addRoute({
+        path: `${context.baseUrl}tutor/insights`,
+        component: "@theme/TutorInsights",
+        exact: true,
+      });
     },
     injectHtmlTags: () => ({
       // Loaded synchronously so the runtime URLs exist before the app hydrates.

@@ -31,6 +31,8 @@ export const chatRequestSchema = z
     history: z.array(historyTurnSchema).max(HISTORY_MAX).optional(),
     selectedText: z.string().max(SELECTED_TEXT_MAX).optional(),
     filters: filtersSchema.optional(),
+    /** Continue this conversation (signed-in readers' history); absent = a new one. */
+    conversationId: z.string().uuid().optional(),
   })
   .strict();
 export type ChatRequest = z.infer<typeof chatRequestSchema>;
@@ -60,6 +62,12 @@ export const chatResponseSchema = z.object({
   processing_time_ms: z.number(),
   mode: answerModeSchema,
   grounded: z.boolean(),
+  /** The conversation this turn was recorded in (the request's, or a new one). */
+  conversationId: z.string(),
+  /** This answer's id, for PUT /v1/answers/{answerId}/feedback. */
+  answerId: z.string(),
+  /** 2–3 suggested next questions, from the retrieved sections' neighbours. */
+  suggestions: z.array(z.string()),
 });
 export type ChatResponse = z.infer<typeof chatResponseSchema>;
 
@@ -82,7 +90,14 @@ export type SearchResponse = z.infer<typeof searchResponseSchema>;
 export const streamEventSchemas = {
   sources: z.object({ sources: z.array(sourceSchema) }),
   delta: z.object({ text: z.string() }),
-  done: z.object({ processing_time_ms: z.number(), mode: answerModeSchema, grounded: z.boolean() }),
+  done: z.object({
+    processing_time_ms: z.number(),
+    mode: answerModeSchema,
+    grounded: z.boolean(),
+    conversationId: z.string(),
+    answerId: z.string(),
+    suggestions: z.array(z.string()),
+  }),
   error: z.object({ code: z.string(), message: z.string(), requestId: z.string() }),
 } as const;
 export type StreamEventName = keyof typeof streamEventSchemas;

@@ -38,6 +38,10 @@ export const ERROR_CODES = {
   // retrieval and generation (api-service)
   SEARCH_UNAVAILABLE: { status: 503, message: "The search index is unavailable; retry later." },
   GENERATION_FAILED: { status: 502, message: "The answer could not be generated." },
+  // conversations, feedback and insights (api-service)
+  CONVERSATION_NOT_FOUND: { status: 404, message: "No such conversation." },
+  ANSWER_NOT_FOUND: { status: 404, message: "No such answer." },
+  STORE_UNAVAILABLE: { status: 503, message: "Conversation history is unavailable; retry later." },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -22,11 +22,15 @@ import { ragObserver } from "./metrics.ts";
 import { jwtAuth } from "./middleware/auth.ts";
 import { createLimiter, rateLimit } from "./middleware/rate-limit.ts";
 import { requireScope } from "./middleware/require-role.ts";
+import { createSiblingFinder } from "./rag/follow-ups.ts";
 import type { RagDeps } from "./rag/pipeline.ts";
 import { registerAuthorRoutes } from "./routes/author.ts";
 import { registerChatRoutes } from "./routes/chat.ts";
 import type { RouteContext } from "./routes/common.ts";
+import { registerConversationRoutes } from "./routes/conversations.ts";
+import { registerFeedbackRoutes } from "./routes/feedback.ts";
 import { registerHealthRoutes } from "./routes/health.ts";
+import { registerInsightsRoutes } from "./routes/insights.ts";
 import { registerMetaRoutes } from "./routes/meta.ts";
 import { registerSearchRoutes } from "./routes/search.ts";
 
@@ -45,11 +49,11 @@ function validationHook(
   throw new ApiError("VALIDATION_ERROR", `${field}: ${issue?.message ?? "invalid"}`);
 }
 
-/** POST bodies must be JSON; anything else is 415 rather than a confusing validation error. */
+/** POST, PUT and PATCH bodies must be JSON; anything else is 415 rather than a confusing validation error. */
 function jsonOnly(): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
     if (
-      c.req.method === "POST" &&
+      (c.req.method === "POST" || c.req.method === "PUT" || c.req.method === "PATCH") &&
       !/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(c.req.header("content-type") ?? "")
     )
       throw new ApiError("UNSUPPORTED_MEDIA_TYPE");
@@ -59,6 +63,12 @@ function jsonOnly(): MiddlewareHandler<ApiEnv> {
 
 /** The shared kit's handlers only read the shared variables, which ApiEnv extends. */
 const asAppContext = (c: Context<ApiEnv>) => c as unknown as Context<AppEnv>;
+
+/** RATE_LIMIT_PER_MINUTE budgets questions (chat, search); browsing one's history or rating an answer costs none. */
+const QUESTION_ROUTE = /^\/v1\/(?:chat|search)(?:\/|$)/;
+function limitQuestions(limit: MiddlewareHandler<ApiEnv>): MiddlewareHandler<ApiEnv> {
+  return (c, next) => (QUESTION_ROUTE.test(c.req.path) ? limit(c, next) : next());
+}
 
 function onError(err: Error, c: Context<ApiEnv>): Response {
   // The JSON validator reports unparsable bodies as a bare 400.
@@ -82,7 +92,7 @@ export function createApp(deps: Deps): OpenAPIHono<ApiEnv> {
   });
   const corsFor = cors({
     origin: config.CORS_ORIGINS,
-    allowMethods: ["GET", "POST", "OPTIONS"],
+    allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
     allowHeaders: ["Authorization", "Content-Type", "X-Request-Id"],
     exposeHeaders: [
       "X-Request-Id",
@@ -120,15 +130,17 @@ export function createApp(deps: Deps): OpenAPIHono<ApiEnv> {
     }),
     // API-key tokens only reach the routes their scopes name (ROUTE_SCOPES); roles are checked per route.
     requireScope(),
-    rateLimit({
-      limiter: createLimiter({
+    limitQuestions(
+      rateLimit({
+        limiter: createLimiter({
+          points: config.RATE_LIMIT_PER_MINUTE,
+          redis,
+          keyPrefix: config.RATE_LIMIT_KEY_PREFIX,
+        }),
         points: config.RATE_LIMIT_PER_MINUTE,
-        redis,
-        keyPrefix: config.RATE_LIMIT_KEY_PREFIX,
+        onReject: (c) => metrics.rateLimited.inc({ route: c.req.path }),
       }),
-      points: config.RATE_LIMIT_PER_MINUTE,
-      onReject: (c) => metrics.rateLimited.inc({ route: c.req.path }),
-    }),
+    ),
   );
 
   const rag: RagDeps = {
@@ -140,8 +152,22 @@ export function createApp(deps: Deps): OpenAPIHono<ApiEnv> {
     analysis: deps.analysis,
     observer: ragObserver(metrics, (obj, msg) => logger.warn(obj, msg)),
   };
-  const ctx: RouteContext = { rag, metrics, logger, heartbeatMs: deps.heartbeatMs ?? HEARTBEAT_MS };
+  const ctx: RouteContext = {
+    rag,
+    metrics,
+    logger,
+    heartbeatMs: deps.heartbeatMs ?? HEARTBEAT_MS,
+    history: {
+      store: deps.history,
+      recorder: deps.recorder,
+      showReaders: config.INSIGHTS_SHOW_READERS,
+      siblings: createSiblingFinder(deps.store),
+    },
+  };
   registerChatRoutes(app, ctx);
+  registerConversationRoutes(app, ctx);
+  registerFeedbackRoutes(app, ctx);
+  registerInsightsRoutes(app, ctx);
   registerSearchRoutes(app, ctx);
   registerAuthorRoutes(app, ctx);
   registerHealthRoutes(app, ctx, redis);

@@ -1,4 +1,5 @@
 // The api-service's environment: one zod schema, parsed once at start-up; a bad value stops the service.
+import { join } from "node:path";
 import { JWT_ALGORITHMS } from "@ai-book/contracts";
 import { ConfigError, indexPathOf, loadOrCreateDevSecrets, parseEnv, sharedEnvShape } from "@ai-book/runtime";
 import { z } from "zod";
@@ -55,6 +56,22 @@ export const configSchema = z.object({
     .url()
     .default("http://localhost:3000")
     .transform((u) => u.replace(/\/+$/, "")),
+  /**
+   * PostgreSQL for the api-service's own state (conversations, feedback). Unset: an embedded SQLite file,
+   * DATA_DIR/api.sqlite. Kept apart from the auth-service's DATABASE_URL so the two can live in separate databases.
+   */
+  API_DATABASE_URL: z
+    .string()
+    .url()
+    .refine((u) => /^postgres(?:ql)?:\/\//.test(u), "expected a postgres:// URL")
+    .optional(),
+  /** Conversations untouched for longer are deleted; 0 keeps them forever. @default 180 */
+  CHAT_RETENTION_DAYS: intFrom(180, 0),
+  /** Admins see pseudonymous reader ids in the insights (authors never do). @default false */
+  INSIGHTS_SHOW_READERS: z
+    .enum(["true", "false", "1", "0"])
+    .default("false")
+    .transform((v) => v === "true" || v === "1"),
   /** How long SIGTERM waits for in-flight requests and streams, ms. @default 10000 */
   SHUTDOWN_GRACE_MS: intFrom(10_000),
 });
@@ -62,6 +79,8 @@ export const configSchema = z.object({
 export type Env = z.output<typeof configSchema>;
 
 export type Config = Omit<Env, "JWT_SECRET" | "INDEX_PATH"> & {
+  /** The embedded database file used when API_DATABASE_URL is unset. */
+  apiDatabasePath: string;
   /** Present in HS256 mode. */
   JWT_SECRET?: string;
   INDEX_PATH: string;
@@ -92,6 +111,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     ...parsed,
     JWT_SECRET: secret,
     INDEX_PATH: indexPathOf(parsed),
+    apiDatabasePath: join(parsed.DATA_DIR, "api.sqlite"),
     jwtSecretSource: source,
     jwksUrl: `${parsed.AUTH_SERVICE_URL.replace(/\/+$/, "")}/api/auth/jwks`,
   };

@@ -1,4 +1,4 @@
-// Builds the service's dependencies once from config: chunk store, embedder, chat model, Redis, caches, metrics.
+// Builds the service's dependencies once from config: chunk store, embedder, chat model, Redis, caches, metrics, history store.
 import { createLogger, type Logger } from "@ai-book/http";
 import type { Redis } from "ioredis";
 import { createOpenAIEmbedder } from "./adapters/embed/openai.ts";
@@ -7,10 +7,15 @@ import { connectRedis } from "./adapters/redis.ts";
 import { openChunkStore } from "./adapters/vector/open-store.ts";
 import { reconnectingStore } from "./adapters/vector/reconnecting-store.ts";
 import type { Config } from "./config.ts";
+import type { HistoryStore } from "./history/ports.ts";
+import { createTurnRecorder, type TurnRecorder } from "./history/recorder.ts";
+import { scheduleRetention } from "./history/retention.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
 import { createAnalysisCache, type TextAnalysis } from "./rag/analysis-cache.ts";
 import { cachedEmbedder } from "./rag/embed-cache.ts";
 import type { ChatModel, ChunkStore, Embedder } from "./rag/ports.ts";
+import { openDatabase } from "./store/db.ts";
+import { createHistoryStore } from "./store/history-store.ts";
 
 export interface Deps {
   config: Config;
@@ -27,9 +32,16 @@ export interface Deps {
   analysis: TextAnalysis;
   /** Interval of the SSE comment heartbeat, ms. @default 15000 */
   heartbeatMs?: number;
-  /** Releases what the deps hold (store, Redis). */
+  /** Conversations, feedback and insights: PostgreSQL (API_DATABASE_URL) or DATA_DIR/api.sqlite. */
+  history: HistoryStore;
+  /** Writes finished chat turns after the answer, off its path. */
+  recorder: TurnRecorder;
+  /** Releases what the deps hold (store, Redis, history database) after the pending history writes. */
   close(): Promise<void>;
 }
+
+/** How often each instance removes conversations older than CHAT_RETENTION_DAYS. */
+const RETENTION_INTERVAL_MS = 60 * 60 * 1000;
 
 export interface BuildDepsOptions {
   logger?: Logger;
@@ -88,6 +100,30 @@ export async function buildDeps(config: Config, opts: BuildDepsOptions = {}): Pr
     );
   }
   const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, logger) : undefined;
+  const history = createHistoryStore(
+    await openDatabase({ url: config.API_DATABASE_URL, sqlitePath: config.apiDatabasePath }),
+  );
+  const recorder = createTurnRecorder(history, {
+    onFailure: (err) => {
+      metrics.historyWrites.inc({ outcome: "failed" });
+      // The reader already has the answer: the lost turn is only logged (never its text).
+      logger.error({ err: { message: (err as Error)?.message } }, "recording a chat turn failed");
+    },
+    onNotOwner: () => metrics.historyWrites.inc({ outcome: "not_owner" }),
+  });
+  const stopRetention = scheduleRetention({
+    store: history,
+    days: config.CHAT_RETENTION_DAYS,
+    intervalMs: RETENTION_INTERVAL_MS,
+    onPruned: (n) => {
+      if (n > 0) {
+        metrics.historyWrites.inc({ outcome: "pruned" }, n);
+        logger.info({ conversations: n, days: config.CHAT_RETENTION_DAYS }, "expired conversations removed");
+      }
+    },
+    onError: (err) =>
+      logger.warn({ err: { message: (err as Error)?.message } }, "pruning expired conversations failed"),
+  });
   return {
     config,
     logger,
@@ -97,7 +133,12 @@ export async function buildDeps(config: Config, opts: BuildDepsOptions = {}): Pr
     redis,
     metrics,
     analysis: createAnalysisCache(),
+    history,
+    recorder,
     async close() {
+      stopRetention();
+      await recorder.flush();
+      await history.close();
       await store.close();
       if (redis) redis.disconnect();
     },

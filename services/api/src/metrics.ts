@@ -11,6 +11,7 @@ export interface Metrics {
   llmTokens: Counter<"kind">;
   rateLimited: Counter<"route">;
   degraded: Counter<"what">;
+  historyWrites: Counter<"outcome">;
 }
 
 export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics {
@@ -62,6 +63,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
       name: "rag_degraded_total",
       help: "Provider failures the pipeline survived (embed → lexical only, rewrite → augmentation, generate → extractive).",
       labelNames: ["what"],
+      registers,
+    }),
+    historyWrites: new Counter({
+      name: "history_writes_total",
+      help: "Chat turns written to the conversation store after the answer, by outcome (recorded, failed, not_owner, lookup_failed, pruned).",
+      labelNames: ["outcome"],
       registers,
     }),
   };

@@ -148,3 +148,68 @@ describe("history for follow-ups", () => {
     expect(history[0]).toEqual({ role: "user", content: "q5" });
   });
 });
+
+describe("stored conversations", () => {
+  it("keeps the conversation id from done and sends it with the next question", () => {
+    const state = run([
+      { type: "ask", id: "t1", message: "What is an IMU?" },
+      { type: "delta", text: "It measures acceleration." },
+      {
+        type: "done",
+        processingTimeMs: 5,
+        mode: "extractive",
+        grounded: true,
+        conversationId: "conv-1",
+        answerId: "ans-1",
+        suggestions: ["Where is it mounted?"],
+      },
+    ]);
+    expect(state.conversationId).toBe("conv-1");
+    const answer = state.turns.at(-1);
+    expect(answer?.role === "assistant" && answer.answerId).toBe("ans-1");
+    expect(answer?.role === "assistant" && answer.suggestions).toEqual(["Where is it mounted?"]);
+    expect(buildChatRequest(state, "And drift?").conversationId).toBe("conv-1");
+    // A new conversation forgets it.
+    expect(buildChatRequest(run([{ type: "clear" }], state), "Hi").conversationId).toBeUndefined();
+  });
+
+  it("resumes a stored conversation: its turns become the history, feedback shows on its answer", () => {
+    const state = run([
+      {
+        type: "resume",
+        conversation: {
+          id: "conv-2",
+          title: "IMU",
+          createdAt: "2026-01-01T00:00:00.000Z",
+          updatedAt: "2026-01-01T00:00:00.000Z",
+          turns: 1,
+          messages: [
+            {
+              answerId: "ans-2",
+              question: "What is an IMU?",
+              selectedText: null,
+              answer: "An inertial unit [1].",
+              sources: [source],
+              mode: "extractive",
+              grounded: true,
+              processingTimeMs: 3,
+              createdAt: "2026-01-01T00:00:00.000Z",
+              feedback: null,
+            },
+          ],
+        },
+      },
+      {
+        type: "feedback",
+        feedback: { answerId: "ans-2", rating: "down", reason: "wrong", comment: null, updatedAt: "x" },
+      },
+    ]);
+    expect(historyOf(state)).toEqual([
+      { role: "user", content: "What is an IMU?" },
+      { role: "assistant", content: "An inertial unit [1]." },
+    ]);
+    expect(buildChatRequest(state, "More?").conversationId).toBe("conv-2");
+    const answer = state.turns.at(-1);
+    expect(answer?.role === "assistant" && answer.feedback?.reason).toBe("wrong");
+  });
+});

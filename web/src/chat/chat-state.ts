@@ -2,6 +2,8 @@
 import {
   type AnswerMode,
   type ChatRequest,
+  type Conversation,
+  type Feedback,
   HISTORY_MAX,
   type HistoryTurn,
   MESSAGE_MAX,
@@ -29,6 +31,11 @@ export interface AssistantTurn {
   grounded?: boolean;
   processingTimeMs?: number;
   error?: TutorErrorInfo;
+  /** Set by `done`: what feedback refers to. */
+  answerId?: string;
+  /** Suggested next questions from `done`. */
+  suggestions?: string[];
+  feedback?: Feedback | null;
 }
 
 export type ChatTurn = UserTurn | AssistantTurn;
@@ -37,13 +44,25 @@ export interface ChatState {
   turns: ChatTurn[];
   /** True from `ask` until the answer is done, stopped or failed. */
   busy: boolean;
+  /** The stored conversation these turns belong to (set by the first `done`, or by resuming one). */
+  conversationId?: string;
 }
 
 export type ChatAction =
   | { type: "ask"; id: string; message: string; selectedText?: string }
   | { type: "sources"; sources: Source[] }
   | { type: "delta"; text: string }
-  | { type: "done"; processingTimeMs: number; mode: AnswerMode; grounded: boolean }
+  | {
+      type: "done";
+      processingTimeMs: number;
+      mode: AnswerMode;
+      grounded: boolean;
+      conversationId?: string;
+      answerId?: string;
+      suggestions?: string[];
+    }
+  | { type: "resume"; conversation: Conversation }
+  | { type: "feedback"; feedback: Feedback }
   | { type: "fail"; error: TutorErrorInfo }
   | { type: "stop" }
   | { type: "clear" };
@@ -90,9 +109,46 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
         mode: action.mode,
         grounded: action.grounded,
         processingTimeMs: action.processingTimeMs,
+        ...(action.answerId ? { answerId: action.answerId } : {}),
+        suggestions: action.suggestions ?? [],
       }));
-      return next === state ? state : { ...next, busy: false };
+      if (next === state) return state;
+      return { ...next, busy: false, conversationId: action.conversationId ?? state.conversationId };
     }
+    case "resume": {
+      if (state.busy) return state;
+      const c = action.conversation;
+      const turns: ChatTurn[] = c.messages.flatMap((m): ChatTurn[] => [
+        {
+          id: `${m.answerId}-q`,
+          role: "user",
+          content: m.question,
+          ...(m.selectedText ? { selectedText: m.selectedText } : {}),
+        },
+        {
+          id: `${m.answerId}-a`,
+          role: "assistant",
+          content: m.answer,
+          status: "done",
+          sources: m.sources,
+          mode: m.mode,
+          grounded: m.grounded,
+          processingTimeMs: m.processingTimeMs,
+          answerId: m.answerId,
+          feedback: m.feedback,
+        },
+      ]);
+      return { turns, busy: false, conversationId: c.id };
+    }
+    case "feedback":
+      return {
+        ...state,
+        turns: state.turns.map((t) =>
+          t.role === "assistant" && t.answerId === action.feedback.answerId
+            ? { ...t, feedback: action.feedback }
+            : t,
+        ),
+      };
     case "fail": {
       const next = updateActiveAnswer(state, (turn) => ({ ...turn, status: "error", error: action.error }));
       return next === state ? state : { ...next, busy: false };
@@ -134,6 +190,7 @@ export function buildChatRequest(state: ChatState, message: string, selectedText
     message: message.trim().slice(0, MESSAGE_MAX),
     ...(history.length > 0 ? { history } : {}),
     ...(selection ? { selectedText: selection.slice(0, SELECTED_TEXT_MAX) } : {}),
+    ...(state.conversationId ? { conversationId: state.conversationId } : {}),
   };
 }
 

@@ -33,7 +33,7 @@ beforeAll(async () => {
       if (token === "hang") return; // never finishes: the client must abort
       res.write(`event: delta\ndata: ${JSON.stringify({ text: "lo" })}\n\n`);
       res.end(
-        `event: done\ndata: ${JSON.stringify({ processing_time_ms: 3, mode: "extractive", grounded: true })}\n\n`,
+        `event: done\ndata: ${JSON.stringify({ processing_time_ms: 3, mode: "extractive", grounded: true, conversationId: "c1", answerId: "a1", suggestions: [] })}\n\n`,
       );
     });
   });

@@ -1,10 +1,13 @@
 // One assistant turn: status notices, the Markdown answer with linked [n] citations, and its sources.
+
+import type { Feedback } from "@ai-book/contracts";
 import Link from "@docusaurus/Link";
 import type { ReactNode } from "react";
 import Markdown, { type Components } from "react-markdown";
 import remarkGfm from "remark-gfm";
 import type { AssistantTurn } from "../chat/chat-state.ts";
 import { CITATION_TITLE_PREFIX, linkCitations, sourceLabel, toLocalPath } from "../chat/citations.ts";
+import { AnswerFeedback } from "./AnswerFeedback.tsx";
 import styles from "./tutor.module.css";
 
 function SmartLink({
@@ -41,7 +44,15 @@ const markdownComponents: Components = {
   ),
 };
 
-export function Answer({ turn }: { turn: AssistantTurn }): ReactNode {
+export interface AnswerProps {
+  turn: AssistantTurn;
+  /** With these, a finished answer offers feedback and its suggested next questions. */
+  onAsk?(question: string): void;
+  onRated?(feedback: Feedback): void;
+  busy?: boolean;
+}
+
+export function Answer({ turn, onAsk, onRated, busy = false }: AnswerProps): ReactNode {
   const text = linkCitations(turn.content, turn.sources);
   const writing = turn.status === "pending" || turn.status === "streaming";
   return (
@@ -83,6 +94,9 @@ export function Answer({ turn }: { turn: AssistantTurn }): ReactNode {
             ))}
           </ol>
         </details>
+      )}
+      {turn.status === "done" && onAsk && onRated && (
+        <AnswerFeedback turn={turn} onAsk={onAsk} onRated={onRated} busy={busy} />
       )}
     </div>
   );

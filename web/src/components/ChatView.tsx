@@ -1,5 +1,7 @@
 // The chat panel: conversation, composer with optional selected passage, stop and clear.
+import { useLocation } from "@docusaurus/router";
 import { type ReactNode, useEffect, useId, useRef, useState } from "react";
+import { starterQuestions } from "../chat/starters.ts";
 import { Answer } from "./Answer.tsx";
 import styles from "./tutor.module.css";
 import { useTutor } from "./tutor-context.tsx";
@@ -30,6 +32,18 @@ function ProfileLine(): ReactNode {
   );
 }
 
+/** Starter questions for the doc page being read (its h2 headings), recomputed on navigation. */
+function usePageStarters(): string[] {
+  const { pathname } = useLocation();
+  const [starters, setStarters] = useState<string[]>([]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the page's headings change with the route
+  useEffect(() => {
+    const headings = [...document.querySelectorAll(".theme-doc-markdown h2")].map((h) => h.textContent ?? "");
+    setStarters(starterQuestions(headings));
+  }, [pathname]);
+  return starters;
+}
+
 export function ChatView({
   chat,
   selection,
@@ -44,6 +58,7 @@ export function ChatView({
   const { state, ask, stop, clear } = chat;
   const lastTurn = state.turns.at(-1);
   const signedIn = status === "signed-in";
+  const starters = usePageStarters();
 
   // Keep the newest text in view while the answer streams.
   // biome-ignore lint/correctness/useExhaustiveDependencies: scroll whenever the conversation changes
@@ -78,6 +93,16 @@ export function ChatView({
             ask about it.
           </p>
         )}
+        {state.turns.length === 0 && signedIn && starters.length > 0 && (
+          <div className={styles.suggestions} data-testid="tutor-starters">
+            <span className={styles.muted}>On this page:</span>
+            {starters.map((q) => (
+              <button key={q} type="button" className={styles.suggestion} onClick={() => void ask(q)}>
+                {q}
+              </button>
+            ))}
+          </div>
+        )}
         {state.turns.map((turn) =>
           turn.role === "user" ? (
             <div key={turn.id} className={styles.question} data-testid="tutor-question">
@@ -85,7 +110,13 @@ export function ChatView({
               <p>{turn.content}</p>
             </div>
           ) : (
-            <Answer key={turn.id} turn={turn} />
+            <Answer
+              key={turn.id}
+              turn={turn}
+              busy={state.busy}
+              onAsk={(question) => void ask(question)}
+              onRated={chat.rated}
+            />
           ),
         )}
       </div>
@@ -139,7 +170,7 @@ export function ChatView({
               onClick={clear}
               disabled={state.busy || state.turns.length === 0}
             >
-              Clear
+              New conversation
             </button>
             {state.busy ? (
               <button type="button" className="button button--danger button--sm" onClick={stop}>

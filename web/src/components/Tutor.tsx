@@ -2,12 +2,13 @@
 import { type ReactNode, useCallback, useEffect, useId, useRef, useState } from "react";
 import { AccountView } from "./AccountView.tsx";
 import { ChatView } from "./ChatView.tsx";
+import { HistoryView } from "./HistoryView.tsx";
 import { SelectionAsk } from "./SelectionAsk.tsx";
 import styles from "./tutor.module.css";
 import { useTutor } from "./tutor-context.tsx";
 import { useChat } from "./use-chat.ts";
 
-type View = "chat" | "account";
+type View = "chat" | "history" | "account";
 
 export function Tutor(): ReactNode {
   const { status, selectionSelector } = useTutor();
@@ -80,6 +81,16 @@ export function Tutor(): ReactNode {
               >
                 Chat
               </button>
+              {status === "signed-in" && (
+                <button
+                  type="button"
+                  className={view === "history" ? styles.tabActive : styles.tab}
+                  aria-pressed={view === "history"}
+                  onClick={() => setView("history")}
+                >
+                  History
+                </button>
+              )}
               <button
                 type="button"
                 className={view === "account" ? styles.tabActive : styles.tab}
@@ -102,6 +113,8 @@ export function Tutor(): ReactNode {
                 onShowAccount={() => setView("account")}
                 inputRef={inputRef}
               />
+            ) : view === "history" ? (
+              <HistoryView chat={chat} onResumed={() => setView("chat")} />
             ) : (
               <AccountView />
             )}

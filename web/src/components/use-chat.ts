@@ -1,4 +1,5 @@
 // Hook running the chat: dispatches stream events into the pure reducer, retries once on 401, stops on demand.
+import type { Conversation, Feedback } from "@ai-book/contracts";
 import { useCallback, useReducer, useRef } from "react";
 import {
   buildChatRequest,
@@ -23,6 +24,9 @@ function actionOf(event: StreamEvent): ChatAction {
         processingTimeMs: event.data.processing_time_ms,
         mode: event.data.mode,
         grounded: event.data.grounded,
+        conversationId: event.data.conversationId,
+        answerId: event.data.answerId,
+        suggestions: event.data.suggestions,
       };
     case "error":
       return {
@@ -41,7 +45,12 @@ export interface UseChat {
   state: ChatState;
   ask(message: string, selectedText?: string): Promise<void>;
   stop(): void;
+  /** Starts a new conversation. */
   clear(): void;
+  /** Shows a stored conversation; the next question continues it. */
+  resume(conversation: Conversation): void;
+  /** Records the feedback the server stored on one of the answers. */
+  rated(feedback: Feedback): void;
 }
 
 export function useChat(): UseChat {
@@ -127,6 +136,8 @@ export function useChat(): UseChat {
   }, []);
 
   const clear = useCallback(() => dispatch({ type: "clear" }), []);
+  const resume = useCallback((conversation: Conversation) => dispatch({ type: "resume", conversation }), []);
+  const rated = useCallback((feedback: Feedback) => dispatch({ type: "feedback", feedback }), []);
 
-  return { state, ask, stop, clear };
+  return { state, ask, stop, clear, resume, rated };
 }

@@ -4,6 +4,7 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { streamSSE } from "hono/streaming";
 import type { ApiEnv } from "../env.ts";
 import { answer, GenerationFailedError, prepare, streamAnswer } from "../rag/pipeline.ts";
+import { beginTurn } from "./chat-history.ts";
 import {
   bearerSecurity,
   elapsedMs,
@@ -54,15 +55,23 @@ export function registerChatRoutes(app: OpenAPIHono<ApiEnv>, ctx: RouteContext) 
     const started = performance.now();
     const req = c.req.valid("json");
     const input = { ...req, profile: profileOf(c.get("claims")), signal: c.req.raw.signal };
-    const prepared = await prepare(ctx.rag, input).catch(toHttpError);
-    const result = await answer(ctx.rag, prepared);
+    const [prepared, turn] = await Promise.all([
+      prepare(ctx.rag, input).catch(toHttpError),
+      beginTurn(ctx, c.get("claims"), req),
+    ]);
+    const [result, suggestions] = await Promise.all([answer(ctx.rag, prepared), turn.suggestions(prepared)]);
+    const processingTimeMs = elapsedMs(started);
+    turn.finish(prepared, { ...result, processingTimeMs });
     return c.json(
       {
         response: result.response,
         sources: prepared.sources,
-        processing_time_ms: elapsedMs(started),
+        processing_time_ms: processingTimeMs,
         mode: result.mode,
         grounded: result.grounded,
+        conversationId: turn.conversationId,
+        answerId: turn.answerId,
+        suggestions,
       },
       200,
     );
@@ -76,10 +85,16 @@ export function registerChatRoutes(app: OpenAPIHono<ApiEnv>, ctx: RouteContext) 
     const onClientGone = () => ctrl.abort();
     c.req.raw.signal.addEventListener("abort", onClientGone, { once: true });
     const input = { ...req, profile: profileOf(c.get("claims")), signal: ctrl.signal };
-    // Retrieval failures are still a plain 503 here: the stream has not begun.
-    const prepared = await prepare(ctx.rag, input).catch(toHttpError);
+    // Retrieval failures (and another reader's conversation) are still a plain 503 / 404 here: the stream has not begun.
+    const [prepared, turn] = await Promise.all([
+      prepare(ctx.rag, input).catch(toHttpError),
+      beginTurn(ctx, c.get("claims"), req),
+    ]);
     const requestId = c.get("requestId");
     const log = c.get("logger") ?? ctx.logger;
+
+    // Searched while the answer is generated: ready long before `done`.
+    const suggesting = turn.suggestions(prepared);
     // Reverse proxies (nginx) must pass events through as they come, not buffer the response.
     c.header("X-Accel-Buffering", "no");
     return streamSSE(c, async (sse) => {
@@ -88,6 +103,8 @@ export function registerChatRoutes(app: OpenAPIHono<ApiEnv>, ctx: RouteContext) 
       // A comment line, which SSE clients ignore, keeps idle connections open through proxies.
       const heartbeat = setInterval(() => void sse.write(": keep-alive\n\n"), ctx.heartbeatMs);
       let firstToken = true;
+      let text = "";
+      let finished: { mode: "llm" | "extractive"; grounded: boolean; processingTimeMs: number } | undefined;
       try {
         await send("sources", { sources: prepared.sources });
         for await (const ev of streamAnswer(ctx.rag, prepared)) {
@@ -100,12 +117,17 @@ export function registerChatRoutes(app: OpenAPIHono<ApiEnv>, ctx: RouteContext) 
                 elapsedMs(started) / 1000,
               );
             }
+            text += ev.text;
             await send("delta", { text: ev.text });
           } else {
+            finished = { mode: ev.mode, grounded: ev.grounded, processingTimeMs: elapsedMs(started) };
             await send("done", {
-              processing_time_ms: elapsedMs(started),
+              processing_time_ms: finished.processingTimeMs,
               mode: ev.mode,
               grounded: ev.grounded,
+              conversationId: turn.conversationId,
+              answerId: turn.answerId,
+              suggestions: await suggesting,
             });
           }
         }
@@ -123,6 +145,8 @@ export function registerChatRoutes(app: OpenAPIHono<ApiEnv>, ctx: RouteContext) 
       } finally {
         clearInterval(heartbeat);
         c.req.raw.signal.removeEventListener("abort", onClientGone);
+        // After `done` went out: the answer never waits for the write.
+        if (finished) turn.finish(prepared, { response: text, ...finished });
       }
     });
   });

@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import type { Metrics } from "../metrics.ts";
 import type { RagDeps } from "../rag/pipeline.ts";
 import { RetrievalUnavailableError } from "../rag/retrieve.ts";
+import type { HistoryContext } from "./chat-history.ts";
 
 export interface RouteContext {
   rag: RagDeps;
@@ -12,6 +13,8 @@ export interface RouteContext {
   logger: Logger;
   /** Interval of the SSE comment heartbeat, ms. */
   heartbeatMs: number;
+  /** Conversations, feedback, insights. */
+  history: HistoryContext;
 }
 
 const errorBody = (description: string) => ({
@@ -25,7 +28,9 @@ export const protectedErrors = {
     "VALIDATION_ERROR / INVALID_JSON: the body failed validation (the message names the field).",
   ),
   401: errorBody("TOKEN_MISSING / TOKEN_EXPIRED / TOKEN_INVALID / TOKEN_REVOKED, with WWW-Authenticate."),
-  403: errorBody("FORBIDDEN_SCOPE: a token exchanged for an API key whose scopes do not include this route's."),
+  403: errorBody(
+    "FORBIDDEN_SCOPE: a token exchanged for an API key whose scopes do not include this route's.",
+  ),
   413: errorBody("PAYLOAD_TOO_LARGE"),
   415: errorBody("UNSUPPORTED_MEDIA_TYPE: send application/json."),
   429: errorBody("RATE_LIMITED, with Retry-After and RateLimit headers."),

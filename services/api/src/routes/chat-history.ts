@@ -1,0 +1,87 @@
+// The chat routes' hook into conversation history: checks a continued conversation is the reader's, records the turn.
+import type { ChatRequest, JwtClaims, Source } from "@ai-book/contracts";
+import { ApiError } from "@ai-book/http";
+import type { Logger } from "pino";
+import type { HistoryStore } from "../history/ports.ts";
+import type { TurnRecorder } from "../history/recorder.ts";
+import type { Metrics } from "../metrics.ts";
+import { type SiblingFinder, suggestFollowUps } from "../rag/follow-ups.ts";
+import type { Prepared } from "../rag/pipeline.ts";
+
+export interface HistoryContext {
+  store: HistoryStore;
+  recorder: TurnRecorder;
+  /** INSIGHTS_SHOW_READERS: admins see pseudonymous reader ids. */
+  showReaders: boolean;
+  /** The chapter around an answer's best section, for the follow-up suggestions. */
+  siblings: SiblingFinder;
+}
+
+export interface FinishedAnswer {
+  response: string;
+  mode: "llm" | "extractive";
+  grounded: boolean;
+  processingTimeMs: number;
+}
+
+export interface ChatTurn {
+  conversationId: string;
+  answerId: string;
+  /** 2–3 follow-up questions; start it early (it searches the chapter) and await it for `done`. */
+  suggestions(prepared: Prepared): Promise<string[]>;
+  /** Hands the finished turn to the recorder (written after the response, failures only counted). */
+  finish(prepared: Prepared, answer: FinishedAnswer): void;
+}
+
+/**
+ * Starts a turn: a new conversation, or the request's one when it is the reader's. A conversation id nobody owns yet
+ * is accepted (the reader's previous turn may still be on its way to the store); another reader's is a 404. When the
+ * store cannot be read the question is still answered: the write will tell whose the conversation is.
+ */
+export async function beginTurn(
+  ctx: { history: HistoryContext; metrics: Metrics; logger: Logger },
+  claims: JwtClaims,
+  req: ChatRequest,
+): Promise<ChatTurn> {
+  const conversationId = req.conversationId ?? crypto.randomUUID();
+  const answerId = crypto.randomUUID();
+  if (req.conversationId) {
+    const owner = await ctx.history.store.ownerOf(req.conversationId).catch((err: unknown) => {
+      ctx.metrics.historyWrites.inc({ outcome: "lookup_failed" });
+      ctx.logger.warn({ err: { message: (err as Error)?.message } }, "conversation lookup failed");
+      return undefined;
+    });
+    if (owner !== undefined && owner !== claims.userId) throw new ApiError("CONVERSATION_NOT_FOUND");
+  }
+  let suggesting: Promise<string[]> | undefined;
+  return {
+    conversationId,
+    answerId,
+    suggestions(prepared) {
+      suggesting ??= prepared.grounded
+        ? ctx.history
+            .siblings(prepared.hits)
+            .then((siblings) => suggestFollowUps(req.message, prepared.hits, siblings))
+        : Promise.resolve([]);
+      return suggesting;
+    },
+    finish(prepared, answer) {
+      ctx.history.recorder.record({
+        answerId,
+        conversationId,
+        userId: claims.userId,
+        question: req.message,
+        selectedText: req.selectedText ?? null,
+        answer: answer.response,
+        sources: prepared.sources satisfies Source[],
+        mode: answer.mode,
+        grounded: answer.grounded,
+        processingTimeMs: answer.processingTimeMs,
+        topCoverage: prepared.hits[0]?.coverage ?? 0,
+        softwareBackground: claims.softwareBackground,
+        hardwareBackground: claims.hardwareBackground,
+        createdAt: new Date(),
+      });
+    },
+  };
+}
