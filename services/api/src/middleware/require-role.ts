@@ -10,6 +10,9 @@ import type { ApiEnv } from "../env.ts";
  */
 export const ROLE_ROUTES = {
   "GET /v1/author/index": ["author", "admin"],
+  "GET /v1/insights/summary": ["author", "admin"],
+  "GET /v1/insights/gaps": ["author", "admin"],
+  "GET /v1/insights/feedback": ["author", "admin"],
 } as const satisfies Record<string, readonly Role[]>;
 
 /**

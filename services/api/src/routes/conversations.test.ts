@@ -334,7 +334,7 @@ describe.each(variants)("conversations on $name", (variant) => {
     for (const p of ["/v1/insights/summary", "/v1/insights/gaps", "/v1/insights/feedback"]) {
       const res = await call(api, "GET", p, bob);
       expect(res.status, p).toBe(403);
-      expect(errorEnvelopeSchema.parse(await res.json()).error.code).toBe("FORBIDDEN");
+      expect(errorEnvelopeSchema.parse(await res.json()).error.code).toBe("FORBIDDEN_ROLE");
     }
 
     const gaps = insightsGapsSchema.parse(await (await call(api, "GET", "/v1/insights/gaps", author)).json());

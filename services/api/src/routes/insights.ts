@@ -13,7 +13,7 @@ import type { Context } from "hono";
 import type { ApiEnv } from "../env.ts";
 import { coverageGaps, type SectionRef } from "../history/gaps.ts";
 import { retentionCutoff } from "../history/retention.ts";
-import { requireRole, roleOf } from "../middleware/require-role.ts";
+import { ROLE_ROUTES, requireRole, roleOf } from "../middleware/require-role.ts";
 import { sourceUrl } from "../rag/sources.ts";
 import { bearerSecurity, protectedErrors, type RouteContext } from "./common.ts";
 import { fromStore, storeErrors } from "./history-http.ts";
@@ -38,6 +38,8 @@ const csvOrJson = (schema: z.ZodType) => ({
 export const insightsSummaryRoute = createRoute({
   method: "get",
   path: "/v1/insights/summary",
+  "x-required-roles": [...ROLE_ROUTES["GET /v1/insights/summary"]],
+  middleware: [requireRole(...ROLE_ROUTES["GET /v1/insights/summary"])] as const,
   tags,
   summary: "Question volume per day, chapter, section (from cited sources) and reader background",
   description: "`format=csv` exports one table, chosen by `table`.",
@@ -54,6 +56,8 @@ export const insightsSummaryRoute = createRoute({
 export const insightsGapsRoute = createRoute({
   method: "get",
   path: "/v1/insights/gaps",
+  "x-required-roles": [...ROLE_ROUTES["GET /v1/insights/gaps"]],
+  middleware: [requireRole(...ROLE_ROUTES["GET /v1/insights/gaps"])] as const,
   tags,
   summary: "Coverage gaps: clusters of questions the book could not answer",
   description:
@@ -72,6 +76,8 @@ export const insightsGapsRoute = createRoute({
 export const insightsFeedbackRoute = createRoute({
   method: "get",
   path: "/v1/insights/feedback",
+  "x-required-roles": [...ROLE_ROUTES["GET /v1/insights/feedback"]],
+  middleware: [requireRole(...ROLE_ROUTES["GET /v1/insights/feedback"])] as const,
   tags,
   summary:
     "Rated answers (thumbs-down first) with their reasons; `reason=broken_link` lists the broken-link reports",
@@ -109,7 +115,6 @@ function csv(
 }
 
 export function registerInsightsRoutes(app: OpenAPIHono<ApiEnv>, ctx: RouteContext) {
-  app.use("/v1/insights/*", requireRole("author", "admin"));
   const store = ctx.history.store;
   const since = (days: number) => retentionCutoff(new Date(), days);
   const showReaders = (c: Context<ApiEnv>) => ctx.history.showReaders && roleOf(c.get("claims")) === "admin";
