@@ -33,11 +33,7 @@ export function isDocFile(relPath: string): boolean {
 }
 
 /** Parses and chunks one file; `relPath` is relative to the docs folder with "/" separators. Throws ParseError. */
-export function buildDocument(
-  relPath: string,
-  source: string,
-  opts: BuildOptions = {},
-): BuiltDocument {
+export function buildDocument(relPath: string, source: string, opts: BuildOptions = {}): BuiltDocument {
   const slugger = new GithubSlugger();
   const parsed = parseDocument(source, {
     path: relPath,
