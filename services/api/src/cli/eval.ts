@@ -69,6 +69,8 @@ export interface EvalResult {
    * (null unless `chat` and the TSV has options).
    */
   correctOption: { questions: number; hits: number } | null;
+  /** The offline answers, in question order (empty unless `chat`). */
+  answers: Array<{ question: string; response: string }>;
 }
 
 /** Share of an option's content words the answer must hold for the option to count as given. */
@@ -177,6 +179,7 @@ export async function runEval(opts: {
     const citationRanks: Array<number | null> = [];
     let optionQuestions = 0;
     let optionHits = 0;
+    const answers: EvalResult["answers"] = [];
     const rag = { store, embedder: opts.embedder, bookBaseUrl: "http://book.invalid", topK: 5 };
     const rankOf = (i: number) => (i >= 0 ? i + 1 : null);
     for (const q of known) {
@@ -200,6 +203,7 @@ export async function runEval(opts: {
         // What POST /v1/chat does offline: retrieve the prompt's sections, answer extractively.
         const prepared = await prepare(rag, { message: q.question });
         const { response } = await answer(rag, prepared);
+        answers.push({ question: q.question, response });
         const first = /\[(\d+)\]/.exec(response)?.[1];
         const cited = first ? prepared.hits[Number(first) - 1]?.chunk.docId : undefined;
         citationRanks.push(cited && docMatches(q.doc, cited) ? 1 : null);
@@ -224,6 +228,7 @@ export async function runEval(opts: {
       citation: opts.chat ? metrics(citationRanks, k) : null,
       correctOption:
         opts.chat && optionQuestions > 0 ? { questions: optionQuestions, hits: optionHits } : null,
+      answers,
     };
   } finally {
     await store.close();
