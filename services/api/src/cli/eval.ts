@@ -62,6 +62,8 @@ export interface EvalResult {
   /** Ranks of the first section from the answer document under the answer heading. */
   byHeading: EvalMetrics | null;
   misses: Array<{ question: string; expected: string; got: string[] }>;
+  /** Questions whose answer document is not the first one ranked (includes `misses`). */
+  notFirst: string[];
   /** The offline `/v1/chat` answer's first cited source: recall@1 = citation@1 (null unless `chat`). */
   citation: EvalMetrics | null;
   /**
@@ -176,6 +178,7 @@ export async function runEval(opts: {
     const sectionRanks: Array<number | null> = [];
     const headingRanks: Array<number | null> = [];
     const misses: EvalResult["misses"] = [];
+    const notFirst: string[] = [];
     const citationRanks: Array<number | null> = [];
     let optionQuestions = 0;
     let optionHits = 0;
@@ -191,6 +194,7 @@ export async function runEval(opts: {
       const docs = [...new Set(hits.map((h) => h.chunk.docId))];
       const docRank = docs.findIndex((d) => docMatches(q.doc, d));
       docRanks.push(rankOf(docRank));
+      if (docRank !== 0) notFirst.push(q.question);
       sectionRanks.push(rankOf(hits.findIndex((h) => docMatches(q.doc, h.chunk.docId))));
       if (docRank < 0 || docRank >= k)
         misses.push({ question: q.question, expected: q.doc, got: docs.slice(0, k) });
@@ -225,6 +229,7 @@ export async function runEval(opts: {
       bySection: metrics(sectionRanks, k),
       byHeading: headingRanks.length > 0 ? metrics(headingRanks, k) : null,
       misses,
+      notFirst,
       citation: opts.chat ? metrics(citationRanks, k) : null,
       correctOption:
         opts.chat && optionQuestions > 0 ? { questions: optionQuestions, hits: optionHits } : null,
