@@ -295,8 +295,10 @@ export class SqliteChunkStore implements ChunkStore {
   }
 
   /**
-   * BM25F of the question's adjacent word pairs as phrases, for the candidate rows only (proximity evidence:
-   * "launch file" together says more than "launch" and "file" apart).
+   * BM25F of the question's adjacent word pairs as phrases (proximity evidence: "launch file" together says more
+   * than "launch" and "file" apart), for those candidate rows among the phrase query's own top `depth`. Asked as a
+   * plain ranked MATCH: restricting it to the candidates' rowids (`rowid IN (...)`) made FTS5 seek row by row,
+   * 126 ms against 9 ms per query at 100k chunks.
    */
   #phraseScores(
     text: string,
@@ -310,8 +312,8 @@ export class SqliteChunkStore implements ChunkStore {
     const { title, headings, text: body } = ranking.weights;
     const found = this.#prepared(
       `SELECT rowid, bm25(chunks_fts, ${title}, ${headings}, ${body}) AS score FROM chunks_fts
-         WHERE chunks_fts MATCH @match AND rowid IN (SELECT value FROM json_each(@rows))`,
-    ).all({ match, rows: JSON.stringify(rows.map((r) => r.rowid)) }) as Array<{
+         WHERE chunks_fts MATCH @match ORDER BY score LIMIT @depth`,
+    ).all({ match, depth: Math.max(rows.length, ranking.depth) }) as Array<{
       rowid: number;
       score: number;
     }>;
