@@ -1,4 +1,4 @@
-// The retrieval eval on the sample book, offline (lexical): the threshold the issue sets, recall@5 >= 0.85.
+// The retrieval eval on the sample book, offline (lexical): a tight gate (thresholds just under today's figures, the exact misses).
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,21 +12,47 @@ const questions = join(BOOK, "questions.tsv");
 const present = existsSync(docs) && existsSync(questions);
 if (!present) console.warn(`[skip] ${questions} or ${docs} is missing: skipping the sample-book eval`);
 
+/** The sample-book questions whose answer file is ranked below first today. */
+const NOT_FIRST = [
+  "Who is this textbook written for, and do I need a robotics background to read it?",
+  "What will I learn in the first chapter, before any math shows up?",
+  "Why do small mistakes snowball when an AI controls a robot, unlike when it labels a photo?",
+  "Why is my subscriber getting no messages even though ros2 topic list shows the topic?",
+  "What observations does an RL walking policy for a humanoid usually receive?",
+];
+
 describe("retrieval eval", () => {
   it.skipIf(!present)(
-    "finds the answer document in the top 5 for >= 85% of the sample book's questions",
+    "sample book: thresholds just under today's figures, the exact missed questions, and no question in an answer",
     async () => {
       const qs = readQuestions(questions);
       expect(qs.length).toBeGreaterThanOrEqual(30);
-      const result = await runEval({ docsDir: docs, questions: qs });
+      const result = await runEval({ docsDir: docs, questions: qs, chat: true });
       console.log(formatEval(result, true));
       expect(result.mode).toBe("lexical");
       expect(result.unknownDocs).toEqual([]);
-      expect(result.byDocument.questions).toBe(qs.length);
-      expect(result.byDocument.recallAtK).toBeGreaterThanOrEqual(0.85);
-      expect(result.bySection.recallAtK).toBeGreaterThanOrEqual(0.85);
-      expect(result.byDocument.mrrAtK).toBeGreaterThanOrEqual(0.75);
+      expect(result.byDocument.questions).toBe(69);
+      // Measured 0.928 / 0.986 / 0.952 (by document) with the one lexical configuration (docs/BENCHMARKS.md).
+      expect(result.byDocument.recallAt1).toBeGreaterThanOrEqual(0.92);
+      expect(result.byDocument.recallAtK).toBeGreaterThanOrEqual(0.98);
+      expect(result.byDocument.mrrAtK).toBeGreaterThanOrEqual(0.95);
+      expect(result.bySection.recallAtK).toBeGreaterThanOrEqual(0.98);
+      // Any new miss (or a fixed one: update the list) shows here by name.
+      expect(result.misses.map((m) => m.question)).toEqual([
+        "What will I learn in the first chapter, before any math shows up?",
+      ]);
+      expect(result.notFirst).toEqual(NOT_FIRST);
+      // The offline answer cites the first-ranked file about as often as search ranks the answer first.
+      expect(result.citation?.recallAt1).toBeGreaterThanOrEqual(0.9);
+      // Never a question (from a quiz, an exercise list or a lead-in) presented as an answer.
+      for (const { question, response } of result.answers) {
+        const quoted = response
+          .split(/\n+|(?<=\])\s+/)
+          .filter((s) => /\?["'’”)\]]*\s*(?:\[\d+\])?$/.test(s.trim()));
+        expect(quoted, question).toEqual([]);
+      }
     },
+    300_000,
   );
 
   it("reads the TSV columns, leaves out chunks holding a question verbatim, and prints through the CLI", async () => {

@@ -5,8 +5,10 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { openSqliteStore } from "../adapters/vector/sqlite.ts";
 import { syncDocs } from "../ingest/sync.ts";
+import { answer, prepare } from "../rag/pipeline.ts";
 import type { Chunk, Embedder } from "../rag/ports.ts";
 import { retrieve } from "../rag/retrieve.ts";
+import { contentStems } from "../rag/text.ts";
 import { type CliIo, cliConfig, createEmbedderFromConfig } from "./ingest.ts";
 import { runIfMain } from "./main-guard.ts";
 
@@ -33,6 +35,8 @@ export interface EvalQuestion {
   question: string;
   doc: string;
   heading?: string;
+  /** The correct option (or options, " | "-separated) of a quiz question, when the TSV has it. */
+  answer?: string;
 }
 
 export interface EvalMetrics {
@@ -58,6 +62,30 @@ export interface EvalResult {
   /** Ranks of the first section from the answer document under the answer heading. */
   byHeading: EvalMetrics | null;
   misses: Array<{ question: string; expected: string; got: string[] }>;
+  /** Questions whose answer document is not the first one ranked (includes `misses`). */
+  notFirst: string[];
+  /** The offline `/v1/chat` answer's first cited source: recall@1 = citation@1 (null unless `chat`). */
+  citation: EvalMetrics | null;
+  /**
+   * Questions with a correct option whose offline answer holds at least 60% of one option's content words
+   * (null unless `chat` and the TSV has options).
+   */
+  correctOption: { questions: number; hits: number } | null;
+  /** The offline answers, in question order (empty unless `chat`). */
+  answers: Array<{ question: string; response: string }>;
+}
+
+/** Share of an option's content words the answer must hold for the option to count as given. */
+export const OPTION_RECALL = 0.6;
+
+/** Whether `answerText` holds at least OPTION_RECALL of the content words of one of `options` (" | "-separated). */
+export function containsOption(answerText: string, options: string): boolean {
+  const have = new Set(contentStems(answerText));
+  return options
+    .split(" | ")
+    .map((o) => contentStems(o))
+    .filter((terms) => terms.length > 0)
+    .some((terms) => terms.filter((t) => have.has(t)).length / terms.length >= OPTION_RECALL);
 }
 
 /** Reads the questions file: tab-separated values with a header row, no quoting (TSV as written by hand). */
@@ -78,6 +106,7 @@ export function readQuestions(path: string): EvalQuestion[] {
       question: r.question ?? "",
       doc: r.doc ?? r.path ?? r.answer_file ?? r.answer_doc ?? "",
       heading: r.heading || undefined,
+      answer: r.correct_answer || r.correct_option || undefined,
     }))
     .filter((q) => q.question && q.doc);
 }
@@ -111,6 +140,10 @@ export async function runEval(opts: {
   k?: number;
   baseUrl?: string;
   routeBasePath?: string;
+  /** Files (paths relative to the docs folder) left out of the index; questions they answer are skipped. */
+  exclude?: RegExp;
+  /** Also ask every question through the offline chat pipeline (citation@1, correct option). */
+  chat?: boolean;
 }): Promise<EvalResult> {
   const k = opts.k ?? 5;
   const dir = mkdtempSync(join(tmpdir(), "ai-book-eval-"));
@@ -125,6 +158,7 @@ export async function runEval(opts: {
       baseUrl: opts.baseUrl,
       routeBasePath: opts.routeBasePath,
       keepChunk: (chunk) => {
+        if (opts.exclude?.test(chunk.docId)) return false;
         const text = normalise(chunk.text);
         const leaked = leaks.some((q) => text.includes(q));
         if (leaked) leakedChunks += 1;
@@ -136,13 +170,20 @@ export async function runEval(opts: {
       throw new Error(`cannot evaluate: ${f.path}:${f.line}:${f.column}: ${f.message}`);
     }
     const docIds = (await store.listDocuments()).map((d) => d.docId);
-    const known = opts.questions.filter((q) => docIds.some((id) => docMatches(q.doc, id)));
-    const unknownDocs = [...new Set(opts.questions.filter((q) => !known.includes(q)).map((q) => q.doc))];
+    const asked = opts.questions.filter((q) => !opts.exclude?.test(q.doc));
+    const known = asked.filter((q) => docIds.some((id) => docMatches(q.doc, id)));
+    const unknownDocs = [...new Set(asked.filter((q) => !known.includes(q)).map((q) => q.doc))];
 
     const docRanks: Array<number | null> = [];
     const sectionRanks: Array<number | null> = [];
     const headingRanks: Array<number | null> = [];
     const misses: EvalResult["misses"] = [];
+    const notFirst: string[] = [];
+    const citationRanks: Array<number | null> = [];
+    let optionQuestions = 0;
+    let optionHits = 0;
+    const answers: EvalResult["answers"] = [];
+    const rag = { store, embedder: opts.embedder, bookBaseUrl: "http://book.invalid", topK: 5 };
     const rankOf = (i: number) => (i >= 0 ? i + 1 : null);
     for (const q of known) {
       // Enough sections that the top k distinct documents are known.
@@ -153,6 +194,7 @@ export async function runEval(opts: {
       const docs = [...new Set(hits.map((h) => h.chunk.docId))];
       const docRank = docs.findIndex((d) => docMatches(q.doc, d));
       docRanks.push(rankOf(docRank));
+      if (docRank !== 0) notFirst.push(q.question);
       sectionRanks.push(rankOf(hits.findIndex((h) => docMatches(q.doc, h.chunk.docId))));
       if (docRank < 0 || docRank >= k)
         misses.push({ question: q.question, expected: q.doc, got: docs.slice(0, k) });
@@ -160,6 +202,19 @@ export async function runEval(opts: {
         const heading = q.heading;
         const r = hits.findIndex((h) => docMatches(q.doc, h.chunk.docId) && headingMatches(h.chunk, heading));
         headingRanks.push(rankOf(r));
+      }
+      if (opts.chat) {
+        // What POST /v1/chat does offline: retrieve the prompt's sections, answer extractively.
+        const prepared = await prepare(rag, { message: q.question });
+        const { response } = await answer(rag, prepared);
+        answers.push({ question: q.question, response });
+        const first = /\[(\d+)\]/.exec(response)?.[1];
+        const cited = first ? prepared.hits[Number(first) - 1]?.chunk.docId : undefined;
+        citationRanks.push(cited && docMatches(q.doc, cited) ? 1 : null);
+        if (q.answer) {
+          optionQuestions += 1;
+          if (containsOption(response, q.answer)) optionHits += 1;
+        }
       }
     }
     const stats = await store.stats();
@@ -174,6 +229,11 @@ export async function runEval(opts: {
       bySection: metrics(sectionRanks, k),
       byHeading: headingRanks.length > 0 ? metrics(headingRanks, k) : null,
       misses,
+      notFirst,
+      citation: opts.chat ? metrics(citationRanks, k) : null,
+      correctOption:
+        opts.chat && optionQuestions > 0 ? { questions: optionQuestions, hits: optionHits } : null,
+      answers,
     };
   } finally {
     await store.close();

@@ -28,6 +28,8 @@ Options:
   --route-base-path PATH   the docs plugin's routeBasePath (default /docs; / for docs-only sites)
   --reset                  drop the index and ingest everything again
   --dry-run                parse and report what would change; no embedding requests, no writes
+  --strict                 an MDX page that does not parse is an error (default: it is indexed as plain
+                           Markdown with a warning naming file:line)
   -h, --help               show this help
 
 Exit code: 0 on success, 1 when a file could not be parsed (the others are still ingested), 2 on bad usage.`;
@@ -115,6 +117,7 @@ export function formatSummary(s: SyncSummary, target: string): string {
     `  embedding: ${s.embeddingRequests} requests, ${s.embeddingTokens} tokens`,
     `  time:      ${(s.ms / 1000).toFixed(2)} s`,
   ];
+  for (const w of s.warnings) lines.push(`  warning: ${w.path}:${w.line}:${w.column}: ${w.message}`);
   for (const f of s.failed) lines.push(`  error: ${f.path}:${f.line}:${f.column}: ${f.message}`);
   return `${lines.join("\n")}\n`;
 }
@@ -135,6 +138,7 @@ export async function runIngestCli(
         "route-base-path": { type: "string" },
         reset: { type: "boolean", default: false },
         "dry-run": { type: "boolean", default: false },
+        strict: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -179,6 +183,7 @@ export async function runIngestCli(
       routeBasePath: args.values["route-base-path"],
       reset: args.values.reset,
       dryRun,
+      strict: args.values.strict,
       signal,
       onProgress: progress.onProgress,
     });

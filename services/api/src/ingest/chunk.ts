@@ -18,7 +18,7 @@ export interface ChunkOptions {
 }
 
 /** Bumped whenever chunking or parsing changes what is produced, so incremental ingest redoes every document. */
-export const CHUNKER_VERSION = "2";
+export const CHUNKER_VERSION = "3";
 
 /** What is embedded and what the token count covers: title and heading path, then the text. */
 export function contextualText(chunk: Pick<Chunk, "title" | "headingPath" | "text">): string {

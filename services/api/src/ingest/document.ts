@@ -3,7 +3,7 @@ import { posix } from "node:path";
 import GithubSlugger from "github-slugger";
 import type { Chunk } from "../rag/ports.ts";
 import { type ChunkOptions, chunkSections } from "./chunk.ts";
-import { parseDocument } from "./parse.ts";
+import { type ParseWarning, parseDocument } from "./parse.ts";
 import { docRoute, type RouteOptions, stripNumberPrefix } from "./urls.ts";
 
 export interface BuiltDocument {
@@ -14,6 +14,14 @@ export interface BuiltDocument {
   chunks: Chunk[];
   /** Docusaurus drafts are not published, so they are not indexed either. */
   draft: boolean;
+  /** What was worked around while parsing (an MDX page read as plain Markdown ...). */
+  warnings: ParseWarning[];
+}
+
+export interface BuildOptions extends RouteOptions {
+  chunking?: ChunkOptions;
+  /** An MDX page that does not parse fails instead of being read as plain Markdown. @default false */
+  strict?: boolean;
 }
 
 /** True for the files the Docusaurus docs plugin turns into pages (and skips `_partials`, tests, etc.). */
@@ -25,16 +33,13 @@ export function isDocFile(relPath: string): boolean {
 }
 
 /** Parses and chunks one file; `relPath` is relative to the docs folder with "/" separators. Throws ParseError. */
-export function buildDocument(
-  relPath: string,
-  source: string,
-  opts: RouteOptions & { chunking?: ChunkOptions } = {},
-): BuiltDocument {
+export function buildDocument(relPath: string, source: string, opts: BuildOptions = {}): BuiltDocument {
   const slugger = new GithubSlugger();
   const parsed = parseDocument(source, {
     path: relPath,
     mdx: relPath.toLowerCase().endsWith(".mdx"),
     slugify: (text) => slugger.slug(text),
+    strict: opts.strict,
   });
   const route = docRoute(relPath, parsed.frontmatter, opts);
   const title = parsed.title ?? parsed.frontmatter.id ?? stripNumberPrefix(posix.parse(relPath).name);
@@ -43,5 +48,12 @@ export function buildDocument(
     parsed.sections,
     opts.chunking,
   );
-  return { docId: relPath, title, route, chunks, draft: parsed.frontmatter.draft === true };
+  return {
+    docId: relPath,
+    title,
+    route,
+    chunks,
+    draft: parsed.frontmatter.draft === true,
+    warnings: parsed.warnings,
+  };
 }

@@ -98,15 +98,10 @@ describe("parsing MDX into chunks", () => {
     expect(control?.text).toContain("Why not one big network?\n\nBecause kilohertz loops need guarantees.");
   });
 
-  it("keeps the prose props of JSX components (quiz questions and options) and drops the rest", () => {
-    const quiz = doc.chunks.find((c) => c.headingPath[0] === "Check your understanding");
-    expect(quiz?.text).toBe(
-      [
-        "Which component should enforce joint torque limits?",
-        "The learned policy, by training",
-        "The low-level joint controller or motor firmware",
-      ].join("\n"),
-    );
+  it("leaves quiz components out (their questions and options are not prose to answer from)", () => {
+    expect(doc.chunks.find((c) => c.headingPath[0] === "Check your understanding")).toBeUndefined();
+    expect(all).not.toContain("Which component should enforce joint torque limits?");
+    expect(all).not.toContain("The low-level joint controller or motor firmware");
     expect(all).not.toContain("quiz-box");
   });
 
@@ -168,12 +163,79 @@ describe("parsing Markdown", () => {
   });
 });
 
+/** A Hugging Face doc-builder page: not valid MDX (an unclosed <img>, a shorthand prop), templates, a quiz. */
+const DOC_BUILDER = `# Fine-tuning a model[[fine-tuning]]
+
+<FrameworkSwitchCourse {fw} />
+
+<CourseFloatingBanner chapter={3}
+  classNames="absolute z-10 right-0 top-0"
+  notebooks={[{label: "Google Colab", value: "https://colab.example/notebook.ipynb"}]} />
+
+<img src="https://example.org/diagram.png">
+
+{#if fw === 'pt'}
+
+The Trainer class runs the training loop for PyTorch models.
+
+{:else}
+
+Keras models are trained with the fit method.
+
+{/if}
+
+## Evaluation {#evaluation}
+
+A metric compares predictions with labels.
+
+### Quick check[[check]]
+
+<Question
+	choices={[
+		{
+			text: "An accuracy option nobody should index",
+			explain: "An explanation of the option.",
+			correct: true
+		}
+	]}
+/>
+`;
+
+describe("MDX that does not parse", () => {
+  it("is read as plain Markdown with a warning naming file:line; templates, component tags and quizzes dropped", () => {
+    const doc = buildDocument("chapter3/3.mdx", DOC_BUILDER, { chunking: { minTokens: 1 } });
+    expect(doc.warnings).toHaveLength(1);
+    expect(doc.warnings[0]).toMatchObject({ path: "chapter3/3.mdx", line: 3 });
+    expect(doc.warnings[0]?.message).toMatch(/^not valid MDX \(.+\); indexed as plain Markdown$/);
+    expect(doc.title).toBe("Fine-tuning a model");
+    const all = doc.chunks.map((c) => c.text).join("\n");
+    expect(all).toContain("The Trainer class runs the training loop for PyTorch models.");
+    expect(all).toContain("Keras models are trained with the fit method.");
+    expect(all).not.toMatch(/\{[#:/](?:if|else)|FrameworkSwitchCourse|CourseFloatingBanner|colab|classNames/);
+    expect(all).not.toMatch(/accuracy option|explain:|choices/);
+  });
+
+  it("honours [[anchor]] and {#id} heading ids", () => {
+    const doc = buildDocument("chapter3/3.mdx", DOC_BUILDER, { chunking: { minTokens: 1 } });
+    const evaluation = doc.chunks.find((c) => c.headingPath.at(-1) === "Evaluation");
+    expect(evaluation?.route).toBe("/docs/chapter3/3#evaluation");
+    const md = buildDocument("a.md", "# A\n\n## Setting up[[setup]]\n\nInstall the library first.\n", {
+      chunking: { minTokens: 1 },
+    });
+    expect(md.chunks.find((c) => c.headingPath[0] === "Setting up")?.route).toBe("/docs/a#setup");
+  });
+
+  it("stays a ParseError with strict", () => {
+    expect(() => buildDocument("chapter3/3.mdx", DOC_BUILDER, { strict: true })).toThrow(ParseError);
+  });
+});
+
 describe("malformed files", () => {
-  it("report path, line and column", () => {
+  it("report path, line and column (strict)", () => {
     const bad = "# Title\n\nFine line.\n\n<Broken prop={unclosed\n\nmore\n";
     const err = (() => {
       try {
-        buildDocument("ch/bad.mdx", bad);
+        buildDocument("ch/bad.mdx", bad, { strict: true });
       } catch (e) {
         return e;
       }

@@ -57,8 +57,18 @@ export interface Section {
   blocks: Block[];
 }
 
+/** Something ingest worked around in a file (e.g. MDX read as plain Markdown); `line` is 1-based. */
+export interface ParseWarning {
+  path: string;
+  line: number;
+  column: number;
+  message: string;
+}
+
 export interface ParsedDocument {
   frontmatter: Frontmatter;
+  /** What was worked around while reading the file (empty for a clean parse). */
+  warnings: ParseWarning[];
   /** Frontmatter title, else the first h1 before any other heading, else null (the caller uses the file name). */
   title: string | null;
   sections: Section[];
@@ -231,6 +241,17 @@ function htmlText(html: string): string {
   return toText(tree as unknown as Element, { whitespace: "normal" }).trim();
 }
 
+/**
+ * Components that hold a quiz or exercise (`<Quiz>`, `<QuizComponent>`, Hugging Face's `<Question>`, `<MCQ>` ...):
+ * their props are questions and answer options, not explanations, so they are not indexed. The name is matched
+ * by what quiz components are generally called, never by one book's component list.
+ */
+const QUIZ_COMPONENT = /(?:quiz|question|mcq|multiplechoice|exercise|assessment|flashcard)/i;
+
+export function isQuizComponent(name: string | null | undefined): boolean {
+  return name != null && QUIZ_COMPONENT.test(name);
+}
+
 type JsxElement = Extract<Nodes, { type: "mdxJsxFlowElement" | "mdxJsxTextElement" }>;
 
 function jsxPropProse(node: JsxElement): string[] {
@@ -271,6 +292,7 @@ function inlineText(node: Nodes): string {
       return `:${node.name}${inner ? `[${inner}]` : ""}`;
     }
     case "mdxJsxTextElement": {
+      if (isQuizComponent(node.name)) return "";
       const props = jsxPropProse(node);
       const inner = node.children.map(inlineText).join("");
       return [...props, inner].filter(Boolean).join(" ");
@@ -357,6 +379,7 @@ function flowBlocks(node: Nodes): Block[] {
       return text ? [{ kind: "prose", text, line: at }] : [];
     }
     case "mdxJsxFlowElement": {
+      if (isQuizComponent(node.name)) return [];
       const props = jsxPropProse(node);
       const children = node.children.flatMap((c) => flowBlocks(c as Nodes));
       const text = [...props, ...children.map((b) => b.text)].join("\n").trim();
@@ -382,21 +405,31 @@ function flowBlocks(node: Nodes): Block[] {
   }
 }
 
-const CUSTOM_ID = /\s*\{#([^}\s]+)\}\s*$/;
+/** An explicit heading id: Docusaurus's `{#custom-id}` or Hugging Face doc-builder's `[[custom-id]]`. */
+const CUSTOM_ID = /\s*(?:\{#([^}\s]+)\}|\[\[([^\]\s]+)\]\])\s*$/;
 
-/** A heading's text and its explicit `{#custom-id}` when present. */
+/** A heading's text and its explicit `{#custom-id}` / `[[custom-id]]` when present. */
 function headingText(node: Heading): { text: string; customId: string | null } {
   const raw = mdastToString(node, { includeImageAlt: false }).trim();
   const m = CUSTOM_ID.exec(raw);
-  return m ? { text: raw.slice(0, m.index).trim(), customId: m[1] ?? null } : { text: raw, customId: null };
+  if (m) return { text: raw.slice(0, m.index).trim(), customId: m[1] ?? m[2] ?? null };
+  return { text: raw, customId: null };
 }
 
+/** Svelte-style template lines of Hugging Face's doc-builder (`{#if fw === 'pt'}`, `{:else}`, `{/if}`). */
+const TEMPLATE_LINE = /^\s*\{[#:/](?:if|else|each|await|then|catch|key)\b[^}]*\}\s*$/;
+/** A JSX component's opening tag at the start of a line (`<Youtube id="..." />`, `<Question`). */
+const COMPONENT_OPEN = /^\s*<([A-Z][\w.]*)/;
+
 /**
- * The two source rewrites Docusaurus itself makes before MDX parsing, outside code fences: `{#id}` at the end
- * of a heading is escaped (else MDX reads it as a JS expression), and `:::tip Title` becomes `:::tip[Title]`
- * (the directive syntax remark-directive understands). Line count is unchanged, so positions stay true.
+ * The source rewrites made before parsing, outside code fences; each keeps the line count, so positions stay
+ * true. Docusaurus's own two: `{#id}` at the end of a heading is escaped (else MDX reads it as a JS expression),
+ * and `:::tip Title` becomes `:::tip[Title]` (the directive syntax remark-directive understands). Template lines
+ * (`{#if}`/`{:else}`/`{/if}`) are blanked: both branches stay, the markers are not prose. `plain` is for MDX read
+ * as plain Markdown after it failed to parse: there, import/export lines, quiz components and the props of
+ * multi-line component tags would otherwise be indexed as text, so they are blanked too.
  */
-export function preprocess(source: string, mdx: boolean): string {
+export function preprocess(source: string, mdx: boolean, plain = false): string {
   const lines = source.split("\n");
   let fence: string | null = null;
   for (let i = 0; i < lines.length; i++) {
@@ -410,14 +443,51 @@ export function preprocess(source: string, mdx: boolean): string {
       continue;
     }
     if (fence !== null) continue;
+    if (TEMPLATE_LINE.test(text)) {
+      lines[i] = "";
+      continue;
+    }
     if (mdx && /^\s{0,3}#{1,6}\s/.test(text)) {
       lines[i] = text.replace(/\s*\{#([^}\s]+)\}\s*$/, " \\{#$1\\}");
       continue;
+    }
+    if (plain) {
+      if (/^(?:import|export)\s/.test(text)) {
+        lines[i] = "";
+        continue;
+      }
+      const component = COMPONENT_OPEN.exec(text)?.[1];
+      if (component) {
+        i = blankComponent(lines, i, component);
+        continue;
+      }
     }
     const admonition = /^(\s*:{3,})([A-Za-z][\w-]*)[ \t]+([^[{\s].*?)\s*$/.exec(text);
     if (admonition) lines[i] = `${admonition[1]}${admonition[2]}[${admonition[3]}]`;
   }
   return lines.join("\n");
+}
+
+/**
+ * Blanks a component starting at line `start` in Markdown read without MDX; returns the last line handled. A quiz
+ * component goes whole (to its `/>` or closing tag); another keeps its children, only its multi-line opening tag
+ * (props such as `notebooks={[...]}`) goes; a one-line opening tag is left to the HTML parser, which drops it.
+ */
+function blankComponent(lines: string[], start: number, name: string): number {
+  const quiz = isQuizComponent(name);
+  const close = `</${name}>`;
+  for (let j = start; j < lines.length; j++) {
+    const text = lines[j] ?? "";
+    const ends = quiz ? /\/>\s*$/.test(text) || text.includes(close) : />\s*$/.test(text);
+    if (!quiz && j === start && ends) {
+      // A self-closing one (`<FrameworkSwitchCourse {fw} />`) has no children and may not be valid HTML.
+      if (/\/>\s*$/.test(text)) lines[j] = "";
+      return start;
+    }
+    lines[j] = "";
+    if (ends) return j;
+  }
+  return lines.length - 1;
 }
 
 function readFrontmatter(root: Root, path: string): Frontmatter {
@@ -461,14 +531,36 @@ export type Slugify = (text: string) => string;
  */
 export function parseDocument(
   source: string,
-  opts: { path: string; mdx: boolean; slugify: Slugify },
+  opts: {
+    path: string;
+    mdx: boolean;
+    slugify: Slugify;
+    /** An MDX file that does not parse is an error instead of being read as plain Markdown. @default false */
+    strict?: boolean;
+  },
 ): ParsedDocument {
   let root: Root;
+  const warnings: ParseWarning[] = [];
   try {
     root = markdownTree(preprocess(source, opts.mdx), { mdx: opts.mdx });
   } catch (err) {
     const e = err as { line?: number; column?: number; reason?: string; message?: string };
-    throw new ParseError(opts.path, e.line ?? 1, e.column ?? 1, e.reason ?? e.message ?? String(err));
+    const failure = new ParseError(
+      opts.path,
+      e.line ?? 1,
+      e.column ?? 1,
+      e.reason ?? e.message ?? String(err),
+    );
+    // Plain Markdown reads anything (HTML-style tags, comments and stray braces are text or HTML to it), so one
+    // page written for another MDX dialect (Hugging Face's doc-builder, MDX 1) no longer stops a whole book.
+    if (!opts.mdx || opts.strict) throw failure;
+    root = markdownTree(preprocess(source, false, true), { mdx: false });
+    warnings.push({
+      path: opts.path,
+      line: failure.line,
+      column: failure.column,
+      message: `not valid MDX (${failure.reason}); indexed as plain Markdown`,
+    });
   }
   const frontmatter = readFrontmatter(root, opts.path);
 
@@ -500,5 +592,5 @@ export function parseDocument(
   };
   for (const node of root.children) visit(node);
 
-  return { frontmatter, title, sections };
+  return { frontmatter, warnings, title, sections };
 }

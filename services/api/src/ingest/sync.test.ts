@@ -203,7 +203,7 @@ describe("incremental sync (SQLite + OpenAI-protocol stub)", () => {
     expect((await sqlite.stats()).embedding?.model).toBe("text-embedding-3-large");
   });
 
-  it("CLI: reports a malformed file with path:line, ingests the others, exits 1; --dry-run writes nothing", async () => {
+  it("CLI: MDX that does not parse is indexed as Markdown with a file:line warning; --strict reports it and exits 1; --dry-run writes nothing", async () => {
     write("01-sensors/03-broken.mdx", "# Broken\n\nSome text.\n\n<Quiz question={unclosed\n");
     const out: string[] = [];
     const err: string[] = [];
@@ -212,22 +212,31 @@ describe("incremental sync (SQLite + OpenAI-protocol stub)", () => {
     const env = { INDEX_PATH: "idx/index.sqlite", DATA_DIR: "data" };
     const io = { stdout: sink(out), stderr: sink(err), cwd: dir.path };
 
-    const dry = await runIngestCli(["docs", "--dry-run"], env, io);
+    const dry = await runIngestCli(["docs", "--dry-run", "--strict"], env, io);
     expect(dry).toBe(1);
     expect(out.join("")).toContain("dry run");
     const indexFile = join(dir.path, "idx", "index.sqlite");
     expect(existsSync(indexFile)).toBe(false);
 
     out.length = 0;
-    const code = await runIngestCli(["docs", "--route-base-path", "/learn"], env, io);
-    expect(code).toBe(1);
-    const text = out.join("");
+    const strict = await runIngestCli(["docs", "--route-base-path", "/learn", "--strict"], env, io);
+    expect(strict).toBe(1);
+    let text = out.join("");
     expect(text).toMatch(/error: 01-sensors\/03-broken\.mdx:[56]:\d+: /);
     expect(text).toContain("4 added");
     expect(text).toContain("1 failed");
     expect(err.join("")).toContain("index 4/4");
+
+    out.length = 0;
+    const lenient = await runIngestCli(["docs", "--route-base-path", "/learn"], env, io);
+    expect(lenient).toBe(0);
+    text = out.join("");
+    expect(text).toMatch(
+      /warning: 01-sensors\/03-broken\.mdx:[56]:\d+: not valid MDX \(.+\); indexed as plain Markdown/,
+    );
+    expect(text).toContain("0 failed");
     const after = openSqliteStore({ path: indexFile });
-    expect((await after.stats()).documents).toBe(4);
+    expect((await after.stats()).documents).toBe(5);
     expect((await after.search({ text: "gyroscope", limit: 1 }))[0]?.chunk.route).toBe(
       "/learn/sensors/imu#gyroscopes",
     );

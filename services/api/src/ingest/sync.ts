@@ -18,6 +18,8 @@ export interface SyncOptions extends RouteOptions {
   /** Parse and plan only: no embedding requests, no writes. */
   dryRun?: boolean;
   chunking?: ChunkOptions;
+  /** An MDX page that does not parse is a failure instead of being read as plain Markdown (`--strict`). */
+  strict?: boolean;
   /** Chunks for which this returns false are left out of the index (the eval uses it). */
   keepChunk?: (chunk: Chunk) => boolean;
   /** Documents embedded together, up to about this many chunks per round. @default 256 */
@@ -55,6 +57,8 @@ export interface SyncSummary {
   /** Drafts are not published, so they are not indexed. */
   drafts: number;
   failed: SyncFailure[];
+  /** Pages indexed with a work-around (an MDX page read as plain Markdown), with where the problem is. */
+  warnings: SyncFailure[];
   chunksAdded: number;
   chunksRemoved: number;
   embeddingRequests: number;
@@ -79,7 +83,7 @@ function describeEmbedding(e: Embedding): string {
 export function documentHash(
   relPath: string,
   source: string,
-  opts: RouteOptions & { chunking?: ChunkOptions },
+  opts: RouteOptions & { chunking?: ChunkOptions; strict?: boolean },
 ) {
   return createHash("sha256")
     .update(
@@ -89,6 +93,7 @@ export function documentHash(
         opts.baseUrl ?? "/",
         opts.routeBasePath ?? "/docs",
         opts.chunking ?? {},
+        opts.strict === true,
       ]),
     )
     .update("\u0000")
@@ -110,7 +115,12 @@ export async function listDocFiles(docsDir: string): Promise<string[]> {
 export async function syncDocs(opts: SyncOptions): Promise<SyncSummary> {
   const started = performance.now();
   const { store, embedder } = opts;
-  const routeOpts = { baseUrl: opts.baseUrl, routeBasePath: opts.routeBasePath, chunking: opts.chunking };
+  const routeOpts = {
+    baseUrl: opts.baseUrl,
+    routeBasePath: opts.routeBasePath,
+    chunking: opts.chunking,
+    strict: opts.strict,
+  };
   const usageBefore = embedder?.usage?.() ?? { requests: 0, tokens: 0 };
   let ownRequests = 0;
   let ownTokens = 0;
@@ -126,6 +136,7 @@ export async function syncDocs(opts: SyncOptions): Promise<SyncSummary> {
     deleted: 0,
     drafts: 0,
     failed: [],
+    warnings: [],
     chunksAdded: 0,
     chunksRemoved: 0,
     embeddingRequests: 0,
@@ -175,6 +186,7 @@ export async function syncDocs(opts: SyncOptions): Promise<SyncSummary> {
     } else {
       try {
         const built = buildDocument(relPath, source, routeOpts);
+        summary.warnings.push(...built.warnings);
         if (built.draft) {
           summary.drafts += 1;
           present.delete(relPath);

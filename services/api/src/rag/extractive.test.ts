@@ -100,3 +100,50 @@ describe("depthFor", () => {
     ).toBe("neutral");
   });
 });
+
+describe("what an offline answer never quotes", () => {
+  const balance = [
+    hit(
+      1,
+      "Walking",
+      "Learning objectives",
+      "Explain why the centre of mass must stay over the support polygon when a humanoid walks slowly.",
+    ),
+    hit(
+      2,
+      "Walking",
+      "Dynamic balance",
+      [
+        "Why can a humanoid not keep its centre of mass over its feet when walking fast?",
+        "At speed the centre of mass moves ahead of the feet between steps, so balance comes from placing the next foot where the momentum will carry the body.",
+        "The zero moment point must stay inside the support polygon for the feet to stay flat.",
+        "Check your understanding",
+        "- Why is the centre of mass outside the feet during a fast walk?",
+        "- What keeps the zero moment point inside the support polygon when walking fast?",
+      ].join("\n"),
+    ),
+    hit(
+      3,
+      "Walking",
+      "Exercises",
+      "Walk fast on a treadmill and watch where your centre of mass is over your feet; write down what you notice.",
+    ),
+  ];
+
+  it("leaves out questions, exercise and quiz lists, and learning objectives, and cites what it keeps", () => {
+    const message = "Why can a humanoid not keep its centre of mass over its feet when walking fast?";
+    const beginner = {
+      softwareBackground: "Beginner" as const,
+      hardwareBackground: null,
+      interestArea: null,
+    };
+    for (const profile of [null, beginner]) {
+      const text = extractiveAnswer({ message, hits: balance, profile });
+      expect(text).toContain("At speed the centre of mass moves ahead of the feet between steps");
+      expect(text).not.toMatch(/\?/);
+      expect(text).not.toMatch(/Explain why|treadmill|Check your understanding/);
+      expect(text).toMatch(/\[2\]/);
+      expect(text).not.toMatch(/\[[13]\]/);
+    }
+  });
+});

@@ -39,20 +39,50 @@ interface Candidate {
   score: number;
 }
 
+/**
+ * Headings of parts that ask rather than explain: quizzes, review questions, learning objectives, exercise lists.
+ * Their sentences are questions for the reader or promises of what a lesson covers, never an answer. Generic
+ * words ("Exercises", "Challenge") count only as the whole heading: "Hands-on exercise: build a node" is a
+ * walkthrough that explains.
+ */
+const ASKING_PHRASE =
+  /\b(?:check your understanding|self[- ]?(?:check|assessment|test)|test your(?:self| knowledge| understanding)|(?:review|practice|discussion|study|comprehension) questions|learning (?:objectives|outcomes|goals)|what you(?:'|’)?ll learn|what you will learn|quiz(?:zes)?)\b/i;
+const ASKING_WHOLE =
+  /^(?:[\d.]+\s*)?(?:exercises?|objectives|challenges?|assignments?|homework|try it yourself|questions)$/i;
+
+function isAskingHeading(s: string): boolean {
+  return ASKING_PHRASE.test(s) || ASKING_WHOLE.test(s.trim());
+}
+
+/** A line of a chunk that reads as a heading: short, no closing punctuation (merged sections keep theirs so). */
+function isHeadingLine(s: string): boolean {
+  return s.length <= 80 && !/[.!?:;,)"'”]$/.test(s) && !s.startsWith("- ") && !/^\d+\./.test(s);
+}
+
+/** A question to the reader (an exercise, a rhetorical lead-in): not an answer, whatever words it shares. */
+function isQuestion(s: string): boolean {
+  return /\?["'’”)\]]*$/.test(s);
+}
+
 function candidatesOf(hits: readonly Retrieved[], analysis: TextAnalysis): Candidate[] {
-  return hits.flatMap((h) =>
-    analysis
-      .analysedSentences(h.chunk.text)
-      .map(({ text, stems }, pos) => ({
+  return hits.flatMap((h) => {
+    if (h.chunk.headingPath.some(isAskingHeading)) return [];
+    const out: Candidate[] = [];
+    let asking = false;
+    analysis.analysedSentences(h.chunk.text).forEach(({ text, stems }, pos) => {
+      if (isHeadingLine(text)) asking = isAskingHeading(text);
+      if (asking || isQuestion(text) || !isProse(text)) return;
+      out.push({
         n: h.n,
         sectionCoverage: h.coverage,
         pos,
         text: truncate(text, SENTENCE_MAX),
         stems,
         score: 0,
-      }))
-      .filter((c) => isProse(c.text)),
-  );
+      });
+    });
+    return out;
+  });
 }
 
 /** Scores sentences by the question words they contain, rarer words weighing more, earlier sources a little more. */
@@ -91,6 +121,13 @@ export function extractiveAnswer(input: ExtractiveInput): string {
   // Only sentences about as relevant as the best one; weak partial matches read as non sequiturs.
   const chosen = ranked.filter((c) => c.score > 0.3 && c.score >= top * RELATIVE_FLOOR).slice(0, want);
   if (chosen.length === 0 && ranked[0]) chosen.push(ranked[0]);
+  // The answer opens with the best-ranked section that has a sentence to give: retrieval weighed the whole
+  // section (title, headings, document, phrases), which a sentence's word count cannot, so [1] leads.
+  const lead = ranked.find((c) => c.n === Math.min(...cands.map((x) => x.n)));
+  if (lead && !chosen.some((c) => c.n === lead.n)) {
+    if (chosen.length >= want) chosen.pop();
+    chosen.unshift(lead);
+  }
   // Then the sentences around the picked ones (what follows a definition usually explains it; a beginner
   // also gets what comes before), until the depth's budget is used.
   const neighbour = (c: Candidate, d: number) => cands.find((p) => p.n === c.n && p.pos === c.pos + d);
@@ -108,6 +145,13 @@ export function extractiveAnswer(input: ExtractiveInput): string {
   const groups = new Map<number, Candidate[]>();
   for (const c of chosen) groups.set(c.n, [...(groups.get(c.n) ?? []), c]);
   const body = cite(groups);
+  // The best-ranked section holds no sentence to quote (code, a table, a list of commands): name it first, so the
+  // reader is sent where retrieval found the answer rather than only to weaker sections.
+  const first = input.hits.find((h) => !h.chunk.headingPath.some(isAskingHeading));
+  if (first && !groups.has(first.n)) {
+    const where = [first.chunk.title, ...first.chunk.headingPath].join(" › ");
+    body.unshift(`The book covers this in "${where}" [${first.n}].`);
+  }
 
   const parts: string[] = [];
   if (input.selectedText?.trim()) {
@@ -126,7 +170,8 @@ export function extractiveAnswer(input: ExtractiveInput): string {
     );
     if (body.length > 0) parts.push(`The book explains: ${body.join(" ")}`);
   } else if (depth === "beginner") {
-    const top = input.hits[0];
+    // Point to the section the answer starts from (the first hit may be one that only asks).
+    const top = input.hits.find((h) => h.n === chosen[0]?.n) ?? input.hits[0];
     const where = top ? [top.chunk.title, ...top.chunk.headingPath].at(-1) : undefined;
     parts.push(`Here is what the book says, starting from the basic idea:\n\n${body.join("\n\n")}`);
     if (where && top) parts.push(`To learn more, read the section "${where}" [${top.n}].`);

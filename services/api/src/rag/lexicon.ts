@@ -17,6 +17,20 @@ export const STOPWORDS: ReadonlySet<string> = new Set(
   ).split(" "),
 );
 
+/**
+ * Words that frame a quiz or exercise prompt ("Which of the following statements are true", "Explain in 2-3
+ * sentences", "Provide one specific example") without naming its topic. A general list of instruction words, not
+ * taken from any book's questions; dropped from keyword queries so that the topic words decide the ranking.
+ */
+export const INSTRUCTION_WORDS: ReadonlySet<string> = new Set(
+  (
+    "following statement statements true false correct incorrect best option options choose select check " +
+    "apply briefly sentence sentences provide specific example examples give identify discuss compare " +
+    "contrast mention justify outline summarize summarise one two three several main primary important " +
+    "purpose role"
+  ).split(" "),
+);
+
 /** Distinct words remembered by `stem`; past this the memo starts over (a book's vocabulary fits many times). */
 const STEM_MEMO_MAX = 50_000;
 const stemMemo = new Map<string, string>();
@@ -39,14 +53,71 @@ export function words(text: string): string[] {
   return (text.normalize("NFKC").toLowerCase().match(WORD) ?? []).map((w) => w.replace(/['’].*$/, ""));
 }
 
+/** "in 2-3 sentences", "(3 points)": a length or score instruction, whose numbers name no topic. */
+const LENGTH_INSTRUCTION =
+  /\b(?:in\s+)?\d+\s*(?:[-–]|to|or)?\s*\d*\s+(?:sentences?|words|paragraphs?|points?|lines|marks?|bullet\s+points)\b/gi;
+
 /**
- * The distinct content words of a query, in order. When a query is only function words (rare: "what is it")
- * they are kept, so the query still matches something.
+ * The distinct content words of a query, in order: function words and quiz instruction words dropped. When
+ * nothing is left (rare: "what is it") the plain words are kept, so the query still matches something.
  */
-export function queryTerms(text: string): string[] {
-  const all = [...new Set(words(text))].filter((w) => w.length > 0);
-  const content = all.filter((w) => !STOPWORDS.has(w));
-  return content.length > 0 ? content : all;
+export function queryTerms(text: string, opts: { instructionWords?: boolean } = {}): string[] {
+  const keep = opts.instructionWords === true;
+  const all = [...new Set(words(keep ? text : text.replace(LENGTH_INSTRUCTION, " ")))].filter(
+    (w) => w.length > 0,
+  );
+  const content = all.filter((w) => !STOPWORDS.has(w) && (keep || !INSTRUCTION_WORDS.has(w)));
+  if (content.length > 0) return content;
+  const plain = all.filter((w) => !STOPWORDS.has(w));
+  return plain.length > 0 ? plain : all;
+}
+
+/**
+ * Adjacent pairs of the query's content words, as written ("custom message definition" → "custom message",
+ * "message definition"): proximity evidence for a keyword engine with phrase search.
+ */
+export function queryPhrases(text: string, opts: { instructionWords?: boolean } = {}): string[] {
+  const content = new Set(queryTerms(text, opts));
+  const seq = words(opts.instructionWords ? text : text.replace(LENGTH_INSTRUCTION, " "));
+  const out = new Set<string>();
+  for (let i = 0; i + 1 < seq.length; i++) {
+    const a = seq[i] ?? "";
+    const b = seq[i + 1] ?? "";
+    if (content.has(a) && content.has(b) && a !== b) out.add(`${a} ${b}`);
+  }
+  return [...out];
+}
+
+/**
+ * The query as alternatives per concept, for a keyword engine with phrases: each content word, except that a
+ * name written with letters and digits matches both ways books write it ("ROS2" ≡ "ROS 2", "YOLOv8" ≡
+ * "YOLO v8"), whichever the question used. Each inner array is one concept's alternatives (words or
+ * space-separated phrases).
+ */
+export function queryConcepts(text: string, opts: { instructionWords?: boolean } = {}): string[][] {
+  const terms = queryTerms(text, opts);
+  const seq = words(text);
+  const out: string[][] = [];
+  const used = new Set<string>();
+  for (const t of terms) {
+    if (used.has(t)) continue;
+    used.add(t);
+    const glued = /^(\p{L}{2,})(\d+)$/u.exec(t);
+    if (glued) {
+      out.push([t, `${glued[1]} ${glued[2]}`]);
+      continue;
+    }
+    // "ROS 2": the word and the number after it are one name.
+    const at = seq.indexOf(t);
+    const next = at >= 0 ? seq[at + 1] : undefined;
+    if (/^\p{L}{2,}$/u.test(t) && next && /^\d{1,2}$/.test(next)) {
+      used.add(next);
+      out.push([`${t} ${next}`, `${t}${next}`]);
+      continue;
+    }
+    out.push([t]);
+  }
+  return out;
 }
 
 /** English Porter stems of the content words of `text`, with repeats (term frequencies come from these). */
