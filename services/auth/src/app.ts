@@ -19,6 +19,7 @@ import type { DestinationStream } from "pino";
 import { type Auth, createAuth, type RequestState } from "./auth.ts";
 import type { AuthConfig } from "./config.ts";
 import { createDatabase, type Database } from "./db/client.ts";
+import { createMailer, type Mailer } from "./mail.ts";
 import { betterAuthRoutes } from "./routes/better-auth.ts";
 import { healthRoutes } from "./routes/health.ts";
 
@@ -50,7 +51,7 @@ export function createApp(deps: AppDeps) {
   );
   app.use(bodyLimit(config.bodyLimitBytes));
   app.route("/", healthRoutes(deps.database, deps.redis));
-  app.route("/", betterAuthRoutes(deps.auth, deps.requestState));
+  app.route("/", betterAuthRoutes(deps.auth, deps.requestState, `${config.baseUrl}/api/auth/error`));
   app.notFound(handleNotFound);
   app.onError(handleError);
   return app;
@@ -76,6 +77,7 @@ export interface AuthService {
   redis: Redis | undefined;
   logger: Logger;
   requestState: AsyncLocalStorage<RequestState>;
+  mailer: Mailer;
   /** Closes Redis and the database it opened (stop the HTTP server first). */
   close(): Promise<void>;
 }
@@ -102,7 +104,14 @@ export async function createAuthService(
   const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }) : undefined;
   redis?.on("error", (err) => logger.warn({ err: { message: err.message } }, "redis error"));
   const requestState = new AsyncLocalStorage<RequestState>();
+  const mailer = createMailer({
+    smtpUrl: config.accounts.smtpUrl,
+    from: config.accounts.mailFrom,
+    dir: config.accounts.mailDir,
+    logger,
+  });
   const auth = createAuth({
+    mailer,
     config,
     db: database.db,
     logger,
@@ -120,9 +129,11 @@ export async function createAuthService(
     redis,
     logger,
     requestState,
+    mailer,
     async close() {
       if (closed) return;
       closed = true;
+      await mailer.close();
       if (redis) await redis.quit().catch(() => redis.disconnect());
       if (ownsDatabase) await database.close();
     },

@@ -18,9 +18,11 @@ import { bearer, type JwtOptions, jwt } from "better-auth/plugins";
 import type { Redis } from "ioredis";
 import { z } from "zod";
 import type { AccessTokenSettings } from "./access-token.ts";
+import { accountFeatures } from "./accounts/options.ts";
 import type { AuthConfig } from "./config.ts";
 import type { AuthDb } from "./db/client.ts";
 import { schema } from "./db/schema.ts";
+import type { Mailer } from "./mail.ts";
 import { accessTokenPlugin } from "./routes/jwt.ts";
 import { safeError } from "./safe-error.ts";
 
@@ -40,6 +42,7 @@ export interface AuthDeps {
   db: AuthDb;
   logger: Logger;
   requestState: AsyncLocalStorage<RequestState>;
+  mailer: Mailer;
   /** Shared sessions, rate limits and revoked session ids; absent = in process. */
   redis?: Redis | undefined;
   /** Prefix of Better Auth's keys in Redis. @default "better-auth:" */
@@ -104,6 +107,7 @@ export function createAuth(deps: AuthDeps) {
     ...(pluginOptions ? { jwtPluginOptions: pluginOptions } : {}),
   };
   const baLogger = logger.child({ component: "better-auth" });
+  const accounts = accountFeatures(deps);
 
   return betterAuth({
     appName: "ai-book",
@@ -123,13 +127,18 @@ export function createAuth(deps: AuthDeps) {
       autoSignIn: true,
       minPasswordLength: PASSWORD_MIN,
       maxPasswordLength: PASSWORD_MAX,
+      ...accounts.emailAndPassword,
     },
+    emailVerification: accounts.emailVerification,
+    account: accounts.account,
+    socialProviders: accounts.socialProviders,
     user: {
       additionalFields: {
         softwareBackground: profileField("softwareBackground", levelSchema),
         hardwareBackground: profileField("hardwareBackground", levelSchema),
         interestArea: profileField("interestArea", interestSchema),
       },
+      deleteUser: accounts.deleteUser,
     },
     session: {
       // With Redis as secondary storage Better Auth would otherwise keep sessions only there.
@@ -150,7 +159,12 @@ export function createAuth(deps: AuthDeps) {
       defaultCookieAttributes: { httpOnly: true, sameSite: "lax", secure: production },
     },
     ...(pluginOptions ? { disabledPaths: ["/token"] } : {}),
-    plugins: [bearer(), accessTokenPlugin(accessToken), ...(pluginOptions ? [jwt(pluginOptions)] : [])],
+    plugins: [
+      ...accounts.plugins,
+      bearer(),
+      accessTokenPlugin({ ...accessToken, refuse: accounts.accessRefusal }),
+      ...(pluginOptions ? [jwt(pluginOptions)] : []),
+    ],
     databaseHooks: {
       session: {
         delete: {

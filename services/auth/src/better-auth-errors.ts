@@ -31,6 +31,31 @@ const KNOWN: Record<string, { code: ErrorCode; message?: string }> = {
   },
   INVALID_ORIGIN: { code: "FORBIDDEN", message: "Untrusted Origin: send Origin set to one of CORS_ORIGINS." },
   CROSS_SITE_NAVIGATION_LOGIN_BLOCKED: { code: "FORBIDDEN" },
+  // accounts (issue 13): links, codes, sessions, providers
+  INVALID_TOKEN: { code: "INVALID_LINK" },
+  TOKEN_EXPIRED: { code: "INVALID_LINK" },
+  INVALID_USER: { code: "INVALID_LINK" },
+  INVALID_CODE: { code: "INVALID_TWO_FACTOR_CODE" },
+  INVALID_BACKUP_CODE: {
+    code: "INVALID_TWO_FACTOR_CODE",
+    message: "The backup code is wrong or already used.",
+  },
+  INVALID_TWO_FACTOR_COOKIE: {
+    code: "INVALID_TWO_FACTOR_CODE",
+    message: "The sign-in attempt has expired; sign in with your password again.",
+  },
+  TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE: {
+    code: "RATE_LIMITED",
+    message: "Too many wrong codes; sign in with your password again.",
+  },
+  ACCOUNT_TEMPORARILY_LOCKED: { code: "RATE_LIMITED", message: "Too many wrong codes; try again later." },
+  TOTP_NOT_ENABLED: { code: "TWO_FACTOR_NOT_ENABLED" },
+  TWO_FACTOR_NOT_ENABLED: { code: "TWO_FACTOR_NOT_ENABLED" },
+  SESSION_EXPIRED: { code: "SESSION_NOT_FRESH" },
+  CREDENTIAL_ACCOUNT_NOT_FOUND: { code: "PASSWORD_NOT_SET" },
+  PROVIDER_NOT_FOUND: { code: "VALIDATION_ERROR", message: "provider: not configured on this server" },
+  EMAIL_NOT_VERIFIED: { code: "EMAIL_NOT_VERIFIED" },
+  EMAIL_ALREADY_VERIFIED: { code: "VALIDATION_ERROR", message: "The email address is already verified." },
 };
 
 const SKIPPED_HEADERS = new Set(["content-type", "content-length", "x-retry-after", "content-encoding"]);

@@ -1,7 +1,7 @@
 // Drizzle schema of the auth database: Better Auth's user/session/account/verification, the reader profile, JWKS.
 import { BACKGROUND_LEVELS } from "@ai-book/contracts";
 import { sql } from "drizzle-orm";
-import { boolean, check, index, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { boolean, check, index, integer, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 
 // Instants, not wall-clock times: the server's TZ must not change what a row means.
 const TZ = { withTimezone: true } as const;
@@ -24,6 +24,12 @@ export const user = pgTable(
     softwareBackground: text("software_background"),
     hardwareBackground: text("hardware_background"),
     interestArea: text("interest_area"),
+    // ── accounts (issue 13) ──
+    /** Better Auth twoFactor plugin. */
+    twoFactorEnabled: boolean("two_factor_enabled").default(false),
+    /** Created by a provider sign-in and the reader profile not yet asked for (no access token until then). */
+    profilePending: boolean("profile_pending").default(false).notNull(),
+    // ── end accounts ──
   },
   (t) => [
     check("user_software_background_check", sql`${t.softwareBackground} IN (${levels})`),
@@ -102,4 +108,23 @@ export const jwks = pgTable("jwks", {
   crv: text("crv"),
 });
 
-export const schema = { user, session, account, verification, jwks };
+// ── accounts (issue 13) ──
+/** TOTP secret and backup codes of the twoFactor plugin (both encrypted with BETTER_AUTH_SECRET). */
+export const twoFactor = pgTable(
+  "two_factor",
+  {
+    id: text("id").primaryKey(),
+    secret: text("secret").notNull(),
+    backupCodes: text("backup_codes").notNull(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => user.id, { onDelete: "cascade" }),
+    verified: boolean("verified").default(true),
+    failedVerificationCount: integer("failed_verification_count").default(0),
+    lockedUntil: timestamp("locked_until", TZ),
+  },
+  (t) => [index("two_factor_user_id_idx").on(t.userId), index("two_factor_secret_idx").on(t.secret)],
+);
+// ── end accounts ──
+
+export const schema = { user, session, account, verification, jwks, twoFactor };
