@@ -84,8 +84,8 @@ export function accountFeatures(deps: AccountFeatureDeps) {
       ? {
           google: {
             ...accounts.google,
+            // Better Auth asks for openid, email and profile; the redirect URI is <BETTER_AUTH_URL>/api/auth/callback/google.
             redirectURI: `${config.baseUrl}/api/auth/callback/google`,
-            scope: ["openid", "email", "profile"],
             prompt: "select_account",
           },
         }
@@ -94,8 +94,8 @@ export function accountFeatures(deps: AccountFeatureDeps) {
       ? {
           github: {
             ...accounts.github,
+            // Better Auth asks for read:user and user:email.
             redirectURI: `${config.baseUrl}/api/auth/callback/github`,
-            scope: ["read:user", "user:email"],
           },
         }
       : {}),
@@ -116,7 +116,6 @@ export function accountFeatures(deps: AccountFeatureDeps) {
                 clientSecret: accounts.oidc.clientSecret,
                 scopes: ["openid", "email", "profile"],
                 pkce: true,
-                redirectURI: `${config.baseUrl}/api/auth/oauth2/callback/oidc`,
               },
             ],
           }),

@@ -6,13 +6,13 @@ import type { AccountsConfig } from "../config.ts";
 import type { EmailLimit } from "./email-limit.ts";
 
 /** Paths that create a user from a provider's profile, who must then fill in the reader profile. */
-const PROVIDER_SIGN_UP = /^\/(?:oauth2\/)?callback\/|^\/sign-in\/(?:social|oauth2)$/;
+const PROVIDER_SIGN_UP = /^\/callback\/|^\/sign-in\/social$/;
 
 export interface ProvidersResponse {
   emailPassword: true;
   /** Configured social providers, in the order the tutor shows their buttons. */
   social: ("google" | "github")[];
-  /** A school's OpenID Connect provider: POST /sign-in/oauth2 with this providerId. */
+  /** A school's OpenID Connect provider: POST /sign-in/social with `provider` set to this providerId. */
   oidc: { providerId: "oidc"; name: string } | null;
   requireEmailVerification: boolean;
 }
