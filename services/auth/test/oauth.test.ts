@@ -10,7 +10,6 @@ import { account, user as userTable } from "../src/db/schema.ts";
 import {
   type CallResult,
   call,
-  cookieOf,
   dbVariants,
   ORIGIN,
   type RunningAuth,
