@@ -302,6 +302,17 @@ export function AccountView(): ReactNode {
     if (landing?.kind === "reset-password") setMode("reset");
   }, [landing]);
   if (status === "loading") return <p className={styles.muted}>Checking your session…</p>;
+  // A reset link wins over any session: the reader asked for it, and the reset signs every session out anyway.
+  if (mode === "reset" && landing?.token && !resetError)
+    return (
+      <ResetPasswordForm
+        token={landing.token}
+        onDone={() => {
+          clearLanding();
+          setMode("sign-in");
+        }}
+      />
+    );
   const banner = notice ? (
     <p className={landing?.kind === "provider-error" ? styles.error : styles.saved} role="status">
       {notice}
@@ -322,16 +333,6 @@ export function AccountView(): ReactNode {
         {banner}
         <AwaitVerification />
       </>
-    );
-  if (mode === "reset" && landing?.token && !resetError)
-    return (
-      <ResetPasswordForm
-        token={landing.token}
-        onDone={() => {
-          clearLanding();
-          setMode("sign-in");
-        }}
-      />
     );
   if (mode === "forgot" || mode === "reset")
     return (

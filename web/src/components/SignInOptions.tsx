@@ -100,7 +100,7 @@ export function ForgotPasswordForm({ onDone }: { onDone(): void }): ReactNode {
 
 /** Opened from the reset mail's link (`?tutor=reset-password&token=…`). */
 export function ResetPasswordForm({ token, onDone }: { token: string; onDone(): void }): ReactNode {
-  const { authClient } = useTutor();
+  const { authClient, forget } = useTutor();
   const id = useId();
   const [password, setPassword] = useState("");
   const [errors, setErrors] = useState<FieldErrors>({});
@@ -112,6 +112,8 @@ export function ResetPasswordForm({ token, onDone }: { token: string; onDone(): 
     }
     setErrors({});
     await authClient.resetPassword(token, password);
+    // Every session of the account, this one included, has just been revoked.
+    forget();
     setDone(true);
   });
   if (done)
