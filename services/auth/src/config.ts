@@ -194,6 +194,8 @@ export function loadConfig(env: Record<string, string | undefined>): AuthConfig 
       warnings.push(`${name} is shorter than ${SECRET_MIN_LENGTH} characters; production would refuse it`);
     }
   }
+  if (e.NODE_ENV === "production" && !e.SMTP_URL)
+    warnings.push("SMTP_URL is not set: verification and reset mails are only written to DATA_DIR/mail");
   const port = e.AUTH_SERVER_PORT;
   return {
     nodeEnv: e.NODE_ENV,
