@@ -3,6 +3,7 @@
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT, requireEnv, tempDir } from "@ai-book/testkit";
+import { Redis } from "ioredis";
 import { simpleParser } from "mailparser";
 import { TOTP } from "otpauth";
 import type { BrowserContext, Page } from "playwright-core";
@@ -62,21 +63,40 @@ describe.skipIf(Boolean(missing))("accounts in Chromium (real services, mail as 
 
   const seenMail = () => new Set(readdirSync(mailDir));
 
-  async function openAccount() {
+  /** Opens the signed-in reader's profile view (the tutor returns to the chat after every sign-in). */
+  async function openProfile() {
     const panel = page.getByTestId("tutor-panel");
     if (!(await panel.isVisible())) await page.getByTestId("tutor-launcher").click();
-    // The second tab is "Account" or, once signed in, "Profile".
-    await page.getByRole("navigation", { name: "Tutor views" }).getByRole("button").nth(1).click();
+    const tab = page
+      .getByRole("navigation", { name: "Tutor views" })
+      .getByRole("button", { name: "Profile" });
+    await eventually(() => tab.isVisible()).toBe(true);
+    await tab.click();
+    await eventually(() => page.getByTestId("tutor-profile").isVisible()).toBe(true);
   }
 
   beforeAll(async () => {
     tmp = tempDir("ai-book-e2e-accounts-");
     mkdirSync(ARTIFACTS, { recursive: true });
+    // Rate-limit counters of an earlier run must not carry over into this one.
+    const redis = new Redis(isolatedRedis(REDIS_URL!));
+    await redis.flushdb();
+    await redis.quit();
     stack = await startStack(tmp.path, { env: { REDIS_URL: isolatedRedis(REDIS_URL!) } });
     mailDir = join(tmp.path, "auth", "mail");
     mkdirSync(mailDir, { recursive: true });
     browser = await launchChromium(join(tmp.path, "chromium"));
     page = await browser.newPage();
+    page.on("console", (m) => {
+      if (m.type() === "error" || m.type() === "warning") console.warn(`[browser] ${m.text()}`);
+    });
+    page.on("requestfailed", (r) =>
+      console.warn(`[browser] request failed ${r.url()} ${r.failure()?.errorText}`),
+    );
+    page.on("response", (r) => {
+      if (r.url().includes("/api/auth/"))
+        console.warn(`[browser] ${r.status()} ${r.request().method()} ${r.url()}`);
+    });
     page.on("response", async (response) => {
       const header = response.headers()["set-auth-jwt"];
       if (header) tokens.push(header);
@@ -104,9 +124,14 @@ describe.skipIf(Boolean(missing))("accounts in Chromium (real services, mail as 
     await form.getByLabel(/^Password/).fill(password);
     // The keyboard submits the form.
     await form.getByLabel(/^Password/).press("Enter");
-    await openAccount();
+    await openProfile();
     const banner = page.getByTestId("tutor-verify-banner");
-    await eventually(() => banner.isVisible()).toBe(true);
+    await eventually(() => banner.isVisible())
+      .toBe(true)
+      .catch(async (err) => {
+        await page.screenshot({ path: join(ARTIFACTS, "accounts-failure.png") });
+        throw err;
+      });
 
     const { link } = await mailLink(/verify your email/i, before);
     expect(link).toContain(`${stack.authUrl}/api/auth/verify-email?token=`);
@@ -143,7 +168,7 @@ describe.skipIf(Boolean(missing))("accounts in Chromium (real services, mail as 
     await eventually(() => challenge.isVisible()).toBe(true);
     await challenge.getByLabel("Authentication code").fill(totp.generate());
     await challenge.getByLabel("Authentication code").press("Enter");
-    await openAccount();
+    await openProfile();
     await eventually(() => page.getByTestId("tutor-profile").isVisible()).toBe(true);
   });
 
