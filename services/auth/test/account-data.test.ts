@@ -44,6 +44,8 @@ async function rowsAbout(auth: RunningAuth, userId: string): Promise<Record<stri
 }
 
 describe.each(dbVariants())("account data on %s", (variant) => {
+  // Better Auth keeps its in-memory rate-limit counters per process: each variant uses addresses of its own.
+  const net = variant === "pglite" ? "127.0" : "127.1";
   let auth: RunningAuth;
   beforeAll(async () => {
     auth = await startAuth({ variant });
@@ -53,7 +55,7 @@ describe.each(dbVariants())("account data on %s", (variant) => {
   });
 
   it("exports what we hold as a JSON attachment, without password hashes or tokens", async () => {
-    const from = "127.0.71.1";
+    const from = `${net}.71.1`;
     const reader = await signUp(auth, from);
     const res = await call(auth.url, "/api/auth/export-data", { from, cookie: reader.cookie });
     expect(res.status).toBe(200);
@@ -74,7 +76,7 @@ describe.each(dbVariants())("account data on %s", (variant) => {
   });
 
   it("refuses deletion with a wrong password (400 INVALID_PASSWORD) and keeps everything", async () => {
-    const from = "127.0.71.2";
+    const from = `${net}.71.2`;
     const reader = await signUp(auth, from);
     const before = await rowsAbout(auth, reader.userId);
     const res = await call(auth.url, "/api/auth/delete-user", {
@@ -88,10 +90,10 @@ describe.each(dbVariants())("account data on %s", (variant) => {
   });
 
   it("deletes with the password in one request: user, accounts, sessions, reset links gone; sign-in fails", async () => {
-    const from = "127.0.71.3";
+    const from = `${net}.71.3`;
     const reader = await signUp(auth, from);
     const second = await call(auth.url, "/api/auth/sign-in/email", {
-      from: "127.0.71.4",
+      from: `${net}.71.4`,
       body: { email: reader.email, password: PASSWORD },
     });
     // A pending reset link is data about the reader too.
@@ -118,14 +120,14 @@ describe.each(dbVariants())("account data on %s", (variant) => {
     for (const cookie of [reader.cookie, cookieOf(second)])
       expect((await call(auth.url, "/api/auth/jwt", { from, cookie })).status).toBe(401);
     const signIn = await call(auth.url, "/api/auth/sign-in/email", {
-      from: "127.0.71.5",
+      from: `${net}.71.5`,
       body: { email: reader.email, password: PASSWORD },
     });
     expect(signIn.status).toBe(401);
   });
 
   it("deletes without a password only from a fresh session (else 403 SESSION_NOT_FRESH, nothing removed)", async () => {
-    const from = "127.0.71.6";
+    const from = `${net}.71.6`;
     const stale = await signUp(auth, from);
     await auth.service.database.db
       .update(sessionTable)

@@ -26,6 +26,8 @@ async function signUp(auth: RunningAuth, email: string, from: string, extra: Rec
 }
 
 describe.each(dbVariants())("email verification over SMTP on %s", (variant) => {
+  // Better Auth keeps its in-memory rate-limit counters per process: each variant uses addresses of its own.
+  const net = variant === "pglite" ? "127.0" : "127.1";
   let mail: MailServer;
   let auth: RunningAuth;
   let strict: RunningAuth;
@@ -43,7 +45,7 @@ describe.each(dbVariants())("email verification over SMTP on %s", (variant) => {
 
   it("mails a link on sign-up; following it makes emailVerified true in the user and the next JWT", async () => {
     const email = uniqueEmail("verify");
-    const from = "127.0.51.1";
+    const from = `${net}.51.1`;
     const up = await signUp(auth, email, from);
     const cookie = cookieOf(up);
     expect(decodeJwt(up.headers.get(SET_AUTH_JWT_HEADER)!).emailVerified).toBe(false);
@@ -80,7 +82,7 @@ describe.each(dbVariants())("email verification over SMTP on %s", (variant) => {
 
   it("answers a forged or truncated link with 400 INVALID_LINK (or back to the book with ?error) and verifies nobody", async () => {
     const email = uniqueEmail("forged");
-    const from = "127.0.51.2";
+    const from = `${net}.51.2`;
     const up = await signUp(auth, email, from);
     const message = await mail.waitForMail(email, VERIFY);
     const token = new URL(message.link).searchParams.get("token")!;
@@ -102,19 +104,19 @@ describe.each(dbVariants())("email verification over SMTP on %s", (variant) => {
 
   it("re-sends the mail on request, at most MAILS_PER_ADDRESS times per address, and answers unknown addresses alike", async () => {
     const email = uniqueEmail("resend");
-    await signUp(auth, email, "127.0.51.3");
+    await signUp(auth, email, `${net}.51.3`);
     await mail.waitForMail(email, VERIFY);
     for (let i = 0; i < MAILS_PER_ADDRESS; i++) {
       // A new client address each time: the per-address limit is what is under test.
       const res = await call(auth.url, "/api/auth/send-verification-email", {
-        from: `127.0.52.${i + 1}`,
+        from: `${net}.52.${i + 1}`,
         body: { email, callbackURL: `${ORIGIN}/docs` },
       });
       expect(res.status).toBe(200);
     }
     await mail.waitForMail(email, VERIFY, 1 + MAILS_PER_ADDRESS);
     const over = await call(auth.url, "/api/auth/send-verification-email", {
-      from: "127.0.52.9",
+      from: `${net}.52.9`,
       body: { email, callbackURL: `${ORIGIN}/docs` },
     });
     expect(over.status).toBe(429);
@@ -125,7 +127,7 @@ describe.each(dbVariants())("email verification over SMTP on %s", (variant) => {
     const answers = [];
     for (let i = 0; i <= MAILS_PER_ADDRESS; i++) {
       const res = await call(auth.url, "/api/auth/send-verification-email", {
-        from: `127.0.53.${i + 1}`,
+        from: `${net}.53.${i + 1}`,
         body: { email: nobody },
       });
       answers.push(res.status);
@@ -136,7 +138,7 @@ describe.each(dbVariants())("email verification over SMTP on %s", (variant) => {
 
   it("REQUIRE_EMAIL_VERIFICATION=true: no JWT (403 EMAIL_NOT_VERIFIED) until the link is followed", async () => {
     const email = uniqueEmail("strict");
-    const from = "127.0.51.4";
+    const from = `${net}.51.4`;
     const up = await signUp(strict, email, from);
     expect(up.headers.get(SET_AUTH_JWT_HEADER)).toBeNull();
     const cookie = cookieOf(up);

@@ -40,6 +40,8 @@ interface Profile {
 }
 
 describe.each(dbVariants())("generic OpenID Connect sign-in on %s (local oauth2-mock-server)", (variant) => {
+  // Better Auth keeps its in-memory rate-limit counters per process: each variant uses addresses of its own.
+  const net = variant === "pglite" ? "127.0" : "127.1";
   let idp: OAuth2Server;
   let auth: RunningAuth;
   let profile: Profile;
@@ -47,6 +49,8 @@ describe.each(dbVariants())("generic OpenID Connect sign-in on %s (local oauth2-
     idp = new OAuth2Server();
     await idp.issuer.keys.generate("RS256");
     await idp.start(0, "127.0.0.1");
+    // The mock names itself "localhost", which may resolve to ::1 where something else can listen.
+    idp.issuer.url = `http://127.0.0.1:${idp.address().port}`;
     // The identity the provider vouches for, in the ID token and at the userinfo endpoint alike.
     idp.service.on("beforeTokenSigning", (token) => {
       Object.assign(token.payload, profile);
@@ -79,7 +83,7 @@ describe.each(dbVariants())("generic OpenID Connect sign-in on %s (local oauth2-
         newUserCallbackURL: `${ORIGIN}/docs?welcome=1`,
       },
     });
-    expect(start.status).toBe(200);
+    expect(start.status, start.text).toBe(200);
     const authorize = new URL(start.json.url);
     expect(`${authorize.origin}`).toBe(idp.issuer.url);
     expect(authorize.searchParams.get("code_challenge_method")).toBe("S256");
@@ -115,7 +119,7 @@ describe.each(dbVariants())("generic OpenID Connect sign-in on %s (local oauth2-
   });
 
   it("code + PKCE flow: a first-time reader gets a session, then must give the profile before the first JWT", async () => {
-    const from = "127.0.91.1";
+    const from = `${net}.91.1`;
     const email = uniqueEmail("oidc");
     profile = { sub: `sub-${email}`, email, email_verified: true, name: "Olive" };
     const { callback } = await signInWithProvider(from);
@@ -159,7 +163,7 @@ describe.each(dbVariants())("generic OpenID Connect sign-in on %s (local oauth2-
   });
 
   it("refuses a replayed callback (state already used) with 400 OAUTH_FAILED and creates no session", async () => {
-    const from = "127.0.91.2";
+    const from = `${net}.91.2`;
     const email = uniqueEmail("replay");
     profile = { sub: `sub-${email}`, email, email_verified: true, name: "Rex" };
     const first = await signInWithProvider(from);
@@ -190,7 +194,7 @@ describe.each(dbVariants())("generic OpenID Connect sign-in on %s (local oauth2-
       { provider: "oidc", callbackURL: `${ORIGIN}/docs`, errorCallbackURL: "https://evil.example/e" },
       { provider: "oidc", callbackURL: `${ORIGIN}/docs`, newUserCallbackURL: "https://evil.example/n" },
     ]) {
-      const res = await call(auth.url, "/api/auth/sign-in/social", { from: "127.0.91.3", body });
+      const res = await call(auth.url, "/api/auth/sign-in/social", { from: `${net}.91.3`, body });
       expect(res.status).toBeGreaterThanOrEqual(400);
       expect(res.status).toBeLessThan(500);
       errorEnvelopeSchema.parse(res.json);
@@ -198,7 +202,7 @@ describe.each(dbVariants())("generic OpenID Connect sign-in on %s (local oauth2-
   });
 
   it("links a provider to an existing account only when both sides have verified the email", async () => {
-    const from = "127.0.91.4";
+    const from = `${net}.91.4`;
     const db = auth.service.database.db;
     const verified = uniqueEmail("linked");
     const up = await call(auth.url, "/api/auth/sign-up/email", {

@@ -65,6 +65,8 @@ async function tokenFromMail(auth: RunningAuth, link: string, from: string): Pro
 }
 
 describe.each(dbVariants())("password reset on %s", (variant) => {
+  // Better Auth keeps its in-memory rate-limit counters per process: each variant uses addresses of its own.
+  const net = variant === "pglite" ? "127.0" : "127.1";
   let mail: MailServer;
   let auth: RunningAuth;
   beforeAll(async () => {
@@ -78,10 +80,10 @@ describe.each(dbVariants())("password reset on %s", (variant) => {
 
   it("answers known and unknown addresses identically, and mails only the known one", async () => {
     const email = uniqueEmail("known");
-    await signUp(auth, email, "127.0.61.1");
+    await signUp(auth, email, `${net}.61.1`);
     const unknown = uniqueEmail("unknown");
-    const a = await requestReset(auth, email, "127.0.61.2");
-    const b = await requestReset(auth, unknown, "127.0.61.3");
+    const a = await requestReset(auth, email, `${net}.61.2`);
+    const b = await requestReset(auth, unknown, `${net}.61.3`);
     expect(a.status).toBe(200);
     expect(b.status).toBe(a.status);
     expect(b.json).toEqual(a.json);
@@ -91,45 +93,45 @@ describe.each(dbVariants())("password reset on %s", (variant) => {
 
   it("resets with the mailed link once: new password works, old one and every session stop working", async () => {
     const email = uniqueEmail("reset");
-    const up = await signUp(auth, email, "127.0.61.4");
+    const up = await signUp(auth, email, `${net}.61.4`);
     const other = await call(auth.url, "/api/auth/sign-in/email", {
-      from: "127.0.61.5",
+      from: `${net}.61.5`,
       body: { email, password: PASSWORD },
     });
     expect(other.status).toBe(200);
-    await requestReset(auth, email, "127.0.61.4");
+    await requestReset(auth, email, `${net}.61.4`);
     const message = await mail.waitForMail(email, RESET);
     expect(message.text).toContain(`${RESET_LINK_TTL_S / 60} minutes`);
-    const token = await tokenFromMail(auth, message.link, "127.0.61.4");
+    const token = await tokenFromMail(auth, message.link, `${net}.61.4`);
 
     const done = await call(auth.url, "/api/auth/reset-password", {
-      from: "127.0.61.6",
+      from: `${net}.61.6`,
       body: { token, newPassword: NEW_PASSWORD },
     });
     expect(done.status).toBe(200);
     for (const cookie of [cookieOf(up), cookieOf(other)]) {
-      expect((await call(auth.url, "/api/auth/jwt", { from: "127.0.61.4", cookie })).status).toBe(401);
+      expect((await call(auth.url, "/api/auth/jwt", { from: `${net}.61.4`, cookie })).status).toBe(401);
     }
     const oldPw = await call(auth.url, "/api/auth/sign-in/email", {
-      from: "127.0.61.7",
+      from: `${net}.61.7`,
       body: { email, password: PASSWORD },
     });
     expect(oldPw.status).toBe(401);
     const newPw = await call(auth.url, "/api/auth/sign-in/email", {
-      from: "127.0.61.7",
+      from: `${net}.61.7`,
       body: { email, password: NEW_PASSWORD },
     });
     expect(newPw.status).toBe(200);
 
     // The same link again: refused, and the password stays the one just set.
     const reuse = await call(auth.url, "/api/auth/reset-password", {
-      from: "127.0.61.6",
+      from: `${net}.61.6`,
       body: { token, newPassword: "yet another passphrase" },
     });
     expect(reuse.status).toBe(400);
     expect(errorEnvelopeSchema.parse(reuse.json).error.code).toBe("INVALID_LINK");
     const still = await call(auth.url, "/api/auth/sign-in/email", {
-      from: "127.0.61.8",
+      from: `${net}.61.8`,
       body: { email, password: NEW_PASSWORD },
     });
     expect(still.status).toBe(200);
@@ -137,9 +139,9 @@ describe.each(dbVariants())("password reset on %s", (variant) => {
 
   it("refuses an expired or made-up token with 400 INVALID_LINK and changes nothing", async () => {
     const email = uniqueEmail("expired");
-    await signUp(auth, email, "127.0.61.9");
-    await requestReset(auth, email, "127.0.61.9");
-    const token = await tokenFromMail(auth, (await mail.waitForMail(email, RESET)).link, "127.0.61.9");
+    await signUp(auth, email, `${net}.61.9`);
+    await requestReset(auth, email, `${net}.61.9`);
+    const token = await tokenFromMail(auth, (await mail.waitForMail(email, RESET)).link, `${net}.61.9`);
     // Expire it in the database rather than wait half an hour.
     await auth.service.database.db
       .update(verification)
@@ -147,7 +149,7 @@ describe.each(dbVariants())("password reset on %s", (variant) => {
       .where(eq(verification.identifier, `reset-password:${token}`));
     for (const bad of [token, "made-up-token"]) {
       const res = await call(auth.url, "/api/auth/reset-password", {
-        from: "127.0.61.10",
+        from: `${net}.61.10`,
         body: { token: bad, newPassword: NEW_PASSWORD },
       });
       expect(res.status).toBe(400);
@@ -157,11 +159,11 @@ describe.each(dbVariants())("password reset on %s", (variant) => {
     const follow = await call(
       auth.url,
       `/api/auth/reset-password/${token}?callbackURL=${encodeURIComponent(`${ORIGIN}/docs`)}`,
-      { from: "127.0.61.10", origin: null, redirect: "manual" },
+      { from: `${net}.61.10`, origin: null, redirect: "manual" },
     );
     expect(new URL(follow.headers.get("location")!).searchParams.get("error")).toBe("INVALID_TOKEN");
     const signIn = await call(auth.url, "/api/auth/sign-in/email", {
-      from: "127.0.61.11",
+      from: `${net}.61.11`,
       body: { email, password: PASSWORD },
     });
     expect(signIn.status).toBe(200);
@@ -169,10 +171,10 @@ describe.each(dbVariants())("password reset on %s", (variant) => {
 
   it("limits requests per email address (from any client) and per client address (for any email)", async () => {
     const email = uniqueEmail("flood");
-    await signUp(auth, email, "127.0.62.1");
+    await signUp(auth, email, `${net}.62.1`);
     const perEmail = [];
     for (let i = 0; i <= MAILS_PER_ADDRESS; i++)
-      perEmail.push((await requestReset(auth, email, `127.0.62.${i + 10}`)).status);
+      perEmail.push((await requestReset(auth, email, `${net}.62.${i + 10}`)).status);
     expect(perEmail).toEqual([...Array(MAILS_PER_ADDRESS).fill(200), 429]);
     await mail.waitForMail(email, RESET, MAILS_PER_ADDRESS);
     expect(mail.mailsTo(email, RESET)).toHaveLength(MAILS_PER_ADDRESS);
@@ -180,7 +182,7 @@ describe.each(dbVariants())("password reset on %s", (variant) => {
     const { max } = auth.config.rateLimit.rules["/request-password-reset"]!;
     const perClient = [];
     for (let i = 0; i <= max; i++)
-      perClient.push((await requestReset(auth, uniqueEmail("x"), "127.0.62.99")).status);
+      perClient.push((await requestReset(auth, uniqueEmail("x"), `${net}.62.99`)).status);
     expect(perClient).toEqual([...Array(max).fill(200), 429]);
   });
 });

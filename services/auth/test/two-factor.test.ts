@@ -89,6 +89,8 @@ async function firstStep(auth: RunningAuth, email: string, from: string, jar = "
 }
 
 describe.each(dbVariants())("two-factor TOTP on %s", (variant) => {
+  // Better Auth keeps its in-memory rate-limit counters per process: each variant uses addresses of its own.
+  const net = variant === "pglite" ? "127.0" : "127.1";
   let auth: RunningAuth;
   beforeAll(async () => {
     auth = await startAuth({ variant });
@@ -98,7 +100,7 @@ describe.each(dbVariants())("two-factor TOTP on %s", (variant) => {
   });
 
   it("asks for a second step at sign-in; no session or JWT until the right TOTP code", async () => {
-    const from = "127.0.81.1";
+    const from = `${net}.81.1`;
     const reader = await enrolled(auth, from);
     const { res, jar } = await firstStep(auth, reader.email, from);
     expect(res.json).toMatchObject({ twoFactorRedirect: true, twoFactorMethods: ["totp"] });
@@ -128,7 +130,7 @@ describe.each(dbVariants())("two-factor TOTP on %s", (variant) => {
   });
 
   it("skips the second step on a trusted device, and accepts each backup code once", async () => {
-    const from = "127.0.81.2";
+    const from = `${net}.81.2`;
     const reader = await enrolled(auth, from);
     const step = await firstStep(auth, reader.email, from);
     const trusted = await call(auth.url, "/api/auth/two-factor/verify-totp", {
@@ -144,17 +146,17 @@ describe.each(dbVariants())("two-factor TOTP on %s", (variant) => {
     expect(again.res.headers.get(SET_AUTH_JWT_HEADER)).toEqual(expect.any(String));
 
     // Another device: a backup code instead of the authenticator, once.
-    const other = await firstStep(auth, reader.email, "127.0.81.3");
+    const other = await firstStep(auth, reader.email, `${net}.81.3`);
     const backup = reader.backupCodes[0]!;
     const used = await call(auth.url, "/api/auth/two-factor/verify-backup-code", {
-      from: "127.0.81.3",
+      from: `${net}.81.3`,
       cookie: other.jar,
       body: { code: backup },
     });
     expect(used.status).toBe(200);
-    const replay = await firstStep(auth, reader.email, "127.0.81.4");
+    const replay = await firstStep(auth, reader.email, `${net}.81.4`);
     const reused = await call(auth.url, "/api/auth/two-factor/verify-backup-code", {
-      from: "127.0.81.4",
+      from: `${net}.81.4`,
       cookie: replay.jar,
       body: { code: backup },
     });
@@ -163,7 +165,7 @@ describe.each(dbVariants())("two-factor TOTP on %s", (variant) => {
   });
 
   it("turns off only with the password", async () => {
-    const from = "127.0.81.5";
+    const from = `${net}.81.5`;
     const reader = await enrolled(auth, from);
     const wrong = await call(auth.url, "/api/auth/two-factor/disable", {
       from,
@@ -172,7 +174,7 @@ describe.each(dbVariants())("two-factor TOTP on %s", (variant) => {
     });
     expect(wrong.status).toBe(400);
     expect(errorEnvelopeSchema.parse(wrong.json).error.code).toBe("INVALID_PASSWORD");
-    const still = await firstStep(auth, reader.email, "127.0.81.6");
+    const still = await firstStep(auth, reader.email, `${net}.81.6`);
     expect(still.res.json.twoFactorRedirect).toBe(true);
 
     const off = await call(auth.url, "/api/auth/two-factor/disable", {
@@ -181,7 +183,7 @@ describe.each(dbVariants())("two-factor TOTP on %s", (variant) => {
       body: { password: PASSWORD },
     });
     expect(off.status).toBe(200);
-    const plain = await firstStep(auth, reader.email, "127.0.81.7");
+    const plain = await firstStep(auth, reader.email, `${net}.81.7`);
     expect(plain.res.json.twoFactorRedirect).toBeUndefined();
     expect(plain.res.headers.get(SET_AUTH_JWT_HEADER)).toEqual(expect.any(String));
   });
