@@ -87,8 +87,9 @@ describe.skipIf(Boolean(missing))("accounts in Chromium (real services, mail as 
     mkdirSync(mailDir, { recursive: true });
     browser = await launchChromium(join(tmp.path, "chromium"));
     page = await browser.newPage();
+    // Expected 401s (the signed-out session check) show up here too; anything else helps when a step fails.
     page.on("console", (m) => {
-      if (m.type() === "error" || m.type() === "warning") console.warn(`[browser] ${m.text()}`);
+      if (m.type() === "error") console.warn(`[browser] ${m.text()}`);
     });
     page.on("requestfailed", (r) =>
       console.warn(`[browser] request failed ${r.url()} ${r.failure()?.errorText}`),
