@@ -70,7 +70,8 @@ async function ingestBook(dataDir: string, indexPath: string, bookBaseUrl: strin
 
 export async function startStack(
   dataDir: string,
-  opts: { rateLimitPerMinute?: number } = {},
+  /** `env`: extra variables for both services (e.g. REDIS_URL). */
+  opts: { rateLimitPerMinute?: number; env?: Record<string, string> } = {},
 ): Promise<Stack> {
   // A one-off build when the book or the tutor changed; afterwards it is a hash check.
   await buildIfStale(BOOK_DIR, { ...process.env, TUTOR_AUTH_URL: undefined, TUTOR_API_URL: undefined });
@@ -85,7 +86,13 @@ export async function startStack(
 
   const [authPort, apiPort] = [await freePort(), await freePort()];
   const authUrl = `http://127.0.0.1:${authPort}`;
-  const common = { NODE_ENV: "test", JWT_SECRET: jwtSecret, CORS_ORIGINS: siteUrl, LOG_LEVEL: "warn" };
+  const common = {
+    NODE_ENV: "test",
+    JWT_SECRET: jwtSecret,
+    CORS_ORIGINS: siteUrl,
+    LOG_LEVEL: "warn",
+    ...opts.env,
+  };
   // The services' own entry points as processes; a loaded 2-core machine may need a while to start them.
   const [auth, api] = await Promise.all([
     startServiceProcess({

@@ -30,6 +30,24 @@ export const ERROR_CODES = {
     status: 401,
     message: "This refresh token was already used; its whole family has been revoked. Sign in again.",
   },
+  // accounts (auth-service, issue 13)
+  EMAIL_NOT_VERIFIED: { status: 403, message: "Verify your email address first (see the mail we sent)." },
+  PROFILE_REQUIRED: {
+    status: 403,
+    message: "Complete your reader profile first (POST /api/auth/update-user).",
+  },
+  INVALID_LINK: {
+    status: 400,
+    message: "The link is invalid, has expired or was already used; request a new one.",
+  },
+  INVALID_TWO_FACTOR_CODE: { status: 401, message: "The code is wrong or has expired." },
+  TWO_FACTOR_NOT_ENABLED: {
+    status: 400,
+    message: "Two-factor authentication is not enabled for this account.",
+  },
+  SESSION_NOT_FRESH: { status: 403, message: "Sign in again, or give your password, to do this." },
+  OAUTH_FAILED: { status: 400, message: "Sign-in with the provider failed; start again." },
+  PASSWORD_NOT_SET: { status: 400, message: "This account has no password; sign in with its provider." },
   // token verification (api-service)
   TOKEN_MISSING: { status: 401, message: "An Authorization: Bearer token is required." },
   TOKEN_EXPIRED: { status: 401, message: "The token has expired; fetch a new one." },

@@ -21,6 +21,7 @@ import { createAuditLog } from "./audit/audit-log.ts";
 import { type Auth, createAuth, type RequestState } from "./auth.ts";
 import type { AuthConfig } from "./config.ts";
 import { createDatabase, type Database } from "./db/client.ts";
+import { createMailer, type Mailer } from "./mail.ts";
 import { createRevocation } from "./revocation.ts";
 import { bootstrapAdmins, refreshCachedUser } from "./roles.ts";
 import { adminAuditRoutes } from "./routes/admin-audit.ts";
@@ -57,7 +58,7 @@ export function createApp(deps: AppDeps) {
   app.use(bodyLimit(config.bodyLimitBytes));
   app.route("/", healthRoutes(deps.database, deps.redis));
   app.route("/", adminAuditRoutes(deps.auth, deps.audit));
-  app.route("/", betterAuthRoutes(deps.auth, deps.requestState));
+  app.route("/", betterAuthRoutes(deps.auth, deps.requestState, `${config.baseUrl}/api/auth/error`));
   app.notFound(handleNotFound);
   app.onError(handleError);
   return app;
@@ -86,6 +87,7 @@ export interface AuthService {
   logger: Logger;
   requestState: AsyncLocalStorage<RequestState>;
   audit: AuditLog;
+  mailer: Mailer;
   /** Closes Redis and the database it opened (stop the HTTP server first). */
   close(): Promise<void>;
 }
@@ -113,7 +115,14 @@ export async function createAuthService(
   redis?.on("error", (err) => logger.warn({ err: { message: err.message } }, "redis error"));
   const requestState = new AsyncLocalStorage<RequestState>();
   const audit = createAuditLog({ db: database.db, logger, requestContext: requestState });
+  const mailer = createMailer({
+    smtpUrl: config.accounts.smtpUrl,
+    from: config.accounts.mailFrom,
+    dir: config.accounts.mailDir,
+    logger,
+  });
   const auth = createAuth({
+    mailer,
     config,
     db: database.db,
     logger,
@@ -152,10 +161,12 @@ export async function createAuthService(
     logger,
     requestState,
     audit,
+    mailer,
     async close() {
       if (closed) return;
       closed = true;
       clearInterval(pruneTimer);
+      await mailer.close();
       if (redis) await redis.quit().catch(() => redis.disconnect());
       if (ownsDatabase) await database.close();
     },

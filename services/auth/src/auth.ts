@@ -17,12 +17,14 @@ import { admin, bearer, type JwtOptions, jwt } from "better-auth/plugins";
 import type { Redis } from "ioredis";
 import { z } from "zod";
 import type { AccessTokenSettings } from "./access-token.ts";
+import { accountFeatures } from "./accounts/options.ts";
 import { apiKeyAccessPlugin, apiKeyPlugin, type VerifiedKey } from "./api-keys.ts";
 import { auditHooksPlugin } from "./audit/audit-hooks.ts";
 import type { AuditLog, AuditRequestContext } from "./audit/audit-log.ts";
 import type { AuthConfig } from "./config.ts";
 import type { AuthDb } from "./db/client.ts";
 import { schema } from "./db/schema.ts";
+import type { Mailer } from "./mail.ts";
 import { refreshTokenPlugin } from "./refresh-tokens.ts";
 import type { Revocation } from "./revocation.ts";
 import { adminPluginOptions } from "./roles.ts";
@@ -45,6 +47,7 @@ export interface AuthDeps {
   db: AuthDb;
   logger: Logger;
   requestState: AsyncLocalStorage<RequestState>;
+  mailer: Mailer;
   /** Shared sessions, rate limits and revoked session ids; absent = in process. */
   redis?: Redis | undefined;
   /** Prefix of Better Auth's keys in Redis. @default "better-auth:" */
@@ -116,6 +119,7 @@ export function createAuth(deps: AuthDeps) {
   const longestTokenS = Math.max(config.jwtExpiresInS, config.accessTokenTtlS);
   // The api-key plugin's verifyApiKey is only reachable on the finished instance.
   const keys: { verify?: (key: string) => Promise<VerifiedKey> } = {};
+  const accounts = accountFeatures(deps);
 
   const auth = betterAuth({
     appName: "ai-book",
@@ -135,13 +139,18 @@ export function createAuth(deps: AuthDeps) {
       autoSignIn: true,
       minPasswordLength: PASSWORD_MIN,
       maxPasswordLength: PASSWORD_MAX,
+      ...accounts.emailAndPassword,
     },
+    emailVerification: accounts.emailVerification,
+    account: accounts.account,
+    socialProviders: accounts.socialProviders,
     user: {
       additionalFields: {
         softwareBackground: profileField("softwareBackground", levelSchema),
         hardwareBackground: profileField("hardwareBackground", levelSchema),
         interestArea: profileField("interestArea", interestSchema),
       },
+      deleteUser: accounts.deleteUser,
     },
     session: {
       // With Redis as secondary storage Better Auth would otherwise keep sessions only there.
@@ -169,8 +178,10 @@ export function createAuth(deps: AuthDeps) {
       "/api-key/update",
     ],
     plugins: [
+      // twoFactor (in the account features) must come first: it withdraws a new session before any token is issued.
+      ...accounts.plugins,
       bearer(),
-      accessTokenPlugin(accessToken),
+      accessTokenPlugin({ ...accessToken, refuse: accounts.accessRefusal }),
       ...(pluginOptions ? [jwt(pluginOptions)] : []),
       admin(adminPluginOptions),
       apiKeyPlugin(),

@@ -51,6 +51,31 @@ const KNOWN: Record<string, { code: ErrorCode; message?: string }> = {
   INVALID_NAME_LENGTH: { code: "VALIDATION_ERROR", message: "name: 1 to 32 characters" },
   INVALID_METADATA_TYPE: { code: "VALIDATION_ERROR" },
   SERVER_ONLY_PROPERTY: { code: "VALIDATION_ERROR" },
+  // accounts (issue 13): links, codes, sessions, providers
+  INVALID_TOKEN: { code: "INVALID_LINK" },
+  TOKEN_EXPIRED: { code: "INVALID_LINK" },
+  INVALID_USER: { code: "INVALID_LINK" },
+  INVALID_CODE: { code: "INVALID_TWO_FACTOR_CODE" },
+  INVALID_BACKUP_CODE: {
+    code: "INVALID_TWO_FACTOR_CODE",
+    message: "The backup code is wrong or already used.",
+  },
+  INVALID_TWO_FACTOR_COOKIE: {
+    code: "INVALID_TWO_FACTOR_CODE",
+    message: "The sign-in attempt has expired; sign in with your password again.",
+  },
+  TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE: {
+    code: "RATE_LIMITED",
+    message: "Too many wrong codes; sign in with your password again.",
+  },
+  ACCOUNT_TEMPORARILY_LOCKED: { code: "RATE_LIMITED", message: "Too many wrong codes; try again later." },
+  TOTP_NOT_ENABLED: { code: "TWO_FACTOR_NOT_ENABLED" },
+  TWO_FACTOR_NOT_ENABLED: { code: "TWO_FACTOR_NOT_ENABLED" },
+  SESSION_EXPIRED: { code: "SESSION_NOT_FRESH" },
+  CREDENTIAL_ACCOUNT_NOT_FOUND: { code: "PASSWORD_NOT_SET" },
+  PROVIDER_NOT_FOUND: { code: "VALIDATION_ERROR", message: "provider: not configured on this server" },
+  EMAIL_NOT_VERIFIED: { code: "EMAIL_NOT_VERIFIED" },
+  EMAIL_ALREADY_VERIFIED: { code: "VALIDATION_ERROR", message: "The email address is already verified." },
 };
 
 /** Every "YOU_ARE_NOT_ALLOWED_TO_…" of the admin plugin: the caller's role lacks the permission. */

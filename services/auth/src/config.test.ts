@@ -149,4 +149,46 @@ describe("loadConfig", () => {
     expect(durationToSeconds("3600")).toBe(3_600);
     expect(() => durationToSeconds("0")).toThrow();
   });
+
+  it("reads the account settings: mail, verification, providers (issue 13)", () => {
+    const dir = dataDir();
+    const base = { DATA_DIR: dir, BETTER_AUTH_SECRET: STRONG, JWT_SECRET: STRONG };
+    expect(loadConfig(base).accounts).toEqual({
+      smtpUrl: undefined,
+      mailFrom: "ai-book <no-reply@localhost>",
+      mailDir: join(dir, "mail"),
+      requireEmailVerification: false,
+      google: undefined,
+      github: undefined,
+      oidc: undefined,
+    });
+    const full = loadConfig({
+      ...base,
+      SMTP_URL: "smtps://u:p@mail.example.com:465",
+      REQUIRE_EMAIL_VERIFICATION: "true",
+      GITHUB_CLIENT_ID: "gh",
+      GITHUB_CLIENT_SECRET: "gh-secret",
+      OIDC_ISSUER_URL: "https://idp.school.example/realms/pupils/",
+      OIDC_CLIENT_ID: "book",
+      OIDC_CLIENT_SECRET: "book-secret",
+    }).accounts;
+    expect(full).toMatchObject({
+      smtpUrl: "smtps://u:p@mail.example.com:465",
+      requireEmailVerification: true,
+      github: { clientId: "gh", clientSecret: "gh-secret" },
+      oidc: {
+        issuerUrl: "https://idp.school.example/realms/pupils",
+        clientId: "book",
+        name: "School account",
+      },
+    });
+    expect(refusal({ ...base, SMTP_URL: "http://mail.example.com" })).toMatch(/SMTP_URL/);
+    expect(refusal({ ...base, REQUIRE_EMAIL_VERIFICATION: "maybe" })).toMatch(/REQUIRE_EMAIL_VERIFICATION/);
+    expect(refusal({ ...base, GOOGLE_CLIENT_ID: "only-the-id" })).toMatch(
+      /GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET/,
+    );
+    expect(refusal({ ...base, OIDC_CLIENT_ID: "a", OIDC_CLIENT_SECRET: "b" })).toMatch(/OIDC_ISSUER_URL/);
+    // Secrets never appear in the refusal.
+    expect(refusal({ ...base, GITHUB_CLIENT_SECRET: "gh-secret-value" })).not.toContain("gh-secret-value");
+  });
 });

@@ -62,6 +62,23 @@ export const envSchema = z.object({
     .pipe(z.array(z.email())),
   /** Audit events older than this many days are pruned (hourly). */
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(365),
+  // ── accounts (issue 13): mail, verification, OAuth providers ──
+  /** smtp://user:pass@host:587 or smtps://…; unset = mail written as .eml files under DATA_DIR/mail. */
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, "must be an smtp:// or smtps:// URL")
+    .optional(),
+  MAIL_FROM: z.string().min(3).default("ai-book <no-reply@localhost>"),
+  REQUIRE_EMAIL_VERIFICATION: z.stringbool().default(false),
+  GOOGLE_CLIENT_ID: z.string().min(1).optional(),
+  GOOGLE_CLIENT_SECRET: z.string().min(1).optional(),
+  GITHUB_CLIENT_ID: z.string().min(1).optional(),
+  GITHUB_CLIENT_SECRET: z.string().min(1).optional(),
+  /** Issuer of a school's own OpenID Connect provider (its /.well-known/openid-configuration is read). */
+  OIDC_ISSUER_URL: z.url().optional(),
+  OIDC_CLIENT_ID: z.string().min(1).optional(),
+  OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  OIDC_NAME: z.string().min(1).max(64).default("School account"),
 });
 export type AuthEnv = z.output<typeof envSchema>;
 
@@ -85,6 +102,12 @@ export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
     "/sign-up/email": { window: 10 * 60, max: 20 },
     "/change-password": { window: 15 * 60, max: 5 },
     "/update-user": { window: 60, max: 20 },
+    // Per client address; accounts/email-limit.ts adds the per-email-address limit of the same routes.
+    "/request-password-reset": { window: 15 * 60, max: 5 },
+    "/send-verification-email": { window: 15 * 60, max: 5 },
+    "/reset-password": { window: 15 * 60, max: 10 },
+    "/two-factor/*": { window: 15 * 60, max: 10 },
+    "/delete-user": { window: 15 * 60, max: 5 },
   },
 };
 
@@ -120,6 +143,38 @@ export interface AuthConfig {
   bodyLimitBytes: number;
   /** Problems worth a warning at start-up (never secret values). */
   warnings: string[];
+  /** Mail, email verification and sign-in providers (issue 13). */
+  accounts: AccountsConfig;
+}
+
+/** An OAuth app registered with a provider. */
+export interface OAuthClient {
+  clientId: string;
+  clientSecret: string;
+}
+
+export interface AccountsConfig {
+  /** SMTP server URL; undefined = write .eml files into `mailDir` and log the link. */
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  /** Where mail goes when there is no SMTP server. */
+  mailDir: string;
+  /** Unverified readers get no access token (403 EMAIL_NOT_VERIFIED). @default false */
+  requireEmailVerification: boolean;
+  google: OAuthClient | undefined;
+  github: OAuthClient | undefined;
+  /** A generic OpenID Connect provider (provider id "oidc"). */
+  oidc: (OAuthClient & { issuerUrl: string; name: string }) | undefined;
+}
+
+/** Both halves of an OAuth client, or neither: half a configuration is a mistake worth stopping for. */
+function oauthClient(name: string, id: string | undefined, secret: string | undefined) {
+  if (!id && !secret) return undefined;
+  if (!id || !secret)
+    throw new ConfigError(
+      `Invalid configuration: ${name}_CLIENT_ID and ${name}_CLIENT_SECRET must be set together`,
+    );
+  return { clientId: id, clientSecret: secret };
 }
 
 /** Parses the environment; throws ConfigError with one line naming the bad variable. */
@@ -146,6 +201,8 @@ export function loadConfig(env: Record<string, string | undefined>): AuthConfig 
       warnings.push(`${name} is shorter than ${SECRET_MIN_LENGTH} characters; production would refuse it`);
     }
   }
+  if (e.NODE_ENV === "production" && !e.SMTP_URL)
+    warnings.push("SMTP_URL is not set: verification and reset mails are only written to DATA_DIR/mail");
   const port = e.AUTH_SERVER_PORT;
   return {
     nodeEnv: e.NODE_ENV,
@@ -169,5 +226,24 @@ export function loadConfig(env: Record<string, string | undefined>): AuthConfig 
     rateLimit: DEFAULT_RATE_LIMITS,
     bodyLimitBytes: 64 * 1024,
     warnings,
+    accounts: accountsConfig(e, dataDir),
+  };
+}
+
+function accountsConfig(e: AuthEnv, dataDir: string): AccountsConfig {
+  const oidc = oauthClient("OIDC", e.OIDC_CLIENT_ID, e.OIDC_CLIENT_SECRET);
+  if (oidc && !e.OIDC_ISSUER_URL)
+    throw new ConfigError("Invalid configuration: OIDC_ISSUER_URL: required with OIDC_CLIENT_ID");
+  return {
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    mailDir: resolve(dataDir, "mail"),
+    requireEmailVerification: e.REQUIRE_EMAIL_VERIFICATION,
+    google: oauthClient("GOOGLE", e.GOOGLE_CLIENT_ID, e.GOOGLE_CLIENT_SECRET),
+    github: oauthClient("GITHUB", e.GITHUB_CLIENT_ID, e.GITHUB_CLIENT_SECRET),
+    oidc:
+      oidc && e.OIDC_ISSUER_URL
+        ? { ...oidc, issuerUrl: e.OIDC_ISSUER_URL.replace(/\/+$/, ""), name: e.OIDC_NAME }
+        : undefined,
   };
 }

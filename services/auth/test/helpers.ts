@@ -93,6 +93,8 @@ export interface CallOptions {
   /** @default ORIGIN; null sends none. */
   origin?: string | null;
   headers?: Record<string, string>;
+  /** "manual" to see a redirect instead of following it. @default "follow" */
+  redirect?: RequestRedirect;
 }
 
 export interface CallResult {
@@ -120,6 +122,7 @@ export async function call(base: string, path: string, opts: CallOptions = {}): 
     method: opts.method ?? (body === undefined ? "GET" : "POST"),
     headers,
     body,
+    redirect: opts.redirect ?? "follow",
     dispatcher: fromAddress(opts.from ?? "127.0.0.1"),
   } as RequestInit);
   const text = await res.text();

@@ -1,4 +1,4 @@
-// Browser client of the auth-service: Better Auth email/password routes and the JWT endpoint, cookie session.
+// Browser client of the auth-service: Better Auth email/password, provider, 2FA and account routes, the JWT endpoint.
 import type { ApiKeyScope, BackgroundLevel, JwtResponse, PublicUser } from "@ai-book/contracts";
 import { errorFromResponse, networkError, TutorError } from "./tutor-error.ts";
 
@@ -47,6 +47,40 @@ function toSummary(raw: Record<string, unknown>): ApiKeySummary {
   };
 }
 
+/** What GET /api/auth/providers says the auth-service offers. */
+export interface Providers {
+  emailPassword: boolean;
+  social: ("google" | "github")[];
+  oidc: { providerId: string; name: string } | null;
+  requireEmailVerification: boolean;
+}
+
+/** The account facts the JWT does not carry (from get-session). */
+export interface AccountState {
+  email: string;
+  name: string;
+  emailVerified: boolean;
+  twoFactorEnabled: boolean;
+  profilePending: boolean;
+}
+
+export interface TwoFactorEnrolment {
+  totpURI: string;
+  backupCodes: string[];
+}
+
+/** The sign-in answer when the account has two-factor authentication on. */
+export type SignInResult = "signed-in" | "two-factor";
+
+/** The page to come back to after a mailed link or a provider, without the tutor's own query parameters. */
+export function returnUrl(tutorParam?: string): string {
+  const url = new URL(window.location.href);
+  for (const key of ["tutor", "token", "error"]) url.searchParams.delete(key);
+  url.hash = "";
+  if (tutorParam) url.searchParams.set("tutor", tutorParam);
+  return url.href;
+}
+
 export class AuthClient {
   readonly #baseUrl: string;
   readonly #fetch: typeof fetch;
@@ -60,11 +94,83 @@ export class AuthClient {
     await this.#post("/api/auth/sign-up/email", {
       ...input,
       interestArea: input.interestArea.trim() || undefined,
+      // Where the verification mail's link brings the reader back to.
+      callbackURL: returnUrl("verified"),
     });
   }
 
-  async signIn(input: SignInInput): Promise<void> {
-    await this.#post("/api/auth/sign-in/email", input);
+  async signIn(input: SignInInput): Promise<SignInResult> {
+    const body = (await this.#post("/api/auth/sign-in/email", input)) as {
+      twoFactorRedirect?: boolean;
+    } | null;
+    return body?.twoFactorRedirect ? "two-factor" : "signed-in";
+  }
+
+  /** The second sign-in step: a code from the authenticator app, or a backup code. */
+  async verifySecondFactor(code: string, opts: { backup: boolean; trustDevice: boolean }): Promise<void> {
+    const path = opts.backup ? "/api/auth/two-factor/verify-backup-code" : "/api/auth/two-factor/verify-totp";
+    await this.#post(path, { code: code.replace(/\s+/g, ""), trustDevice: opts.trustDevice });
+  }
+
+  async providers(): Promise<Providers> {
+    return (await this.#get("/api/auth/providers")) as Providers;
+  }
+
+  /** Starts a provider sign-in; resolves with the provider's URL to navigate to. */
+  async providerSignInUrl(provider: string): Promise<string> {
+    const back = returnUrl();
+    const body = (await this.#post("/api/auth/sign-in/social", {
+      provider,
+      callbackURL: back,
+      newUserCallbackURL: back,
+      errorCallbackURL: returnUrl("provider-error"),
+    })) as { url?: string };
+    if (!body?.url)
+      throw new TutorError({ kind: "server", code: "BAD_RESPONSE", message: "No provider URL." });
+    return body.url;
+  }
+
+  async account(): Promise<AccountState | null> {
+    const body = (await this.#get("/api/auth/get-session")) as { user?: AccountState } | null;
+    if (!body?.user) return null;
+    const u = body.user;
+    return {
+      email: u.email,
+      name: u.name,
+      emailVerified: Boolean(u.emailVerified),
+      twoFactorEnabled: Boolean(u.twoFactorEnabled),
+      profilePending: Boolean(u.profilePending),
+    };
+  }
+
+  async resendVerification(email: string): Promise<void> {
+    await this.#post("/api/auth/send-verification-email", { email, callbackURL: returnUrl("verified") });
+  }
+
+  async requestPasswordReset(email: string): Promise<void> {
+    await this.#post("/api/auth/request-password-reset", { email, redirectTo: returnUrl("reset-password") });
+  }
+
+  async resetPassword(token: string, newPassword: string): Promise<void> {
+    await this.#post("/api/auth/reset-password", { token, newPassword });
+  }
+
+  async enableTwoFactor(password: string): Promise<TwoFactorEnrolment> {
+    return (await this.#post("/api/auth/two-factor/enable", { password })) as TwoFactorEnrolment;
+  }
+
+  async disableTwoFactor(password: string): Promise<void> {
+    await this.#post("/api/auth/two-factor/disable", { password });
+  }
+
+  /** Everything the auth-service holds about the reader, as a JSON file's text. */
+  async exportData(): Promise<string> {
+    return JSON.stringify(await this.#get("/api/auth/export-data"), null, 2);
+  }
+
+  /** Deletes the account; without a password, only a session younger than a day may. */
+  async deleteAccount(password: string | undefined): Promise<void> {
+    await this.#post("/api/auth/delete-user", password ? { password } : {});
   }
 
   async signOut(): Promise<void> {
@@ -102,10 +208,10 @@ export class AuthClient {
     return { token: body.token, user: body.user as PublicUser };
   }
 
-  async listApiKeys(): Promise<ApiKeySummary[]> {
+  async #get(path: string): Promise<unknown> {
     let response: Response;
     try {
-      response = await this.#fetch(`${this.#baseUrl}/api/auth/api-key/list`, {
+      response = await this.#fetch(`${this.#baseUrl}${path}`, {
         credentials: "include",
         headers: { accept: "application/json" },
       });
@@ -113,7 +219,11 @@ export class AuthClient {
       throw networkError(cause);
     }
     if (!response.ok) throw await errorFromResponse(response);
-    const body = (await response.json()) as unknown;
+    return response.json().catch(() => null);
+  }
+
+  async listApiKeys(): Promise<ApiKeySummary[]> {
+    const body = await this.#get("/api/auth/api-key/list");
     // Better Auth answers a list, or {apiKeys: [...]} in newer releases.
     const list = Array.isArray(body) ? body : ((body as { apiKeys?: unknown[] })?.apiKeys ?? []);
     return (list as Record<string, unknown>[]).map(toSummary);

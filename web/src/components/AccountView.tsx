@@ -1,4 +1,5 @@
-// Account panel: sign-in and sign-up forms, and for a signed-in reader the profile editor, API keys and sign-out.
+// Account panel: sign-in/up (password, providers, 2FA step, reset), the pending steps, and for a signed-in reader the
+// profile editor, account settings, API keys and sign-out.
 import {
   BACKGROUND_LEVELS,
   type BackgroundLevel,
@@ -6,71 +7,20 @@ import {
   PASSWORD_MAX,
   PASSWORD_MIN,
 } from "@ai-book/contracts";
-import { type FormEvent, type InputHTMLAttributes, type ReactNode, useId, useState } from "react";
+import { type ReactNode, useEffect, useId, useState } from "react";
 import type { ProfileInput } from "../client/auth-client.ts";
 import { type TutorErrorInfo, toTutorError } from "../client/tutor-error.ts";
+import { DataSettings, TwoFactorSettings, VerifyEmailBanner } from "./AccountSettings.tsx";
 import { ApiKeys } from "./ApiKeys.tsx";
+import { Field, type FieldErrors, FormError, TextField, useSubmit } from "./form-parts.tsx";
+import {
+  ForgotPasswordForm,
+  ProviderButtons,
+  ResetPasswordForm,
+  TwoFactorChallenge,
+} from "./SignInOptions.tsx";
 import styles from "./tutor.module.css";
 import { useTutor } from "./tutor-context.tsx";
-
-type FieldErrors = Partial<Record<string, string>>;
-
-function Field({
-  label,
-  error,
-  children,
-  id,
-}: {
-  label: string;
-  error?: string | undefined;
-  id: string;
-  children: ReactNode;
-}): ReactNode {
-  return (
-    <div className={styles.field}>
-      <label htmlFor={id}>{label}</label>
-      {children}
-      {error && (
-        <span id={`${id}-error`} className={styles.fieldError}>
-          {error}
-        </span>
-      )}
-    </div>
-  );
-}
-
-type TextFieldProps = Omit<InputHTMLAttributes<HTMLInputElement>, "id" | "value" | "onChange"> & {
-  label: string;
-  id: string;
-  error?: string | undefined;
-  value: string;
-  onValue: (value: string) => void;
-};
-
-/** A labelled text input whose error, when present, is announced with it. */
-function TextField({ label, id, error, value, onValue, ...input }: TextFieldProps): ReactNode {
-  return (
-    <Field label={label} id={id} error={error}>
-      <input
-        {...input}
-        id={id}
-        value={value}
-        aria-invalid={Boolean(error)}
-        aria-describedby={error ? `${id}-error` : undefined}
-        onChange={(event) => onValue(event.target.value)}
-      />
-    </Field>
-  );
-}
-
-function FormError({ error }: { error: TutorErrorInfo | null }): ReactNode {
-  if (!error) return null;
-  return (
-    <p className={styles.error} role="alert" data-testid="tutor-form-error" data-kind={error.kind}>
-      {error.message}
-    </p>
-  );
-}
 
 function ProfileFields({
   value,
@@ -130,25 +80,6 @@ function fieldOf(error: TutorErrorInfo): string | undefined {
   if (error.kind === "duplicate_email") return "email";
   if (error.kind === "weak_password") return "password";
   return undefined;
-}
-
-function useSubmit(action: () => Promise<void>) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<TutorErrorInfo | null>(null);
-  const run = async (event: FormEvent) => {
-    event.preventDefault();
-    if (busy) return;
-    setBusy(true);
-    setError(null);
-    try {
-      await action();
-    } catch (cause) {
-      setError(toTutorError(cause).info);
-    } finally {
-      setBusy(false);
-    }
-  };
-  return { busy, error, setError, run };
 }
 
 function SignInForm(): ReactNode {
@@ -288,6 +219,7 @@ function ProfileForm(): ReactNode {
       <p className={styles.whoami}>
         Signed in as <strong>{user.name}</strong> ({user.email})
       </p>
+      <VerifyEmailBanner />
       <form className={styles.form} onSubmit={run} noValidate aria-label="Your background">
         <ProfileFields
           value={profile}
@@ -305,7 +237,6 @@ function ProfileForm(): ReactNode {
           {busy ? "Saving…" : "Save background"}
         </button>
       </form>
-      <ApiKeys />
       <button
         type="button"
         className="button button--secondary button--block margin-top--sm"
@@ -313,18 +244,119 @@ function ProfileForm(): ReactNode {
       >
         Sign out
       </button>
+      <TwoFactorSettings />
+      <ApiKeys />
+      <DataSettings />
     </div>
   );
 }
 
+/** After a first provider sign-in: the reader profile, before the first JWT. */
+function CompleteProfile(): ReactNode {
+  const { account, updateProfile, signOut } = useTutor();
+  const [profile, setProfile] = useState<ProfileInput>(DEFAULT_PROFILE);
+  const { busy, error, run } = useSubmit(() => updateProfile(profile));
+  return (
+    <div data-testid="tutor-complete-profile">
+      <p className={styles.whoami}>
+        Welcome{account ? `, ${account.name}` : ""}! Tell the tutor about your background to start.
+      </p>
+      <form className={styles.form} onSubmit={run} noValidate aria-label="Your background">
+        <ProfileFields value={profile} onChange={setProfile} errors={{}} />
+        <FormError error={error} />
+        <button type="submit" className="button button--primary button--block" disabled={busy}>
+          {busy ? "Saving…" : "Continue"}
+        </button>
+      </form>
+      <button type="button" className={styles.linkButton} onClick={() => void signOut()}>
+        Sign out
+      </button>
+    </div>
+  );
+}
+
+/** REQUIRE_EMAIL_VERIFICATION: signed in, but no tutor until the mailed link is followed. */
+function AwaitVerification(): ReactNode {
+  const { signOut } = useTutor();
+  return (
+    <div data-testid="tutor-await-verification">
+      <VerifyEmailBanner />
+      <button type="button" className={styles.linkButton} onClick={() => void signOut()}>
+        Sign out
+      </button>
+    </div>
+  );
+}
+
+type Mode = "sign-in" | "sign-up" | "forgot" | "reset";
+
+const LANDING_MESSAGES: Record<string, string> = {
+  verified: "Your email address is verified.",
+  "provider-error": "Sign-in with the provider did not work; try again or use your email.",
+};
+
 export function AccountView(): ReactNode {
-  const { status, sessionError } = useTutor();
-  const [mode, setMode] = useState<"sign-in" | "sign-up">("sign-up");
+  const { status, sessionError, landing, clearLanding } = useTutor();
+  const [mode, setMode] = useState<Mode>(() => (landing?.kind === "reset-password" ? "reset" : "sign-up"));
+  const notice = landing && landing.kind !== "reset-password" ? LANDING_MESSAGES[landing.kind] : undefined;
+  const resetError = landing?.kind === "reset-password" && landing.error;
+  useEffect(() => {
+    if (landing?.kind === "reset-password") setMode("reset");
+  }, [landing]);
   if (status === "loading") return <p className={styles.muted}>Checking your session…</p>;
-  if (status === "signed-in") return <ProfileForm />;
+  // A reset link wins over any session: the reader asked for it, and the reset signs every session out anyway.
+  if (mode === "reset" && landing?.token && !resetError)
+    return (
+      <ResetPasswordForm
+        token={landing.token}
+        onDone={() => {
+          clearLanding();
+          setMode("sign-in");
+        }}
+      />
+    );
+  const banner = notice ? (
+    <p className={landing?.kind === "provider-error" ? styles.error : styles.saved} role="status">
+      {notice}
+    </p>
+  ) : null;
+  if (status === "signed-in")
+    return (
+      <>
+        {banner}
+        <ProfileForm />
+      </>
+    );
+  if (status === "two-factor") return <TwoFactorChallenge />;
+  if (status === "needs-profile") return <CompleteProfile />;
+  if (status === "needs-verification")
+    return (
+      <>
+        {banner}
+        <AwaitVerification />
+      </>
+    );
+  if (mode === "forgot" || mode === "reset")
+    return (
+      <>
+        {resetError && (
+          <p className={styles.error} role="alert">
+            That reset link is invalid or has expired; ask for a new one.
+          </p>
+        )}
+        <ForgotPasswordForm
+          onDone={() => {
+            clearLanding();
+            setMode("sign-in");
+          }}
+        />
+      </>
+    );
   return (
     <div>
+      {banner}
       <FormError error={sessionError} />
+      <ProviderButtons />
       <nav className={styles.switcher} aria-label="Sign in or create an account">
         <button
           type="button"
@@ -343,7 +375,16 @@ export function AccountView(): ReactNode {
           Sign in
         </button>
       </nav>
-      {mode === "sign-up" ? <SignUpForm /> : <SignInForm />}
+      {mode === "sign-up" ? (
+        <SignUpForm />
+      ) : (
+        <>
+          <SignInForm />
+          <button type="button" className={styles.linkButton} onClick={() => setMode("forgot")}>
+            Forgot password?
+          </button>
+        </>
+      )}
     </div>
   );
 }

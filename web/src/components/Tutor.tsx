@@ -11,7 +11,7 @@ import { useChat } from "./use-chat.ts";
 type View = "chat" | "history" | "account";
 
 export function Tutor(): ReactNode {
-  const { status, selectionSelector } = useTutor();
+  const { status, selectionSelector, landing } = useTutor();
   const chat = useChat();
   const [open, setOpen] = useState(false);
   const [view, setView] = useState<View>("chat");
@@ -43,6 +43,17 @@ export function Tutor(): ReactNode {
     }
     previousStatus.current = status;
   }, [status]);
+
+  // Back from a mailed link or a provider: show the account view, which says what happened.
+  useEffect(() => {
+    if (landing) show("account");
+  }, [landing, show]);
+
+  // A pending sign-in step (2FA code, profile, email verification) is answered in the account view.
+  useEffect(() => {
+    if (status === "two-factor" || status === "needs-profile" || status === "needs-verification")
+      show("account");
+  }, [status, show]);
 
   useEffect(() => {
     if (open && view === "chat") inputRef.current?.focus();

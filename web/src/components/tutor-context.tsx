@@ -2,13 +2,66 @@
 import type { JwtResponse, PublicUser } from "@ai-book/contracts";
 import { usePluginData } from "@docusaurus/useGlobalData";
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from "react";
-import { AuthClient, type ProfileInput, type SignInInput, type SignUpInput } from "../client/auth-client.ts";
+import {
+  type AccountState,
+  AuthClient,
+  type ProfileInput,
+  type Providers,
+  type SignInInput,
+  type SignUpInput,
+} from "../client/auth-client.ts";
 import { TokenStore } from "../client/token-store.ts";
 import { type TutorErrorInfo, toTutorError } from "../client/tutor-error.ts";
 import type { TutorGlobalData } from "../options.ts";
 import { RUNTIME_CONFIG_GLOBAL, type TutorUrls, trimSlash } from "../runtime-config.ts";
 
-export type AuthStatus = "loading" | "signed-out" | "signed-in";
+/**
+ * "two-factor": the password was right and the second step is due; "needs-verification" / "needs-profile": signed in,
+ * but the auth-service gives no JWT until the email is verified (REQUIRE_EMAIL_VERIFICATION) or the profile given
+ * (first provider sign-in).
+ */
+export type AuthStatus =
+  | "loading"
+  | "signed-out"
+  | "signed-in"
+  | "two-factor"
+  | "needs-verification"
+  | "needs-profile";
+
+/** Why the page was opened from a mailed link or a provider (the `tutor` query parameter). */
+export interface Landing {
+  kind: "reset-password" | "verified" | "provider-error";
+  token?: string;
+  error?: string;
+}
+
+function readLanding(): Landing | null {
+  if (typeof window === "undefined") return null;
+  const params = new URLSearchParams(window.location.search);
+  const kind = params.get("tutor");
+  if (kind !== "reset-password" && kind !== "verified" && kind !== "provider-error") return null;
+  const landing: Landing = { kind };
+  const token = params.get("token");
+  const error = params.get("error");
+  if (token) landing.token = token;
+  if (error) landing.error = error;
+  // The token must not stay in the address bar (history, screenshots, referrers).
+  params.delete("tutor");
+  params.delete("token");
+  params.delete("error");
+  const query = params.toString();
+  window.history.replaceState(
+    null,
+    "",
+    `${window.location.pathname}${query ? `?${query}` : ""}${window.location.hash}`,
+  );
+  return landing;
+}
+
+const PENDING_STATUS: Record<string, AuthStatus> = {
+  EMAIL_NOT_VERIFIED: "needs-verification",
+  PROFILE_REQUIRED: "needs-profile",
+};
 
 export interface TutorContextValue {
   urls: TutorUrls;
@@ -17,14 +70,25 @@ export interface TutorContextValue {
   user: PublicUser | null;
   /** Set when the auth-service could not be reached while checking the session. */
   sessionError: TutorErrorInfo | null;
+  /** Verification, 2FA and profile state of a signed-in (or pending) reader. */
+  account: AccountState | null;
+  /** Sign-in methods the auth-service offers (null until known). */
+  providers: Providers | null;
+  landing: Landing | null;
+  clearLanding(): void;
+  /** The auth-service client, for the account panel's one-off calls (settings, API keys). */
+  authClient: AuthClient;
+  /** Re-reads the session (after verifying the email in another tab, enabling 2FA, …). */
+  refresh(): Promise<void>;
+  verifySecondFactor(code: string, opts: { backup: boolean; trustDevice: boolean }): Promise<void>;
+  /** Forgets the local session after the account was deleted. */
+  forget(): void;
   signUp(input: SignUpInput): Promise<void>;
   signIn(input: SignInInput): Promise<void>;
   signOut(): Promise<void>;
   updateProfile(profile: ProfileInput): Promise<void>;
   /** A valid JWT (fetched if needed), or null when signed out. `force` skips the cache. */
   getToken(force?: boolean): Promise<JwtResponse | null>;
-  /** The auth-service client, for the account panel's less common calls (API keys). */
-  authClient: AuthClient;
 }
 
 const TutorContext = createContext<TutorContextValue | null>(null);
@@ -47,32 +111,51 @@ export function TutorProvider({ children }: { children: ReactNode }): ReactNode 
   const [status, setStatus] = useState<AuthStatus>("loading");
   const [user, setUser] = useState<PublicUser | null>(null);
   const [sessionError, setSessionError] = useState<TutorErrorInfo | null>(null);
+  const [account, setAccount] = useState<AccountState | null>(null);
+  const [providers, setProviders] = useState<Providers | null>(null);
+  const [landing, setLanding] = useState<Landing | null>(null);
 
   const apply = useCallback((jwt: JwtResponse | null) => {
     setUser(jwt?.user ?? null);
     setStatus(jwt ? "signed-in" : "signed-out");
     setSessionError(null);
+    if (!jwt) setAccount(null);
     return jwt;
   }, []);
 
   const getToken = useCallback(
     async (force = false) => {
-      const jwt = await (force ? tokens.refresh() : tokens.get());
-      apply(jwt);
-      return jwt;
+      try {
+        const jwt = apply(await (force ? tokens.refresh() : tokens.get()));
+        if (jwt && force) setAccount(await authClient.account().catch(() => null));
+        return jwt;
+      } catch (cause) {
+        const pending = PENDING_STATUS[toTutorError(cause).info.code];
+        if (!pending) throw cause;
+        // Signed in, but no token yet: the account view asks for what is missing.
+        tokens.clear();
+        setUser(null);
+        setAccount(await authClient.account().catch(() => null));
+        setStatus(pending);
+        return null;
+      }
     },
-    [tokens, apply],
+    [tokens, apply, authClient],
   );
 
   useEffect(() => {
-    tokens
-      .refresh()
-      .then(apply)
-      .catch((cause: unknown) => {
-        setStatus("signed-out");
-        setSessionError(toTutorError(cause).info);
-      });
-  }, [tokens, apply]);
+    setLanding(readLanding());
+    getToken(true).catch((cause: unknown) => {
+      setStatus("signed-out");
+      setSessionError(toTutorError(cause).info);
+    });
+    authClient
+      .providers()
+      .then(setProviders)
+      .catch(() =>
+        setProviders({ emailPassword: true, social: [], oidc: null, requireEmailVerification: false }),
+      );
+  }, [getToken, authClient]);
 
   const value = useMemo<TutorContextValue>(
     () => ({
@@ -81,12 +164,31 @@ export function TutorProvider({ children }: { children: ReactNode }): ReactNode 
       status,
       user,
       sessionError,
+      account,
+      providers,
+      landing,
+      clearLanding: () => setLanding(null),
+      authClient,
+      async refresh() {
+        await getToken(true);
+      },
+      async verifySecondFactor(code, opts) {
+        await authClient.verifySecondFactor(code, opts);
+        await getToken(true);
+      },
+      forget() {
+        tokens.clear();
+        apply(null);
+      },
       async signUp(input) {
         await authClient.signUp(input);
         await getToken(true);
       },
       async signIn(input) {
-        await authClient.signIn(input);
+        if ((await authClient.signIn(input)) === "two-factor") {
+          setStatus("two-factor");
+          return;
+        }
         await getToken(true);
       },
       async signOut() {
@@ -103,9 +205,21 @@ export function TutorProvider({ children }: { children: ReactNode }): ReactNode 
         await getToken(true);
       },
       getToken,
-      authClient,
     }),
-    [urls, pluginData.selectionSelector, status, user, sessionError, authClient, tokens, apply, getToken],
+    [
+      urls,
+      pluginData.selectionSelector,
+      status,
+      user,
+      sessionError,
+      account,
+      providers,
+      landing,
+      authClient,
+      tokens,
+      apply,
+      getToken,
+    ],
   );
   return <TutorContext.Provider value={value}>{children}</TutorContext.Provider>;
 }

@@ -30,6 +30,12 @@ export const user = pgTable(
     banReason: text("ban_reason"),
     banExpires: timestamp("ban_expires", TZ),
     // --- end issue 14 ---
+    // ── accounts (issue 13) ──
+    /** Better Auth twoFactor plugin. */
+    twoFactorEnabled: boolean("two_factor_enabled").default(false),
+    /** Created by a provider sign-in and the reader profile not yet asked for (no access token until then). */
+    profilePending: boolean("profile_pending").default(false).notNull(),
+    // ── end accounts ──
   },
   (t) => [
     check("user_role_check", sql`${t.role} IN ('reader', 'author', 'admin')`),
@@ -207,4 +213,33 @@ export const auditEvent = pgTable(
 );
 // ===== end issue 14 =====
 
-export const schema = { user, session, account, verification, jwks, apikey, refreshToken, auditEvent };
+// ── accounts (issue 13) ──
+/** TOTP secret and backup codes of the twoFactor plugin (both encrypted with BETTER_AUTH_SECRET). */
+export const twoFactor = pgTable(
+  "two_factor",
+  {
+    id: text("id").primaryKey(),
+    secret: text("secret").notNull(),
+    backupCodes: text("backup_codes").notNull(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => user.id, { onDelete: "cascade" }),
+    verified: boolean("verified").default(true),
+    failedVerificationCount: integer("failed_verification_count").default(0),
+    lockedUntil: timestamp("locked_until", TZ),
+  },
+  (t) => [index("two_factor_user_id_idx").on(t.userId), index("two_factor_secret_idx").on(t.secret)],
+);
+// ── end accounts ──
+
+export const schema = {
+  user,
+  session,
+  account,
+  verification,
+  jwks,
+  apikey,
+  refreshToken,
+  auditEvent,
+  twoFactor,
+};

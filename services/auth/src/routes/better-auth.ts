@@ -35,7 +35,23 @@ const PATH_ALIASES: Record<string, string> = {
   "/api/auth/refresh-token": "/api/auth/refresh-token/rotate",
 };
 
-export function betterAuthRoutes(auth: Auth, requestState: AsyncLocalStorage<RequestState>) {
+/**
+ * An OAuth callback that fails (replayed or unknown state, provider error) redirects to Better Auth's own error page
+ * when the client gave no errorCallbackURL; a client gets our envelope instead: 400 OAUTH_FAILED with the reason.
+ */
+function oauthFailure(res: Response, errorPage: string): string | null {
+  const location = res.status >= 300 && res.status < 400 ? res.headers.get("location") : null;
+  if (!location?.startsWith(errorPage)) return null;
+  const reason = new URL(location).searchParams.get("error") ?? "unknown";
+  return `Sign-in with the provider failed (${reason.replace(/[^\w. -]/g, "").slice(0, 80)}); start again.`;
+}
+
+export function betterAuthRoutes(
+  auth: Auth,
+  requestState: AsyncLocalStorage<RequestState>,
+  /** Better Auth's error page (`<baseURL>/api/auth/error`). */
+  errorPage: string,
+) {
   return new Hono<AppEnv>().on(["GET", "POST"], "/api/auth/*", async (c) => {
     const headers = new Headers(c.req.raw.headers);
     // Overwrite whatever the client sent: the address comes from the socket or a trusted proxy (clientIp()).
@@ -78,6 +94,8 @@ export function betterAuthRoutes(auth: Auth, requestState: AsyncLocalStorage<Req
       });
     }
     if (state.userId) c.set("userId", state.userId);
+    const failure = oauthFailure(res, errorPage);
+    if (failure) throw new ApiError("OAUTH_FAILED", failure);
     if (res.status < 400) return res;
     return toEnvelopeResponse(res, c.get("requestId"));
   });

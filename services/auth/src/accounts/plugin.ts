@@ -1,0 +1,133 @@
+// Better Auth plugin of the account features: which sign-in methods exist, "download my data", the profile step
+// after a first provider sign-in, and the per-email limits of the routes that send mail.
+import type { BetterAuthPlugin } from "better-auth";
+import { createAuthEndpoint, createAuthMiddleware, sessionMiddleware } from "better-auth/api";
+import type { AccountsConfig } from "../config.ts";
+import type { EmailLimit } from "./email-limit.ts";
+
+/** Paths that create a user from a provider's profile, who must then fill in the reader profile. */
+const PROVIDER_SIGN_UP = /^\/callback\/|^\/sign-in\/social$/;
+
+export interface ProvidersResponse {
+  emailPassword: true;
+  /** Configured social providers, in the order the tutor shows their buttons. */
+  social: ("google" | "github")[];
+  /** A school's OpenID Connect provider: POST /sign-in/social with `provider` set to this providerId. */
+  oidc: { providerId: "oidc"; name: string } | null;
+  requireEmailVerification: boolean;
+}
+
+export function providersOf(config: AccountsConfig): ProvidersResponse {
+  return {
+    emailPassword: true,
+    social: [
+      ...(config.google ? (["google"] as const) : []),
+      ...(config.github ? (["github"] as const) : []),
+    ],
+    oidc: config.oidc ? { providerId: "oidc", name: config.oidc.name } : null,
+    requireEmailVerification: config.requireEmailVerification,
+  };
+}
+
+export interface AccountsPluginOptions {
+  config: AccountsConfig;
+  /** Per-email-address limits, by the path they guard. */
+  emailLimits: Record<"/request-password-reset" | "/send-verification-email", EmailLimit>;
+}
+
+export function accountsPlugin(opts: AccountsPluginOptions) {
+  const providers = providersOf(opts.config);
+  return {
+    id: "ai-book-accounts",
+    schema: {
+      user: {
+        fields: {
+          // Set for readers created by a provider sign-in; cleared by their first update-user (the profile form).
+          profilePending: { type: "boolean", required: false, defaultValue: false, input: false },
+        },
+      },
+    },
+    init() {
+      return {
+        options: {
+          databaseHooks: {
+            user: {
+              create: {
+                before: async (user, ctx) => {
+                  if (!PROVIDER_SIGN_UP.test(ctx?.path ?? "")) return;
+                  return { data: { ...user, profilePending: true } };
+                },
+              },
+              update: {
+                before: async (data, ctx) => {
+                  if (ctx?.path !== "/update-user") return;
+                  return { data: { ...data, profilePending: false } };
+                },
+              },
+              delete: {
+                // Reset links, 2FA sign-in attempts and trusted devices name the user only in `value`.
+                after: async (user, ctx) => {
+                  await ctx?.context.adapter.deleteMany({
+                    model: "verification",
+                    where: [{ field: "value", value: user.id }],
+                  });
+                },
+              },
+            },
+          },
+        },
+      };
+    },
+    endpoints: {
+      listProviders: createAuthEndpoint("/providers", { method: "GET" }, async (ctx) => {
+        ctx.setHeader("cache-control", "public, max-age=60");
+        return ctx.json(providers);
+      }),
+      exportData: createAuthEndpoint(
+        "/export-data",
+        { method: "GET", requireHeaders: true, use: [sessionMiddleware] },
+        async (ctx) => {
+          const { user } = ctx.context.session;
+          const [accounts, sessions] = await Promise.all([
+            ctx.context.internalAdapter.findAccounts(user.id),
+            ctx.context.internalAdapter.listSessions(user.id),
+          ]);
+          ctx.setHeader("cache-control", "no-store");
+          ctx.setHeader("content-disposition", 'attachment; filename="ai-book-my-data.json"');
+          // Everything we hold about the reader except credentials (password hash, provider and session tokens).
+          return ctx.json({
+            exportedAt: new Date().toISOString(),
+            user,
+            accounts: accounts.map((a) => ({
+              providerId: a.providerId,
+              accountId: a.accountId,
+              scope: a.scope ?? null,
+              createdAt: a.createdAt,
+              updatedAt: a.updatedAt,
+            })),
+            sessions: sessions.map((s) => ({
+              id: s.id,
+              createdAt: s.createdAt,
+              expiresAt: s.expiresAt,
+              ipAddress: s.ipAddress ?? null,
+              userAgent: s.userAgent ?? null,
+            })),
+          });
+        },
+      ),
+    },
+    hooks: {
+      before: [
+        {
+          matcher: (ctx) => ctx.path === "/request-password-reset" || ctx.path === "/send-verification-email",
+          handler: createAuthMiddleware(async (ctx) => {
+            const email = (ctx.body as { email?: unknown } | undefined)?.email;
+            const limit = opts.emailLimits[ctx.path as keyof AccountsPluginOptions["emailLimits"]];
+            // Counted whether or not the address has an account, so the 429 reveals nothing either.
+            if (typeof email === "string" && limit) await limit.consume(email);
+          }),
+        },
+      ],
+    },
+  } satisfies BetterAuthPlugin;
+}

@@ -1,0 +1,218 @@
+// Account settings of a signed-in reader: verify-email banner, two-factor enrolment (QR code), export and deletion.
+import { type ReactNode, useId, useState } from "react";
+import { toTutorError } from "../client/tutor-error.ts";
+import { FormError, TextField, useSubmit } from "./form-parts.tsx";
+import styles from "./tutor.module.css";
+import { useTutor } from "./tutor-context.tsx";
+
+/** "Verify your email" with a re-send button, while the address is unverified. */
+export function VerifyEmailBanner(): ReactNode {
+  const { account, authClient, refresh } = useTutor();
+  const [sent, setSent] = useState(false);
+  const { busy, error, run } = useSubmit(async () => {
+    if (!account) return;
+    await authClient.resendVerification(account.email);
+    setSent(true);
+  });
+  if (!account || account.emailVerified) return null;
+  return (
+    <section className={styles.banner} aria-label="Verify your email" data-testid="tutor-verify-banner">
+      <p>
+        Please verify <strong>{account.email}</strong>: open the link we mailed you.
+      </p>
+      <form onSubmit={run}>
+        <FormError error={error} />
+        <output aria-live="polite">{sent ? "Sent. Check your inbox." : ""}</output>
+        <button type="submit" className="button button--sm button--secondary" disabled={busy}>
+          {busy ? "Sending…" : "Send the link again"}
+        </button>{" "}
+        <button type="button" className="button button--sm button--link" onClick={() => void refresh()}>
+          I have verified it
+        </button>
+      </form>
+    </section>
+  );
+}
+
+interface Enrolment {
+  qr: string;
+  secret: string;
+  backupCodes: string[];
+}
+
+export function TwoFactorSettings(): ReactNode {
+  const { account, authClient, verifySecondFactor, refresh } = useTutor();
+  const id = useId();
+  const [password, setPassword] = useState("");
+  const [code, setCode] = useState("");
+  const [enrolment, setEnrolment] = useState<Enrolment | null>(null);
+  const [done, setDone] = useState<string>("");
+  const enable = useSubmit(async () => {
+    const started = await authClient.enableTwoFactor(password);
+    // Loaded on demand: most readers never open this, and the QR encoder is the heaviest part of the view.
+    const { toDataURL } = await import("qrcode");
+    setEnrolment({
+      qr: await toDataURL(started.totpURI, { margin: 1, width: 192 }),
+      secret: new URL(started.totpURI).searchParams.get("secret") ?? "",
+      backupCodes: started.backupCodes,
+    });
+    setPassword("");
+  });
+  const confirm = useSubmit(async () => {
+    await verifySecondFactor(code.trim(), { backup: false, trustDevice: false });
+    setEnrolment(null);
+    setCode("");
+    setDone("Two-factor authentication is on.");
+  });
+  const disable = useSubmit(async () => {
+    await authClient.disableTwoFactor(password);
+    setPassword("");
+    await refresh();
+    setDone("Two-factor authentication is off.");
+  });
+  if (!account) return null;
+  return (
+    <section className={styles.settings} aria-labelledby={`${id}-title`} data-testid="tutor-2fa-settings">
+      <h3 id={`${id}-title`}>Two-factor authentication</h3>
+      <output aria-live="polite">{done}</output>
+      {enrolment ? (
+        <form
+          className={styles.form}
+          onSubmit={confirm.run}
+          noValidate
+          aria-label="Confirm two-factor set-up"
+        >
+          <p>Scan this code with an authenticator app, or type the key, then enter the code it shows.</p>
+          <img src={enrolment.qr} alt="QR code for your authenticator app" width={192} height={192} />
+          <p>
+            Key: <code data-testid="tutor-2fa-secret">{enrolment.secret}</code>
+          </p>
+          <p>
+            <strong>Backup codes</strong> (shown only now; keep them somewhere safe, each works once):
+          </p>
+          <ul className={styles.codes} data-testid="tutor-backup-codes">
+            {enrolment.backupCodes.map((c) => (
+              <li key={c}>
+                <code>{c}</code>
+              </li>
+            ))}
+          </ul>
+          <TextField
+            label="Code from the app"
+            id={`${id}-code`}
+            name="code"
+            inputMode="numeric"
+            autoComplete="one-time-code"
+            value={code}
+            onValue={setCode}
+          />
+          <FormError error={confirm.error} />
+          <button type="submit" className="button button--primary button--block" disabled={confirm.busy}>
+            Turn on two-factor authentication
+          </button>
+        </form>
+      ) : (
+        <form
+          className={styles.form}
+          onSubmit={account.twoFactorEnabled ? disable.run : enable.run}
+          noValidate
+          aria-label={account.twoFactorEnabled ? "Turn off two-factor" : "Set up two-factor"}
+        >
+          <p>
+            {account.twoFactorEnabled
+              ? "On: signing in asks for a code from your authenticator app."
+              : "Off: add a code from an authenticator app to your sign-in."}
+          </p>
+          <TextField
+            label="Your password"
+            id={`${id}-password`}
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            value={password}
+            onValue={setPassword}
+          />
+          <FormError error={account.twoFactorEnabled ? disable.error : enable.error} />
+          <button
+            type="submit"
+            className="button button--secondary button--block"
+            disabled={enable.busy || disable.busy || !password}
+          >
+            {account.twoFactorEnabled ? "Turn off two-factor" : "Set up two-factor"}
+          </button>
+        </form>
+      )}
+    </section>
+  );
+}
+
+export function DataSettings(): ReactNode {
+  const { authClient, forget } = useTutor();
+  const id = useId();
+  const [password, setPassword] = useState("");
+  const [confirming, setConfirming] = useState(false);
+  const [exportError, setExportError] = useState<ReturnType<typeof toTutorError>["info"] | null>(null);
+  const remove = useSubmit(async () => {
+    await authClient.deleteAccount(password || undefined);
+    forget();
+  });
+  const download = async () => {
+    setExportError(null);
+    try {
+      const json = await authClient.exportData();
+      const url = URL.createObjectURL(new Blob([json], { type: "application/json" }));
+      const a = document.createElement("a");
+      a.href = url;
+      a.download = "ai-book-my-data.json";
+      a.click();
+      URL.revokeObjectURL(url);
+    } catch (cause) {
+      setExportError(toTutorError(cause).info);
+    }
+  };
+  return (
+    <section className={styles.settings} aria-labelledby={`${id}-title`} data-testid="tutor-data-settings">
+      <h3 id={`${id}-title`}>Your data</h3>
+      <button
+        type="button"
+        className="button button--secondary button--block"
+        onClick={() => void download()}
+      >
+        Download my data
+      </button>
+      <FormError error={exportError} />
+      {confirming ? (
+        <form className={styles.form} onSubmit={remove.run} noValidate aria-label="Delete my account">
+          <p>
+            This deletes your account, profile and sessions for good. Enter your password (not needed within a
+            day of signing in).
+          </p>
+          <TextField
+            label="Your password"
+            id={`${id}-password`}
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            value={password}
+            onValue={setPassword}
+          />
+          <FormError error={remove.error} />
+          <button type="submit" className="button button--danger button--block" disabled={remove.busy}>
+            {remove.busy ? "Deleting…" : "Delete my account for good"}
+          </button>
+          <button type="button" className={styles.linkButton} onClick={() => setConfirming(false)}>
+            Keep my account
+          </button>
+        </form>
+      ) : (
+        <button
+          type="button"
+          className="button button--outline button--danger button--block margin-top--sm"
+          onClick={() => setConfirming(true)}
+        >
+          Delete my account…
+        </button>
+      )}
+    </section>
+  );
+}
