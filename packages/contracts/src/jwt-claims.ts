@@ -4,13 +4,30 @@ import { readerProfileSchema } from "./profile.ts";
 
 export const JWT_ISSUER = "auth-service";
 export const JWT_AUDIENCE = "api-service";
-export const JWT_DEFAULT_EXPIRES_IN = "7d";
+/**
+ * Access-token lifetime when JWT_EXPIRES_IN is unset. Short because the tutor refetches a token before it expires
+ * and on a 401, so a reader never notices, while a token leaked or outliving a sign-out stays usable for minutes.
+ */
+export const JWT_DEFAULT_EXPIRES_IN = "15m";
+/** Longest access-token lifetime production accepts without a revocation path (Redis or a shared revocation file). */
+export const MAX_UNREVOKED_TOKEN_S = 15 * 60;
 export const JWT_ALGORITHMS = ["HS256", "RS256", "EdDSA"] as const;
 export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
 /** Largest clock skew a verifier accepts, in seconds. */
 export const JWT_CLOCK_TOLERANCE_S = 30;
 /** Redis key prefix of revoked session ids (value: "1", TTL: remaining token lifetime). */
 export const REVOKED_SESSION_PREFIX = "revoked-sid:";
+/** File name of the revocation store both services share without Redis (in DATA_DIR unless REVOCATION_DB_PATH). */
+export const REVOCATION_DB_FILE = "revocations.sqlite";
+/**
+ * The shared revocation file's schema. `seq` only grows (AUTOINCREMENT), so a reader loads just the rows added since
+ * its last look; `until_ms` is when every token of the session has expired anyway and the row may go.
+ */
+export const REVOCATION_DB_SCHEMA = `CREATE TABLE IF NOT EXISTS revoked_sessions (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  sid TEXT NOT NULL,
+  until_ms INTEGER NOT NULL
+)`;
 
 /** The claims the auth-service puts in a token (before iat/exp/iss/aud/jti are stamped). */
 export const tokenSubjectSchema = z

@@ -1,5 +1,4 @@
 // createApp(deps): the api-service's Hono app — middleware, JWT guard, rate limit, chat/search/health/metrics/OpenAPI routes.
-import { REVOKED_SESSION_PREFIX } from "@ai-book/contracts";
 import {
   ApiError,
   type AppEnv,
@@ -123,9 +122,7 @@ export function createApp(deps: Deps): OpenAPIHono<ApiEnv> {
       algorithm: config.JWT_ALGORITHM,
       secret: config.JWT_SECRET,
       jwksUrl: config.jwksUrl,
-      revocation: redis
-        ? { isRevoked: async (sid) => (await redis.exists(`${REVOKED_SESSION_PREFIX}${sid}`)) === 1 }
-        : undefined,
+      revocation: deps.revocation,
       onFailure: (reason) => metrics.jwtFailures.inc({ reason }),
       onRevocationError: (err) =>
         logger.warn({ err: { message: (err as Error)?.message } }, "revocation check failed; token accepted"),

@@ -1,6 +1,6 @@
 // The api-service's environment: one zod schema, parsed once at start-up; a bad value stops the service.
 import { join } from "node:path";
-import { JWT_ALGORITHMS } from "@ai-book/contracts";
+import { JWT_ALGORITHMS, REVOCATION_DB_FILE } from "@ai-book/contracts";
 import { ConfigError, loadOrCreateDevSecrets, parseEnv } from "@ai-book/http";
 import { z } from "zod";
 
@@ -47,6 +47,11 @@ export const configSchema = z.object({
   RAG_TOP_K: intFrom(5, 1).pipe(z.number().max(20)),
   /** Shared rate limits and session revocation when set. */
   REDIS_URL: z.string().url().optional(),
+  /**
+   * Without REDIS_URL: the revocation file the auth-service writes on this host (the same path for both services);
+   * "off" = no revocation check. @default "<DATA_DIR>/revocations.sqlite"
+   */
+  REVOCATION_DB_PATH: z.string().min(1).optional(),
   /** Prefix of the rate-limit keys in Redis (instances sharing a limit share the prefix). @default "api-rl:" */
   RATE_LIMIT_KEY_PREFIX: z.string().default("api-rl:"),
   /** Comma-separated origins allowed by CORS. @default "http://localhost:3000" */
@@ -91,7 +96,9 @@ export const configSchema = z.object({
 
 export type Env = z.output<typeof configSchema>;
 
-export type Config = Omit<Env, "JWT_SECRET" | "INDEX_PATH"> & {
+export type Config = Omit<Env, "JWT_SECRET" | "INDEX_PATH" | "REVOCATION_DB_PATH"> & {
+  /** The shared revocation file (read when REDIS_URL is unset); undefined = off. */
+  REVOCATION_DB_PATH: string | undefined;
   /** Present in HS256 mode. */
   JWT_SECRET?: string;
   INDEX_PATH: string;
@@ -122,6 +129,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     ...parsed,
     JWT_SECRET: secret,
     INDEX_PATH: parsed.INDEX_PATH ?? join(parsed.DATA_DIR, "index.sqlite"),
+    REVOCATION_DB_PATH:
+      parsed.REVOCATION_DB_PATH === "off"
+        ? undefined
+        : (parsed.REVOCATION_DB_PATH ?? join(parsed.DATA_DIR, REVOCATION_DB_FILE)),
     jwtSecretSource: source,
     jwksUrl: `${parsed.AUTH_SERVICE_URL.replace(/\/+$/, "")}/api/auth/jwks`,
   };

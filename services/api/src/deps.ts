@@ -3,9 +3,11 @@ import { createLogger, type Logger } from "@ai-book/http";
 import type { Redis } from "ioredis";
 import { createOpenAIEmbedder } from "./adapters/embed/openai.ts";
 import { createOpenAIChatModel } from "./adapters/llm/openai.ts";
+import { redisRevocationList, sqliteRevocationList } from "./adapters/revocation.ts";
 import { openChunkStore } from "./adapters/vector/open-store.ts";
 import type { Config } from "./config.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
+import type { RevocationList } from "./middleware/auth.ts";
 import { cachedEmbedder } from "./rag/embed-cache.ts";
 import type { ChatModel, ChunkStore, Embedder } from "./rag/ports.ts";
 
@@ -19,6 +21,8 @@ export interface Deps {
   chatModel?: ChatModel;
   /** Present with REDIS_URL: shared rate limits and revoked sessions. */
   redis?: Redis;
+  /** The auth-service's ended sessions: Redis, or the shared file; absent when configured off. */
+  revocation?: RevocationList;
   metrics: Metrics;
   /** Interval of the SSE comment heartbeat, ms. @default 15000 */
   heartbeatMs?: number;
@@ -160,6 +164,13 @@ export async function buildDeps(config: Config, opts: BuildDepsOptions = {}): Pr
     );
   }
   const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, logger) : undefined;
+  const revocationFile =
+    !redis && config.REVOCATION_DB_PATH ? sqliteRevocationList(config.REVOCATION_DB_PATH) : undefined;
+  const revocation = redis ? redisRevocationList(redis) : revocationFile;
+  if (!revocation)
+    logger.warn(
+      "no revocation check (REDIS_URL unset, REVOCATION_DB_PATH=off): tokens of signed-out sessions work until they expire",
+    );
   return {
     config,
     logger,
@@ -167,9 +178,11 @@ export async function buildDeps(config: Config, opts: BuildDepsOptions = {}): Pr
     embedder,
     chatModel,
     redis,
+    ...(revocation ? { revocation } : {}),
     metrics,
     async close() {
       await store.close();
+      revocationFile?.close();
       if (redis) redis.disconnect();
     },
   };

@@ -19,6 +19,7 @@ import type { DestinationStream } from "pino";
 import { type Auth, createAuth, type RequestState } from "./auth.ts";
 import type { AuthConfig } from "./config.ts";
 import { createDatabase, type Database } from "./db/client.ts";
+import { openRevocationStore, type RevocationStore } from "./revocation.ts";
 import { betterAuthRoutes } from "./routes/better-auth.ts";
 import { healthRoutes } from "./routes/health.ts";
 
@@ -74,6 +75,8 @@ export interface AuthService {
   config: AuthConfig;
   database: Database;
   redis: Redis | undefined;
+  /** Where ended sessions are listed for the api-service (Redis or the shared file). */
+  revocation: RevocationStore | undefined;
   logger: Logger;
   requestState: AsyncLocalStorage<RequestState>;
   /** Closes Redis and the database it opened (stop the HTTP server first). */
@@ -101,6 +104,18 @@ export async function createAuthService(
   }
   const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }) : undefined;
   redis?.on("error", (err) => logger.warn({ err: { message: err.message } }, "redis error"));
+  let revocation: RevocationStore | undefined;
+  try {
+    revocation = openRevocationStore({ redis, sqlitePath: config.revocationDbPath });
+  } catch (err) {
+    redis?.disconnect();
+    if (ownsDatabase) await database.close().catch(() => {});
+    throw err;
+  }
+  if (!revocation)
+    logger.warn(
+      "no revocation path (REDIS_URL unset, REVOCATION_DB_PATH=off): a signed-out session's tokens work until they expire",
+    );
   const requestState = new AsyncLocalStorage<RequestState>();
   const auth = createAuth({
     config,
@@ -109,6 +124,7 @@ export async function createAuthService(
     requestState,
     redis,
     redisKeyPrefix: opts.redisKeyPrefix,
+    revocation,
   });
   const app = createApp({ config, auth, database, logger, requestState, redis });
   let closed = false;
@@ -118,11 +134,13 @@ export async function createAuthService(
     config,
     database,
     redis,
+    revocation,
     logger,
     requestState,
     async close() {
       if (closed) return;
       closed = true;
+      revocation?.close();
       if (redis) await redis.quit().catch(() => redis.disconnect());
       if (ownsDatabase) await database.close();
     },

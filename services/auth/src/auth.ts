@@ -4,10 +4,10 @@ import {
   BACKGROUND_LEVELS,
   interestAreaSchema,
   JWT_AUDIENCE,
+  JWT_CLOCK_TOLERANCE_S,
   JWT_ISSUER,
   PASSWORD_MAX,
   PASSWORD_MIN,
-  REVOKED_SESSION_PREFIX,
 } from "@ai-book/contracts";
 import type { Logger } from "@ai-book/http";
 import { redisStorage } from "@better-auth/redis-storage";
@@ -21,6 +21,7 @@ import type { AccessTokenSettings } from "./access-token.ts";
 import type { AuthConfig } from "./config.ts";
 import type { AuthDb } from "./db/client.ts";
 import { schema } from "./db/schema.ts";
+import type { RevocationStore } from "./revocation.ts";
 import { accessTokenPlugin } from "./routes/jwt.ts";
 import { safeError } from "./safe-error.ts";
 
@@ -44,6 +45,8 @@ export interface AuthDeps {
   redis?: Redis | undefined;
   /** Prefix of Better Auth's keys in Redis. @default "better-auth:" */
   redisKeyPrefix?: string | undefined;
+  /** Where ended sessions are listed for the api-service; absent only when configured off. */
+  revocation?: RevocationStore | undefined;
 }
 
 /** Adapts a zod schema to the synchronous standard schema Better Auth validates additionalFields with. */
@@ -154,10 +157,10 @@ export function createAuth(deps: AuthDeps) {
     databaseHooks: {
       session: {
         delete: {
-          // Tokens outlive sessions; the api-service refuses tokens whose session id is listed here.
+          // Tokens outlive sessions; the api-service refuses tokens whose session id is listed until they expire.
           after: async (session) => {
-            if (!redis) return;
-            await redis.set(`${REVOKED_SESSION_PREFIX}${session.id}`, "1", "EX", config.jwtExpiresInS);
+            const untilMs = Date.now() + (config.jwtExpiresInS + JWT_CLOCK_TOLERANCE_S) * 1000;
+            await deps.revocation?.revoke(session.id, untilMs);
           },
         },
       },

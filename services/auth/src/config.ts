@@ -1,6 +1,11 @@
 // The auth-service configuration: one zod schema over the environment, parsed once at start-up.
 import { resolve } from "node:path";
-import { JWT_ALGORITHMS, JWT_DEFAULT_EXPIRES_IN } from "@ai-book/contracts";
+import {
+  JWT_ALGORITHMS,
+  JWT_DEFAULT_EXPIRES_IN,
+  MAX_UNREVOKED_TOKEN_S,
+  REVOCATION_DB_FILE,
+} from "@ai-book/contracts";
 import { ConfigError, loadOrCreateDevSecrets, parseEnv } from "@ai-book/http";
 import { toExpJWT } from "better-auth/plugins";
 import { z } from "zod";
@@ -60,6 +65,11 @@ export const envSchema = z.object({
     .regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL")
     .optional(),
   TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
+  /**
+   * The revocation file both services share when REDIS_URL is unset; "off" = none.
+   * @default "<DATA_DIR>/revocations.sqlite"
+   */
+  REVOCATION_DB_PATH: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 export type AuthEnv = z.output<typeof envSchema>;
@@ -105,6 +115,8 @@ export interface AuthConfig {
   jwtExpiresInS: number;
   corsOrigins: string[];
   redisUrl: string | undefined;
+  /** The shared revocation file (used without Redis); undefined = configured off. */
+  revocationDbPath: string | undefined;
   /** Reverse proxies to trust for X-Forwarded-For; 0 = use the socket address only. */
   trustProxy: number;
   logLevel: string;
@@ -139,6 +151,21 @@ export function loadConfig(env: Record<string, string | undefined>): AuthConfig 
       warnings.push(`${name} is shorter than ${SECRET_MIN_LENGTH} characters; production would refuse it`);
     }
   }
+  const jwtExpiresInS = durationToSeconds(e.JWT_EXPIRES_IN);
+  const revocationDbPath =
+    e.REVOCATION_DB_PATH === "off"
+      ? undefined
+      : resolve(e.REVOCATION_DB_PATH ?? resolve(dataDir, REVOCATION_DB_FILE));
+  // In production the default file proves nothing (the api-service may run elsewhere and never read it): only Redis
+  // or a file the operator named for both services counts as a way for a sign-out to reach the api-service.
+  const revocationPath =
+    Boolean(e.REDIS_URL) || (revocationDbPath !== undefined && e.REVOCATION_DB_PATH !== undefined);
+  if (e.NODE_ENV === "production" && !revocationPath && jwtExpiresInS > MAX_UNREVOKED_TOKEN_S)
+    throw new ConfigError(
+      `Invalid configuration: JWT_EXPIRES_IN: access tokens living longer than ${MAX_UNREVOKED_TOKEN_S / 60} minutes ` +
+        "need a revocation path, or a sign-out never reaches the api-service: set REDIS_URL, or REVOCATION_DB_PATH " +
+        `to a file both services share, or JWT_EXPIRES_IN to ${MAX_UNREVOKED_TOKEN_S / 60}m or less`,
+    );
   const port = e.AUTH_SERVER_PORT;
   return {
     nodeEnv: e.NODE_ENV,
@@ -151,9 +178,10 @@ export function loadConfig(env: Record<string, string | undefined>): AuthConfig 
     baseUrl: (e.BETTER_AUTH_URL ?? `http://localhost:${port}`).replace(/\/+$/, ""),
     jwtSecret: secrets.JWT_SECRET!,
     jwtAlgorithm: e.JWT_ALGORITHM,
-    jwtExpiresInS: durationToSeconds(e.JWT_EXPIRES_IN),
+    jwtExpiresInS,
     corsOrigins: e.CORS_ORIGINS,
     redisUrl: e.REDIS_URL,
+    revocationDbPath,
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
     rateLimit: DEFAULT_RATE_LIMITS,

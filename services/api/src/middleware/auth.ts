@@ -29,9 +29,10 @@ export type TokenFailure = Extract<
 /** Larger tokens are refused before any parsing (ours are well under 2 KB). */
 export const MAX_TOKEN_LENGTH = 8192;
 
+/** The auth-service's list of ended sessions (Redis, or the revocation file both services share on one host). */
 export interface RevocationList {
-  /** Whether the session has ended; throws when the list cannot be read. */
-  isRevoked(sid: string): Promise<boolean>;
+  /** Whether the session has ended; throws when the list cannot be read. A local list answers synchronously. */
+  isRevoked(sid: string): boolean | Promise<boolean>;
 }
 
 export interface JwtAuthOptions {
@@ -41,7 +42,7 @@ export interface JwtAuthOptions {
   secret?: string;
   /** The auth-service's JWKS, for RS256 / EdDSA. */
   jwksUrl?: string;
-  /** With Redis: the auth-service's revoked session ids. */
+  /** The auth-service's revoked session ids; absent only when configured off. */
   revocation?: RevocationList;
   /** Every refusal, for metrics. */
   onFailure?: (reason: TokenFailure) => void;
