@@ -20,6 +20,10 @@ export const ERROR_CODES = {
   INVALID_EMAIL_OR_PASSWORD: { status: 401, message: "Invalid email or password." },
   USER_ALREADY_EXISTS: { status: 422, message: "An account with this email already exists." },
   INVALID_PASSWORD: { status: 400, message: "The password is wrong." },
+  PASSWORD_COMPROMISED: {
+    status: 400,
+    message: "password: this password is among the most common (breached) passwords; choose another",
+  },
   // token verification (api-service)
   TOKEN_MISSING: { status: 401, message: "An Authorization: Bearer token is required." },
   TOKEN_EXPIRED: { status: 401, message: "The token has expired; fetch a new one." },

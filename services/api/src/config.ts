@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { JWT_ALGORITHMS, REVOCATION_DB_FILE } from "@ai-book/contracts";
 import { ConfigError, loadOrCreateDevSecrets, parseEnv } from "@ai-book/http";
 import { z } from "zod";
+import { DEFAULT_MAX_FILE_BYTES } from "./ingest/sync.ts";
 
 /** Secrets shorter than this are refused in production (HS256 wants at least 256 bits). */
 export const JWT_SECRET_MIN = 32;
@@ -90,6 +91,8 @@ export const configSchema = z.object({
       }
       return n;
     }),
+  /** Docs files larger than this are skipped by the ingest with a warning. @default 1048576 (1 MiB) */
+  INGEST_MAX_FILE_BYTES: intFrom(DEFAULT_MAX_FILE_BYTES, 1),
   /** How long SIGTERM waits for in-flight requests and streams, ms. @default 10000 */
   SHUTDOWN_GRACE_MS: intFrom(10_000),
 });

@@ -7,6 +7,9 @@ import { buildDeps } from "./deps.ts";
 import { createMetrics } from "./metrics.ts";
 
 loadDotenv({ quiet: true });
+// Everything this process creates (DATA_DIR, the embedded databases, the revocation file) is for its owner only: the
+// embedded files hold password hashes, sessions and the index, and PGlite creates its files world-writable otherwise.
+process.umask(0o077);
 
 let config: Config;
 try {

@@ -17,6 +17,7 @@ import { cors } from "hono/cors";
 import { Redis } from "ioredis";
 import type { DestinationStream } from "pino";
 import { type Auth, createAuth, type RequestState } from "./auth.ts";
+import { hideSessionTokensFromBrowsers } from "./browser-tokens.ts";
 import type { AuthConfig } from "./config.ts";
 import { createDatabase, type Database } from "./db/client.ts";
 import { openRevocationStore, type RevocationStore } from "./revocation.ts";
@@ -45,12 +46,14 @@ export function createApp(deps: AppDeps) {
       credentials: true,
       allowMethods: ["GET", "POST", "OPTIONS"],
       allowHeaders: ["content-type", "authorization", REQUEST_ID_HEADER],
-      exposeHeaders: ["set-auth-token", SET_AUTH_JWT_HEADER, REQUEST_ID_HEADER, "retry-after"],
+      // Not set-auth-token: the session token is for non-browser clients (browsers hold the httpOnly cookie).
+      exposeHeaders: [SET_AUTH_JWT_HEADER, REQUEST_ID_HEADER, "retry-after"],
       maxAge: 600,
     }),
   );
   app.use(bodyLimit(config.bodyLimitBytes));
   app.route("/", healthRoutes(deps.database, deps.redis));
+  app.use("/api/auth/*", hideSessionTokensFromBrowsers());
   app.route("/", betterAuthRoutes(deps.auth, deps.requestState));
   app.notFound(handleNotFound);
   app.onError(handleError);

@@ -18,9 +18,11 @@ import { bearer, type JwtOptions, jwt } from "better-auth/plugins";
 import type { Redis } from "ioredis";
 import { z } from "zod";
 import type { AccessTokenSettings } from "./access-token.ts";
+import { accountGuardsPlugin } from "./account-guards.ts";
 import type { AuthConfig } from "./config.ts";
 import type { AuthDb } from "./db/client.ts";
 import { schema } from "./db/schema.ts";
+import { passwordPolicyPlugin } from "./password-policy.ts";
 import type { RevocationStore } from "./revocation.ts";
 import { accessTokenPlugin } from "./routes/jwt.ts";
 import { safeError } from "./safe-error.ts";
@@ -153,7 +155,13 @@ export function createAuth(deps: AuthDeps) {
       defaultCookieAttributes: { httpOnly: true, sameSite: "lax", secure: production },
     },
     ...(pluginOptions ? { disabledPaths: ["/token"] } : {}),
-    plugins: [bearer(), accessTokenPlugin(accessToken), ...(pluginOptions ? [jwt(pluginOptions)] : [])],
+    plugins: [
+      bearer(),
+      accessTokenPlugin(accessToken),
+      passwordPolicyPlugin(),
+      accountGuardsPlugin(),
+      ...(pluginOptions ? [jwt(pluginOptions)] : []),
+    ],
     databaseHooks: {
       session: {
         delete: {

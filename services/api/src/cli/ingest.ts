@@ -116,6 +116,7 @@ export function formatSummary(s: SyncSummary, target: string): string {
     `  time:      ${(s.ms / 1000).toFixed(2)} s`,
   ];
   for (const f of s.failed) lines.push(`  error: ${f.path}:${f.line}:${f.column}: ${f.message}`);
+  for (const f of s.skipped) lines.push(`  warning: skipped ${f.path}: ${f.reason}`);
   return `${lines.join("\n")}\n`;
 }
 
@@ -179,6 +180,7 @@ export async function runIngestCli(
       routeBasePath: args.values["route-base-path"],
       reset: args.values.reset,
       dryRun,
+      maxFileBytes: config.INGEST_MAX_FILE_BYTES,
       signal,
       onProgress: progress.onProgress,
     });
