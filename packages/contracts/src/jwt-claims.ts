@@ -2,8 +2,14 @@
 import { z } from "zod";
 import { readerProfileSchema } from "./profile.ts";
 
+/** Default `iss`; set JWT_ISSUER per environment so staging and production tokens are not interchangeable. */
 export const JWT_ISSUER = "auth-service";
+/** Default `aud` (JWT_AUDIENCE). */
 export const JWT_AUDIENCE = "api-service";
+/** The `typ` header every access token carries and every verifier requires (RFC 8725, 3.11). */
+export const JWT_TYPE = "JWT";
+/** Default absolute session lifetime (SESSION_MAX_AGE): a session ends this long after sign-in, used or not. */
+export const SESSION_DEFAULT_MAX_AGE = "7d";
 /**
  * Access-token lifetime when JWT_EXPIRES_IN is unset. Short because the tutor refetches a token before it expires
  * and on a 401, so a reader never notices, while a token leaked or outliving a sign-out stays usable for minutes.
@@ -47,7 +53,8 @@ export const jwtClaimsSchema = tokenSubjectSchema.extend({
   jti: z.string().min(1),
   iat: z.number().int(),
   exp: z.number().int(),
-  iss: z.literal(JWT_ISSUER),
-  aud: z.union([z.literal(JWT_AUDIENCE), z.array(z.string()).refine((a) => a.includes(JWT_AUDIENCE))]),
+  // The verifiers pin the configured JWT_ISSUER / JWT_AUDIENCE; the contract only fixes the shape.
+  iss: z.string().min(1),
+  aud: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
 });
 export type JwtClaims = z.infer<typeof jwtClaimsSchema>;

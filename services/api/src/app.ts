@@ -122,6 +122,8 @@ export function createApp(deps: Deps): OpenAPIHono<ApiEnv> {
       algorithm: config.JWT_ALGORITHM,
       secret: config.JWT_SECRET,
       jwksUrl: config.jwksUrl,
+      issuer: config.JWT_ISSUER,
+      audience: config.JWT_AUDIENCE,
       revocation: deps.revocation,
       onFailure: (reason) => metrics.jwtFailures.inc({ reason }),
       onRevocationError: (err) =>

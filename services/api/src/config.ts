@@ -1,6 +1,6 @@
 // The api-service's environment: one zod schema, parsed once at start-up; a bad value stops the service.
 import { join } from "node:path";
-import { JWT_ALGORITHMS, REVOCATION_DB_FILE } from "@ai-book/contracts";
+import { JWT_ALGORITHMS, JWT_AUDIENCE, JWT_ISSUER, REVOCATION_DB_FILE } from "@ai-book/contracts";
 import { ConfigError, loadOrCreateDevSecrets, parseEnv } from "@ai-book/http";
 import { z } from "zod";
 import { DEFAULT_MAX_FILE_BYTES } from "./ingest/sync.ts";
@@ -21,6 +21,10 @@ export const configSchema = z.object({
   JWT_SECRET: z.string().optional(),
   /** HS256 (shared secret) or RS256 / EdDSA (the auth-service's JWKS). @default "HS256" */
   JWT_ALGORITHM: z.enum(JWT_ALGORITHMS).default("HS256"),
+  /** The only accepted `iss`: the auth-service's JWT_ISSUER. @default "auth-service" */
+  JWT_ISSUER: z.string().min(1).default(JWT_ISSUER),
+  /** The required `aud`: the auth-service's JWT_AUDIENCE. @default "api-service" */
+  JWT_AUDIENCE: z.string().min(1).default(JWT_AUDIENCE),
   /** Base URL of the auth-service; its JWKS is <url>/api/auth/jwks. @default "http://localhost:3001" */
   AUTH_SERVICE_URL: z.string().url().default("http://localhost:3001"),
   /** When set, chunks live in Qdrant instead of the embedded SQLite index. */
@@ -109,6 +113,8 @@ export type Config = Omit<Env, "JWT_SECRET" | "INDEX_PATH" | "REVOCATION_DB_PATH
   jwtSecretSource: "env" | "dev-file" | "none";
   /** The JWKS URL in asymmetric mode. */
   jwksUrl: string;
+  /** Problems worth a loud warning at start-up (never secret values). */
+  warnings: string[];
 };
 
 /** Parses the environment and fills the derived values; throws ConfigError naming the bad variable. */
@@ -117,6 +123,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const production = parsed.NODE_ENV === "production";
   let secret = parsed.JWT_SECRET;
   let source: Config["jwtSecretSource"] = secret ? "env" : "none";
+  const warnings: string[] = [];
   if (parsed.JWT_ALGORITHM === "HS256") {
     if (!secret) {
       if (production) throw new ConfigError("Invalid configuration: JWT_SECRET: required in production");
@@ -125,6 +132,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     } else if (production && secret.length < JWT_SECRET_MIN) {
       throw new ConfigError(
         `Invalid configuration: JWT_SECRET: must be at least ${JWT_SECRET_MIN} characters`,
+      );
+    } else if (secret.length < JWT_SECRET_MIN) {
+      warnings.push(
+        `JWT_SECRET is only ${secret.length} characters: production refuses fewer than ${JWT_SECRET_MIN}; an HS256 key this short can be brute-forced offline from one token`,
       );
     }
   }
@@ -138,5 +149,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         : (parsed.REVOCATION_DB_PATH ?? join(parsed.DATA_DIR, REVOCATION_DB_FILE)),
     jwtSecretSource: source,
     jwksUrl: `${parsed.AUTH_SERVICE_URL.replace(/\/+$/, "")}/api/auth/jwks`,
+    warnings,
   };
 }

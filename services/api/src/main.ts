@@ -26,6 +26,8 @@ if (config.jwtSecretSource === "dev-file") {
   );
 }
 
+for (const warning of config.warnings) logger.warn(warning);
+
 const deps = await buildDeps(config, { logger, metrics: createMetrics({ defaultMetrics: true }) }).catch(
   (err) => {
     logger.fatal({ err }, "start-up failed");

@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import {
   JWT_AUDIENCE,
   JWT_ISSUER,
+  JWT_TYPE,
   type JwtAlgorithm,
   type JwtClaims,
   jwtClaimsSchema,
@@ -17,7 +18,13 @@ import { SignJWT } from "jose";
 /** The user and session rows as Better Auth hands them to endpoints and hooks. */
 export interface SessionLike {
   user: { id: string; email: string; name: string; emailVerified: boolean } & Record<string, unknown>;
-  session: { id: string } & Record<string, unknown>;
+  session: { id: string; expiresAt?: Date | string | undefined } & Record<string, unknown>;
+}
+
+/** Who the token is from and for (JWT_ISSUER / JWT_AUDIENCE). */
+export interface TokenParties {
+  issuer: string;
+  audience: string;
 }
 
 export interface AccessTokenSettings {
@@ -25,6 +32,8 @@ export interface AccessTokenSettings {
   /** HS256 key. */
   secret: string;
   expiresInS: number;
+  /** @default { issuer: JWT_ISSUER, audience: JWT_AUDIENCE } */
+  parties?: TokenParties;
   /** Options of the jwt plugin that owns the key pair (asymmetric mode only). */
   jwtPluginOptions?: JwtOptions;
 }
@@ -37,7 +46,12 @@ function profileValue(v: unknown): unknown {
  * The payload of an access token: exactly the contract's claims. Built through the contracts' schemas,
  * which drop any key they do not list, so the token cannot drift from what the api-service parses.
  */
-export function buildClaims(s: SessionLike, expiresInS: number, nowMs = Date.now()): JwtClaims {
+export function buildClaims(
+  s: SessionLike,
+  expiresInS: number,
+  nowMs = Date.now(),
+  parties: TokenParties = { issuer: JWT_ISSUER, audience: JWT_AUDIENCE },
+): JwtClaims {
   const subject = tokenSubjectSchema.parse({
     userId: s.user.id,
     email: s.user.email,
@@ -49,14 +63,17 @@ export function buildClaims(s: SessionLike, expiresInS: number, nowMs = Date.now
     interestArea: profileValue(s.user.interestArea),
   });
   const iat = Math.floor(nowMs / 1000);
+  // A token never outlives its session (RFC 8725 spirit, issue 19): the session's absolute end caps `exp`.
+  const sessionEnd = s.session.expiresAt ? Math.floor(new Date(s.session.expiresAt).getTime() / 1000) : Number.NaN;
+  const exp = Number.isFinite(sessionEnd) ? Math.min(iat + expiresInS, Math.max(iat + 1, sessionEnd)) : iat + expiresInS;
   return jwtClaimsSchema.parse({
     ...subject,
     sub: subject.userId,
     jti: randomUUID(),
     iat,
-    exp: iat + expiresInS,
-    iss: JWT_ISSUER,
-    aud: JWT_AUDIENCE,
+    exp,
+    iss: parties.issuer,
+    aud: parties.audience,
   });
 }
 
@@ -75,10 +92,10 @@ export async function signAccessToken(
   s: SessionLike,
   settings: AccessTokenSettings,
 ): Promise<string> {
-  const claims = buildClaims(s, settings.expiresInS);
+  const claims = buildClaims(s, settings.expiresInS, Date.now(), settings.parties);
   if (settings.algorithm === "HS256") {
     return new SignJWT({ ...claims })
-      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+      .setProtectedHeader({ alg: "HS256", typ: JWT_TYPE })
       .sign(new TextEncoder().encode(settings.secret));
   }
   // The jwt plugin keeps the key pair in the database (private key encrypted), so every instance signs
@@ -86,6 +103,6 @@ export async function signAccessToken(
   return signJWT(ctx, {
     options: settings.jwtPluginOptions,
     payload: { ...claims },
-    header: { typ: "JWT" },
+    header: { typ: JWT_TYPE },
   });
 }

@@ -3,9 +3,7 @@ import type { AsyncLocalStorage } from "node:async_hooks";
 import {
   BACKGROUND_LEVELS,
   interestAreaSchema,
-  JWT_AUDIENCE,
   JWT_CLOCK_TOLERANCE_S,
-  JWT_ISSUER,
   PASSWORD_MAX,
   PASSWORD_MIN,
 } from "@ai-book/contracts";
@@ -92,7 +90,7 @@ export function jwtPluginOptions(config: AuthConfig): JwtOptions | undefined {
           ? { alg: "RS256", modulusLength: 2048 }
           : { alg: "EdDSA", crv: "Ed25519" },
     },
-    jwt: { issuer: JWT_ISSUER, audience: JWT_AUDIENCE, expirationTime: config.jwtExpiresInS },
+    jwt: { issuer: config.jwtIssuer, audience: config.jwtAudience, expirationTime: config.jwtExpiresInS },
     // Our /jwt route and set-auth-jwt header carry the contract's token; the plugin's own never does.
     disableSettingJwtHeader: true,
   };
@@ -106,6 +104,7 @@ export function createAuth(deps: AuthDeps) {
     algorithm: config.jwtAlgorithm,
     secret: config.jwtSecret,
     expiresInS: config.jwtExpiresInS,
+    parties: { issuer: config.jwtIssuer, audience: config.jwtAudience },
     ...(pluginOptions ? { jwtPluginOptions: pluginOptions } : {}),
   };
   const baLogger = logger.child({ component: "better-auth" });
@@ -139,6 +138,9 @@ export function createAuth(deps: AuthDeps) {
     session: {
       // With Redis as secondary storage Better Auth would otherwise keep sessions only there.
       storeSessionInDatabase: true,
+      // Absolute lifetime (SESSION_MAX_AGE): no sliding renewal, so a session ends a fixed time after sign-in.
+      expiresIn: config.sessionMaxAgeS,
+      disableSessionRefresh: true,
     },
     rateLimit: {
       enabled: true,

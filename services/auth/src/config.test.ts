@@ -61,7 +61,10 @@ describe("loadConfig", () => {
       DATABASE_URL: "postgres://u@db:5432/auth",
       BETTER_AUTH_SECRET: STRONG,
       BETTER_AUTH_URL: "https://auth.example.com/",
-      JWT_SECRET: STRONG,
+      JWT_SECRET: "j".repeat(32),
+      JWT_ISSUER: "https://auth.staging.example.com",
+      JWT_AUDIENCE: "staging-api",
+      SESSION_MAX_AGE: "2d",
       JWT_ALGORITHM: "EdDSA",
       JWT_EXPIRES_IN: "12h",
       CORS_ORIGINS: "https://book.example.com, http://localhost:3000/",
@@ -77,6 +80,9 @@ describe("loadConfig", () => {
       baseUrl: "https://auth.example.com",
       jwtAlgorithm: "EdDSA",
       jwtExpiresInS: 12 * 3600,
+      jwtIssuer: "https://auth.staging.example.com",
+      jwtAudience: "staging-api",
+      sessionMaxAgeS: 2 * 86_400,
       corsOrigins: ["https://book.example.com", "http://localhost:3000"],
       redisUrl: "redis://cache:6379",
       trustProxy: 2,
@@ -90,6 +96,10 @@ describe("loadConfig", () => {
     expect(refusal({ ...base, BETTER_AUTH_SECRET: STRONG })).toMatch(/JWT_SECRET/);
     expect(refusal({ ...base, BETTER_AUTH_SECRET: STRONG, JWT_SECRET: "short" })).toMatch(/JWT_SECRET.*32/);
     expect(refusal({ ...base, BETTER_AUTH_SECRET: "", JWT_SECRET: STRONG })).toMatch(/BETTER_AUTH_SECRET/);
+    // Issue 19, finding 12: one leaked value must not give both keys.
+    expect(refusal({ ...base, BETTER_AUTH_SECRET: STRONG, JWT_SECRET: STRONG })).toMatch(
+      /JWT_SECRET: must differ from BETTER_AUTH_SECRET/,
+    );
     // The refusal never echoes the value.
     expect(refusal({ ...base, BETTER_AUTH_SECRET: STRONG, JWT_SECRET: "hunter2-secret" })).not.toContain(
       "hunter2",

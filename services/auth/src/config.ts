@@ -2,9 +2,12 @@
 import { resolve } from "node:path";
 import {
   JWT_ALGORITHMS,
+  JWT_AUDIENCE,
   JWT_DEFAULT_EXPIRES_IN,
+  JWT_ISSUER,
   MAX_UNREVOKED_TOKEN_S,
   REVOCATION_DB_FILE,
+  SESSION_DEFAULT_MAX_AGE,
 } from "@ai-book/contracts";
 import { ConfigError, loadOrCreateDevSecrets, parseEnv } from "@ai-book/http";
 import { toExpJWT } from "better-auth/plugins";
@@ -20,6 +23,22 @@ export function durationToSeconds(value: string): number {
   if (!Number.isInteger(seconds) || seconds <= 0) throw new Error(`not a positive duration: ${value}`);
   return seconds;
 }
+
+const duration = (def: string) =>
+  z
+    .string()
+    .default(def)
+    .refine(
+      (v) => {
+        try {
+          durationToSeconds(v);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { message: 'must be a duration such as "7d", "12h" or "3600"' },
+    );
 
 const csv = z
   .string()
@@ -45,20 +64,13 @@ export const envSchema = z.object({
   BETTER_AUTH_URL: z.url().optional(),
   JWT_SECRET: z.string().optional(),
   JWT_ALGORITHM: z.enum(JWT_ALGORITHMS).default("HS256"),
-  JWT_EXPIRES_IN: z
-    .string()
-    .default(JWT_DEFAULT_EXPIRES_IN)
-    .refine(
-      (v) => {
-        try {
-          durationToSeconds(v);
-          return true;
-        } catch {
-          return false;
-        }
-      },
-      { message: 'must be a duration such as "7d", "12h" or "3600"' },
-    ),
+  JWT_EXPIRES_IN: duration(JWT_DEFAULT_EXPIRES_IN),
+  /** `iss` of access tokens; give each environment its own. @default "auth-service" */
+  JWT_ISSUER: z.string().min(1).default(JWT_ISSUER),
+  /** `aud` of access tokens; give each environment its own. @default "api-service" */
+  JWT_AUDIENCE: z.string().min(1).default(JWT_AUDIENCE),
+  /** Absolute session lifetime: a session ends this long after sign-in, however active. @default "7d" */
+  SESSION_MAX_AGE: duration(SESSION_DEFAULT_MAX_AGE),
   CORS_ORIGINS: csv.default(["http://localhost:3000"]),
   REDIS_URL: z
     .string()
@@ -113,6 +125,11 @@ export interface AuthConfig {
   jwtAlgorithm: (typeof JWT_ALGORITHMS)[number];
   /** Access-token lifetime in seconds. */
   jwtExpiresInS: number;
+  /** `iss` and `aud` of access tokens. */
+  jwtIssuer: string;
+  jwtAudience: string;
+  /** Absolute session lifetime in seconds. */
+  sessionMaxAgeS: number;
   corsOrigins: string[];
   redisUrl: string | undefined;
   /** The shared revocation file (used without Redis); undefined = configured off. */
@@ -148,9 +165,15 @@ export function loadConfig(env: Record<string, string | undefined>): AuthConfig 
         `${name} is not set: using the development secret kept in ${dataDir} (never do this in production)`,
       );
     } else if (value.length < SECRET_MIN_LENGTH) {
-      warnings.push(`${name} is shorter than ${SECRET_MIN_LENGTH} characters; production would refuse it`);
+      warnings.push(
+        `${name} is only ${value.length} characters: production refuses fewer than ${SECRET_MIN_LENGTH}; an HS256 key this short can be brute-forced offline from one token`,
+      );
     }
   }
+  if (e.NODE_ENV === "production" && secrets.JWT_SECRET === secrets.BETTER_AUTH_SECRET)
+    throw new ConfigError(
+      "Invalid configuration: JWT_SECRET: must differ from BETTER_AUTH_SECRET in production (a leak of one must not give the other)",
+    );
   const jwtExpiresInS = durationToSeconds(e.JWT_EXPIRES_IN);
   const revocationDbPath =
     e.REVOCATION_DB_PATH === "off"
@@ -179,6 +202,9 @@ export function loadConfig(env: Record<string, string | undefined>): AuthConfig 
     jwtSecret: secrets.JWT_SECRET!,
     jwtAlgorithm: e.JWT_ALGORITHM,
     jwtExpiresInS,
+    jwtIssuer: e.JWT_ISSUER,
+    jwtAudience: e.JWT_AUDIENCE,
+    sessionMaxAgeS: durationToSeconds(e.SESSION_MAX_AGE),
     corsOrigins: e.CORS_ORIGINS,
     redisUrl: e.REDIS_URL,
     revocationDbPath,
