@@ -16,7 +16,7 @@ import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { routePath } from "hono/route";
 import type { Deps } from "./deps.ts";
-import { ragObserver } from "./metrics.ts";
+import { metricsAccess, ragObserver } from "./metrics.ts";
 import { type ApiEnv, jwtAuth } from "./middleware/auth.ts";
 import { createLimiter, rateLimit } from "./middleware/rate-limit.ts";
 import type { RagDeps } from "./rag/pipeline.ts";
@@ -113,9 +113,27 @@ export function createApp(deps: Deps): OpenAPIHono<ApiEnv> {
     c.res.headers.append("Vary", "Origin");
   });
 
+  const operator = metricsAccess({
+    token: config.METRICS_TOKEN,
+    production: config.NODE_ENV === "production",
+  });
+  app.use("/metrics", async (c, next) => {
+    if (operator.allowed(c.req.header("authorization"))) return next();
+    if (!config.METRICS_TOKEN) throw new ApiError("NOT_FOUND");
+    throw new ApiError("UNAUTHORIZED", "GET /metrics needs Authorization: Bearer <METRICS_TOKEN>.", {
+      headers: { "WWW-Authenticate": "Bearer" },
+    });
+  });
+
   const redis = deps.redis;
   app.use(
     "/v1/*",
+    // An unknown /v1 path is answered 404 before the token check and the limiter, so it costs nothing and never
+    // reaches a metric label (the limiter's counter once grew a series per random path).
+    async (c, next) => {
+      if (routePath(c, -1) === "/v1/*") throw new ApiError("NOT_FOUND");
+      await next();
+    },
     limitBody(BODY_LIMIT_BYTES),
     jsonOnly(),
     jwtAuth({
@@ -136,7 +154,8 @@ export function createApp(deps: Deps): OpenAPIHono<ApiEnv> {
         keyPrefix: config.RATE_LIMIT_KEY_PREFIX,
       }),
       points: config.RATE_LIMIT_PER_MINUTE,
-      onReject: (c) => metrics.rateLimited.inc({ route: c.req.path }),
+      // The route template (e.g. /v1/chat/stream), never the raw path: a bounded set of series.
+      onReject: (c) => metrics.rateLimited.inc({ route: routePath(c, -1) }),
     }),
   );
 
@@ -151,7 +170,7 @@ export function createApp(deps: Deps): OpenAPIHono<ApiEnv> {
   const ctx: RouteContext = { rag, metrics, logger, heartbeatMs: deps.heartbeatMs ?? HEARTBEAT_MS };
   registerChatRoutes(app, ctx);
   registerSearchRoutes(app, ctx);
-  registerHealthRoutes(app, ctx, redis);
+  registerHealthRoutes(app, ctx, redis, operator);
   registerMetaRoutes(app, ctx);
   app.get("/", (c) => c.redirect("/docs"));
 

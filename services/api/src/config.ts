@@ -97,6 +97,10 @@ export const configSchema = z.object({
     }),
   /** Docs files larger than this are skipped by the ingest with a warning. @default 1048576 (1 MiB) */
   INGEST_MAX_FILE_BYTES: intFrom(DEFAULT_MAX_FILE_BYTES, 1),
+  /**
+   * Bearer token for GET /metrics and the detailed GET /health. Unset: open in development, closed in production.
+   */
+  METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   /** How long SIGTERM waits for in-flight requests and streams, ms. @default 10000 */
   SHUTDOWN_GRACE_MS: intFrom(10_000),
 });
