@@ -64,8 +64,12 @@ export function buildClaims(
   });
   const iat = Math.floor(nowMs / 1000);
   // A token never outlives its session (RFC 8725 spirit, issue 19): the session's absolute end caps `exp`.
-  const sessionEnd = s.session.expiresAt ? Math.floor(new Date(s.session.expiresAt).getTime() / 1000) : Number.NaN;
-  const exp = Number.isFinite(sessionEnd) ? Math.min(iat + expiresInS, Math.max(iat + 1, sessionEnd)) : iat + expiresInS;
+  const sessionEnd = s.session.expiresAt
+    ? Math.floor(new Date(s.session.expiresAt).getTime() / 1000)
+    : Number.NaN;
+  const exp = Number.isFinite(sessionEnd)
+    ? Math.min(iat + expiresInS, Math.max(iat + 1, sessionEnd))
+    : iat + expiresInS;
   return jwtClaimsSchema.parse({
     ...subject,
     sub: subject.userId,

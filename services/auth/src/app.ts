@@ -106,7 +106,13 @@ export async function createAuthService(
     throw err;
   }
   const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }) : undefined;
-  redis?.on("error", (err) => logger.warn({ err: { message: err.message } }, "redis error"));
+  let lastRedisWarning = 0;
+  redis?.on("error", (err) => {
+    // ioredis reports every reconnect attempt; once every 10 s is enough to see the outage (issue 19, item 13).
+    if (Date.now() - lastRedisWarning < 10_000) return;
+    lastRedisWarning = Date.now();
+    logger.warn({ err: { message: err.message } }, "redis error");
+  });
   let revocation: RevocationStore | undefined;
   try {
     revocation = openRevocationStore({ redis, sqlitePath: config.revocationDbPath });

@@ -17,6 +17,7 @@ import type { Redis } from "ioredis";
 import { z } from "zod";
 import type { AccessTokenSettings } from "./access-token.ts";
 import { accountGuardsPlugin } from "./account-guards.ts";
+import { antiAutomationPlugin } from "./anti-automation.ts";
 import type { AuthConfig } from "./config.ts";
 import type { AuthDb } from "./db/client.ts";
 import { schema } from "./db/schema.ts";
@@ -162,6 +163,12 @@ export function createAuth(deps: AuthDeps) {
       accessTokenPlugin(accessToken),
       passwordPolicyPlugin(),
       accountGuardsPlugin(),
+      antiAutomationPlugin({
+        redis,
+        secret: config.betterAuthSecret,
+        signUpsPerHour: config.signUpsPerHour,
+        logger: logger.child({ component: "anti-automation" }),
+      }),
       ...(pluginOptions ? [jwt(pluginOptions)] : []),
     ],
     databaseHooks: {

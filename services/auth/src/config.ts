@@ -82,6 +82,8 @@ export const envSchema = z.object({
    * @default "<DATA_DIR>/revocations.sqlite"
    */
   REVOCATION_DB_PATH: z.string().min(1).optional(),
+  /** Sign-ups per hour for the whole service (anti-automation); 0 = no quota. @default 1000 */
+  SIGNUP_MAX_PER_HOUR: z.coerce.number().int().min(0).default(1000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 export type AuthEnv = z.output<typeof envSchema>;
@@ -138,6 +140,8 @@ export interface AuthConfig {
   trustProxy: number;
   logLevel: string;
   rateLimit: RateLimitConfig;
+  /** Sign-ups per hour, service-wide; 0 = no quota. */
+  signUpsPerHour: number;
   /** Largest accepted request body in bytes. */
   bodyLimitBytes: number;
   /** Problems worth a warning at start-up (never secret values). */
@@ -211,6 +215,7 @@ export function loadConfig(env: Record<string, string | undefined>): AuthConfig 
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
     rateLimit: DEFAULT_RATE_LIMITS,
+    signUpsPerHour: e.SIGNUP_MAX_PER_HOUR,
     bodyLimitBytes: 64 * 1024,
     warnings,
   };
