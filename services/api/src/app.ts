@@ -18,6 +18,7 @@ import { routePath } from "hono/route";
 import type { Deps } from "./deps.ts";
 import { metricsAccess, ragObserver } from "./metrics.ts";
 import { type ApiEnv, jwtAuth } from "./middleware/auth.ts";
+import { llmBudget } from "./middleware/llm-budget.ts";
 import { createLimiter, rateLimit } from "./middleware/rate-limit.ts";
 import type { RagDeps } from "./rag/pipeline.ts";
 import { registerChatRoutes } from "./routes/chat.ts";
@@ -159,13 +160,33 @@ export function createApp(deps: Deps): OpenAPIHono<ApiEnv> {
     }),
   );
 
+  // Only answers written by a model cost anything: the extractive mode needs no budget.
+  const budget =
+    deps.chatModel && config.LLM_DAILY_TOKEN_BUDGET > 0
+      ? llmBudget({
+          tokensPerDay: config.LLM_DAILY_TOKEN_BUDGET,
+          redis,
+          keyPrefix: `${config.RATE_LIMIT_KEY_PREFIX}llm:`,
+        })
+      : undefined;
+  if (budget) for (const path of ["/v1/chat", "/v1/chat/stream"]) app.use(path, budget.middleware);
+  const observer = ragObserver(metrics, (obj, msg) => logger.warn(obj, msg));
+
   const rag: RagDeps = {
     store: deps.store,
     embedder: deps.embedder,
     chatModel: deps.chatModel,
     bookBaseUrl: config.BOOK_BASE_URL,
     topK: config.RAG_TOP_K,
-    observer: ragObserver(metrics, (obj, msg) => logger.warn(obj, msg)),
+    observer: budget
+      ? {
+          ...observer,
+          tokens: (kind, n) => {
+            observer.tokens?.(kind, n);
+            budget.observer.tokens?.(kind, n);
+          },
+        }
+      : observer,
   };
   const ctx: RouteContext = { rag, metrics, logger, heartbeatMs: deps.heartbeatMs ?? HEARTBEAT_MS };
   registerChatRoutes(app, ctx);

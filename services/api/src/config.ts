@@ -95,6 +95,8 @@ export const configSchema = z.object({
       }
       return n;
     }),
+  /** LLM tokens (prompt + completion) each reader may spend per day; past it chat answers 429. 0 = no budget. @default 200000 */
+  LLM_DAILY_TOKEN_BUDGET: intFrom(200_000, 0),
   /** Docs files larger than this are skipped by the ingest with a warning. @default 1048576 (1 MiB) */
   INGEST_MAX_FILE_BYTES: intFrom(DEFAULT_MAX_FILE_BYTES, 1),
   /**
