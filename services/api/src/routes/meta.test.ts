@@ -53,7 +53,20 @@ describe("operations routes", () => {
     expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: "http", scheme: "bearer" });
     const docs = await fetch(`${api.url}/docs`);
     expect(docs.headers.get("content-type")).toMatch(/text\/html/);
-    expect(await docs.text()).toContain("/openapi.json");
+    const page = await docs.text();
+    expect(page).toContain("/openapi.json");
+    // Issue 19, item 13: Swagger UI comes from the pinned package, served by the service, no CDN.
+    expect(page).not.toMatch(/https?:\/\//);
+    for (const [file, type] of [
+      ["swagger-ui-bundle.js", /javascript/],
+      ["swagger-ui.css", /css/],
+    ] as const) {
+      const asset = await fetch(`${api.url}/docs/assets/${file}`);
+      expect(asset.status, file).toBe(200);
+      expect(asset.headers.get("content-type")).toMatch(type);
+      expect((await asset.arrayBuffer()).byteLength).toBeGreaterThan(1000);
+    }
+    expect((await fetch(`${api.url}/docs/assets/..%2Fpackage.json`)).status).toBe(404);
   });
 
   it("CORS: configured origins are allowed (preflight included), others get no allow-origin", async () => {
