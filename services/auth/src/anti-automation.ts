@@ -9,6 +9,8 @@ import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limite
 export interface AntiAutomationOptions {
   /** Shared counters across instances; absent = this process only. */
   redis?: Redis | undefined;
+  /** Prefix of the counters' Redis keys (Better Auth's, so instances sharing a prefix share the limits). */
+  keyPrefix?: string;
   /** Keys an account identifier for logs and counters, so neither holds a raw email (ASVS 7.2.1). */
   secret: string;
   /** Failed sign-ins per account within `failedSignInWindowS` before the account's sign-ins are refused. @default 10 */
@@ -42,9 +44,17 @@ function tooMany(message: string, msBeforeNext: number): APIError {
 
 export function antiAutomationPlugin(opts: AntiAutomationOptions) {
   const maxFailures = opts.failedSignInsPerAccount ?? 10;
-  const failures = limiter(opts.redis, "auth-failed-signin", maxFailures, opts.failedSignInWindowS ?? 900);
+  const prefix = opts.keyPrefix ?? "";
+  const failures = limiter(
+    opts.redis,
+    `${prefix}failed-signin`,
+    maxFailures,
+    opts.failedSignInWindowS ?? 900,
+  );
   const signUps =
-    opts.signUpsPerHour > 0 ? limiter(opts.redis, "auth-signup-quota", opts.signUpsPerHour, 3600) : undefined;
+    opts.signUpsPerHour > 0
+      ? limiter(opts.redis, `${prefix}signup-quota`, opts.signUpsPerHour, 3600)
+      : undefined;
   const emailOf = (body: unknown) => {
     const email = (body as { email?: unknown } | undefined)?.email;
     return typeof email === "string" ? email : undefined;

@@ -165,6 +165,7 @@ export function createAuth(deps: AuthDeps) {
       accountGuardsPlugin(),
       antiAutomationPlugin({
         redis,
+        keyPrefix: deps.redisKeyPrefix ?? "better-auth:",
         secret: config.betterAuthSecret,
         signUpsPerHour: config.signUpsPerHour,
         logger: logger.child({ component: "anti-automation" }),
