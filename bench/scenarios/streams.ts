@@ -70,6 +70,8 @@ export async function runStreams(ctx: BenchContext): Promise<Figure[]> {
       OPENAI_API_KEY: "sk-bench-local-stub",
       OPENAI_BASE_URL: stub.baseURL,
       RATE_LIMIT_PER_MINUTE: "100000000",
+      // One bench reader asks hundreds of questions: no daily LLM budget (issue 19), as no rate limit.
+      LLM_DAILY_TOKEN_BUDGET: "0",
       LOG_LEVEL: "info",
     });
     owned.push(api);

@@ -8,6 +8,14 @@ import {
 } from "@ai-book/docusaurus-tutor/runtime-config";
 import serveHandler from "serve-handler";
 
+/**
+ * Sent with every page. Images only from the book itself (and inline data: icons): a tutor answer, or anything else
+ * injected into a page, cannot load a tracking pixel from another site. No plugins, no <base> rewriting, no framing
+ * by other sites. Scripts are left to the default policy because Docusaurus inlines its theme script.
+ */
+export const CONTENT_SECURITY_POLICY =
+  "img-src 'self' data:; object-src 'none'; base-uri 'self'; frame-ancestors 'self'";
+
 export interface SiteServerOptions {
   /** The Docusaurus build directory. */
   dir: string;
@@ -18,6 +26,7 @@ export interface SiteServerOptions {
 export function createSiteServer({ dir, urls }: SiteServerOptions): Server {
   const runtimeConfig = urls ? renderRuntimeConfig(urls) : undefined;
   return createServer((req, res) => {
+    res.setHeader("Content-Security-Policy", CONTENT_SECURITY_POLICY);
     if (runtimeConfig && req.url?.split("?")[0] === `/${RUNTIME_CONFIG_FILE}`) {
       res.writeHead(200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "no-store" });
       res.end(runtimeConfig);

@@ -48,6 +48,10 @@ export const ERROR_CODES = {
   SESSION_NOT_FRESH: { status: 403, message: "Sign in again, or give your password, to do this." },
   OAUTH_FAILED: { status: 400, message: "Sign-in with the provider failed; start again." },
   PASSWORD_NOT_SET: { status: 400, message: "This account has no password; sign in with its provider." },
+  PASSWORD_COMPROMISED: {
+    status: 400,
+    message: "password: this password is among the most common (breached) passwords; choose another",
+  },
   // token verification (api-service)
   TOKEN_MISSING: { status: 401, message: "An Authorization: Bearer token is required." },
   TOKEN_EXPIRED: { status: 401, message: "The token has expired; fetch a new one." },

@@ -2,15 +2,38 @@
 import { z } from "zod";
 import { readerProfileSchema } from "./profile.ts";
 
+/** Default `iss`; set JWT_ISSUER per environment so staging and production tokens are not interchangeable. */
 export const JWT_ISSUER = "auth-service";
+/** Default `aud` (JWT_AUDIENCE). */
 export const JWT_AUDIENCE = "api-service";
-export const JWT_DEFAULT_EXPIRES_IN = "7d";
+/** The `typ` header every access token carries and every verifier requires (RFC 8725, 3.11). */
+export const JWT_TYPE = "JWT";
+/** Default absolute session lifetime (SESSION_MAX_AGE): a session ends this long after sign-in, used or not. */
+export const SESSION_DEFAULT_MAX_AGE = "7d";
+/**
+ * Access-token lifetime when JWT_EXPIRES_IN is unset. Short because the tutor refetches a token before it expires
+ * and on a 401, so a reader never notices, while a token leaked or outliving a sign-out stays usable for minutes.
+ */
+export const JWT_DEFAULT_EXPIRES_IN = "15m";
+/** Longest access-token lifetime production accepts without a revocation path (Redis or a shared revocation file). */
+export const MAX_UNREVOKED_TOKEN_S = 15 * 60;
 export const JWT_ALGORITHMS = ["HS256", "RS256", "EdDSA"] as const;
 export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
 /** Largest clock skew a verifier accepts, in seconds. */
 export const JWT_CLOCK_TOLERANCE_S = 30;
 /** Redis key prefix of revoked session ids (value: "1", TTL: remaining token lifetime). */
 export const REVOKED_SESSION_PREFIX = "revoked-sid:";
+/** File name of the revocation store both services share without Redis (in DATA_DIR unless REVOCATION_DB_PATH). */
+export const REVOCATION_DB_FILE = "revocations.sqlite";
+/**
+ * The shared revocation file's schema. `seq` only grows (AUTOINCREMENT), so a reader loads just the rows added since
+ * its last look; `until_ms` is when every token of the session has expired anyway and the row may go.
+ */
+export const REVOCATION_DB_SCHEMA = `CREATE TABLE IF NOT EXISTS revoked_sessions (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  sid TEXT NOT NULL,
+  until_ms INTEGER NOT NULL
+)`;
 
 /** Roles, least privileged first; a token without `role` (issued before roles existed) reads as `reader`. */
 export const ROLES = ["reader", "author", "admin"] as const;
@@ -53,7 +76,8 @@ export const jwtClaimsSchema = tokenSubjectSchema.safeExtend({
   jti: z.string().min(1),
   iat: z.number().int(),
   exp: z.number().int(),
-  iss: z.literal(JWT_ISSUER),
-  aud: z.union([z.literal(JWT_AUDIENCE), z.array(z.string()).refine((a) => a.includes(JWT_AUDIENCE))]),
+  // The verifiers pin the configured JWT_ISSUER / JWT_AUDIENCE; the contract only fixes the shape.
+  iss: z.string().min(1),
+  aud: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
 });
 export type JwtClaims = z.infer<typeof jwtClaimsSchema>;

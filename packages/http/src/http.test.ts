@@ -146,6 +146,11 @@ describe("@ai-book/http", () => {
     expect(((await (await untrusted.request("/ip", spoof)).json()) as { ip: string }).ip).toBe("unknown");
     const trusted = buildApp({ trustProxy: 1 }).app;
     expect(((await (await trusted.request("/ip", spoof)).json()) as { ip: string }).ip).toBe("10.0.0.1");
+    // Issue 19, finding 11: a chain shorter than the trusted hops falls back to the socket, not the client's entry.
+    const twoHops = buildApp({ trustProxy: 2 }).app;
+    const short = { headers: { "x-forwarded-for": "6.6.6.6" } };
+    expect(((await (await twoHops.request("/ip", short)).json()) as { ip: string }).ip).toBe("unknown");
+    expect(((await (await twoHops.request("/ip", spoof)).json()) as { ip: string }).ip).toBe("6.6.6.6");
   });
 
   it("logs one line per request and redacts passwords, tokens and authorization headers", async () => {

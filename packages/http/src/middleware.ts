@@ -15,7 +15,8 @@ export const requestId = (): MiddlewareHandler<AppEnv> =>
 export interface ClientIpOptions {
   /**
    * How many reverse proxies in front of us to trust. 0 ignores X-Forwarded-For (a client could forge it);
-   * N takes the N-th address from the right of X-Forwarded-For.
+   * N takes the N-th address from the right of X-Forwarded-For; a shorter chain means the request did not come
+   * through all N proxies, so the socket address is used (never the client-written leftmost entry).
    * @default 0
    */
   trustProxy?: number;
@@ -31,7 +32,7 @@ export function clientIp(opts: ClientIpOptions = {}): MiddlewareHandler<AppEnv> 
         .split(",")
         .map((s) => s.trim())
         .filter(Boolean);
-      ip = chain[chain.length - hops] ?? chain[0];
+      if (chain.length >= hops) ip = chain[chain.length - hops];
     }
     if (!ip) {
       try {

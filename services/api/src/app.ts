@@ -1,5 +1,4 @@
 // createApp(deps): the api-service's Hono app — middleware, JWT guard, rate limit, chat/search/health/metrics/OpenAPI routes.
-import { REVOKED_SESSION_PREFIX } from "@ai-book/contracts";
 import {
   ApiError,
   type AppEnv,
@@ -18,8 +17,9 @@ import { HTTPException } from "hono/http-exception";
 import { routePath } from "hono/route";
 import type { Deps } from "./deps.ts";
 import type { ApiEnv } from "./env.ts";
-import { ragObserver } from "./metrics.ts";
+import { metricsAccess, ragObserver } from "./metrics.ts";
 import { jwtAuth } from "./middleware/auth.ts";
+import { llmBudget } from "./middleware/llm-budget.ts";
 import { createLimiter, rateLimit } from "./middleware/rate-limit.ts";
 import { requireScope } from "./middleware/require-role.ts";
 import { createSiblingFinder } from "./rag/follow-ups.ts";
@@ -112,6 +112,18 @@ export function createApp(deps: Deps): OpenAPIHono<ApiEnv> {
     c.res.headers.append("Vary", "Origin");
   });
 
+  const operator = metricsAccess({
+    token: config.METRICS_TOKEN,
+    production: config.NODE_ENV === "production",
+  });
+  app.use("/metrics", async (c, next) => {
+    if (operator.allowed(c.req.header("authorization"))) return next();
+    if (!config.METRICS_TOKEN) throw new ApiError("NOT_FOUND");
+    throw new ApiError("UNAUTHORIZED", "GET /metrics needs Authorization: Bearer <METRICS_TOKEN>.", {
+      headers: { "WWW-Authenticate": "Bearer" },
+    });
+  });
+
   const redis = deps.redis;
   app.use(
     "/v1/*",
@@ -121,15 +133,21 @@ export function createApp(deps: Deps): OpenAPIHono<ApiEnv> {
       algorithm: config.JWT_ALGORITHM,
       secret: config.JWT_SECRET,
       jwksUrl: config.jwksUrl,
-      revocation: redis
-        ? { isRevoked: async (sid) => (await redis.exists(`${REVOKED_SESSION_PREFIX}${sid}`)) === 1 }
-        : undefined,
+      issuer: config.JWT_ISSUER,
+      audience: config.JWT_AUDIENCE,
+      revocation: deps.revocation,
       onFailure: (reason) => metrics.jwtFailures.inc({ reason }),
       onRevocationError: (err) =>
         logger.warn({ err: { message: (err as Error)?.message } }, "revocation check failed; token accepted"),
     }),
     // API-key tokens only reach the routes their scopes name (ROUTE_SCOPES); roles are checked per route.
     requireScope(),
+    // An unknown /v1 path is answered 404 after the token check but before the limiter: it spends none of the
+    // reader's budget and never reaches a metric label (the limiter's counter once grew a series per random path).
+    async (c, next) => {
+      if (routePath(c, -1) === "/v1/*") throw new ApiError("NOT_FOUND");
+      await next();
+    },
     limitQuestions(
       rateLimit({
         limiter: createLimiter({
@@ -138,10 +156,23 @@ export function createApp(deps: Deps): OpenAPIHono<ApiEnv> {
           keyPrefix: config.RATE_LIMIT_KEY_PREFIX,
         }),
         points: config.RATE_LIMIT_PER_MINUTE,
-        onReject: (c) => metrics.rateLimited.inc({ route: c.req.path }),
+        // The route template (e.g. /v1/chat/stream), never the raw path: a bounded set of series.
+        onReject: (c) => metrics.rateLimited.inc({ route: routePath(c, -1) }),
       }),
     ),
   );
+
+  // Only answers written by a model cost anything: the extractive mode needs no budget.
+  const budget =
+    deps.chatModel && config.LLM_DAILY_TOKEN_BUDGET > 0
+      ? llmBudget({
+          tokensPerDay: config.LLM_DAILY_TOKEN_BUDGET,
+          redis,
+          keyPrefix: `${config.RATE_LIMIT_KEY_PREFIX}llm:`,
+        })
+      : undefined;
+  if (budget) for (const path of ["/v1/chat", "/v1/chat/stream"]) app.use(path, budget.middleware);
+  const observer = ragObserver(metrics, (obj, msg) => logger.warn(obj, msg));
 
   const rag: RagDeps = {
     store: deps.store,
@@ -150,7 +181,15 @@ export function createApp(deps: Deps): OpenAPIHono<ApiEnv> {
     bookBaseUrl: config.BOOK_BASE_URL,
     topK: config.RAG_TOP_K,
     analysis: deps.analysis,
-    observer: ragObserver(metrics, (obj, msg) => logger.warn(obj, msg)),
+    observer: budget
+      ? {
+          ...observer,
+          tokens: (kind, n) => {
+            observer.tokens?.(kind, n);
+            budget.observer.tokens?.(kind, n);
+          },
+        }
+      : observer,
   };
   const ctx: RouteContext = {
     rag,
@@ -170,7 +209,7 @@ export function createApp(deps: Deps): OpenAPIHono<ApiEnv> {
   registerInsightsRoutes(app, ctx);
   registerSearchRoutes(app, ctx);
   registerAuthorRoutes(app, ctx);
-  registerHealthRoutes(app, ctx, redis);
+  registerHealthRoutes(app, ctx, redis, operator);
   registerMetaRoutes(app, ctx);
   app.get("/", (c) => c.redirect("/docs"));
 

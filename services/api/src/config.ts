@@ -1,8 +1,9 @@
 // The api-service's environment: one zod schema, parsed once at start-up; a bad value stops the service.
 import { join } from "node:path";
-import { JWT_ALGORITHMS } from "@ai-book/contracts";
+import { JWT_ALGORITHMS, JWT_AUDIENCE, JWT_ISSUER, REVOCATION_DB_FILE } from "@ai-book/contracts";
 import { ConfigError, indexPathOf, loadOrCreateDevSecrets, parseEnv, sharedEnvShape } from "@ai-book/runtime";
 import { z } from "zod";
+import { DEFAULT_MAX_FILE_BYTES } from "./ingest/sync.ts";
 
 /** Secrets shorter than this are refused in production (HS256 wants at least 256 bits). */
 export const JWT_SECRET_MIN = 32;
@@ -19,6 +20,10 @@ export const configSchema = z.object({
   JWT_SECRET: z.string().optional(),
   /** HS256 (shared secret) or RS256 / EdDSA (the auth-service's JWKS). @default "HS256" */
   JWT_ALGORITHM: z.enum(JWT_ALGORITHMS).default("HS256"),
+  /** The only accepted `iss`: the auth-service's JWT_ISSUER. @default "auth-service" */
+  JWT_ISSUER: z.string().min(1).default(JWT_ISSUER),
+  /** The required `aud`: the auth-service's JWT_AUDIENCE. @default "api-service" */
+  JWT_AUDIENCE: z.string().min(1).default(JWT_AUDIENCE),
   /** Base URL of the auth-service; its JWKS is <url>/api/auth/jwks. @default "http://localhost:3001" */
   AUTH_SERVICE_URL: z.string().url().default("http://localhost:3001"),
   /** When set, chunks live in Qdrant instead of the embedded SQLite index. */
@@ -44,6 +49,11 @@ export const configSchema = z.object({
   LLM_MAX_RETRIES: intFrom(2).pipe(z.number().max(5)),
   /** Retrieved sections that go into the prompt. @default 5 */
   RAG_TOP_K: intFrom(5, 1).pipe(z.number().max(20)),
+  /**
+   * Without REDIS_URL: the revocation file the auth-service writes on this host (the same path for both services);
+   * "off" = no revocation check. @default "<DATA_DIR>/revocations.sqlite"
+   */
+  REVOCATION_DB_PATH: z.string().min(1).optional(),
   /** Prefix of the rate-limit keys in Redis (instances sharing a limit share the prefix). @default "api-rl:" */
   RATE_LIMIT_KEY_PREFIX: z.string().default("api-rl:"),
   /** Chat and search requests per reader per minute. @default 10 */
@@ -72,15 +82,25 @@ export const configSchema = z.object({
     .enum(["true", "false", "1", "0"])
     .default("false")
     .transform((v) => v === "true" || v === "1"),
+  /** LLM tokens (prompt + completion) each reader may spend per day; past it chat answers 429. 0 = no budget. @default 200000 */
+  LLM_DAILY_TOKEN_BUDGET: intFrom(200_000, 0),
+  /** Docs files larger than this are skipped by the ingest with a warning. @default 1048576 (1 MiB) */
+  INGEST_MAX_FILE_BYTES: intFrom(DEFAULT_MAX_FILE_BYTES, 1),
+  /**
+   * Bearer token for GET /metrics and the detailed GET /health. Unset: open in development, closed in production.
+   */
+  METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   /** How long SIGTERM waits for in-flight requests and streams, ms. @default 10000 */
   SHUTDOWN_GRACE_MS: intFrom(10_000),
 });
 
 export type Env = z.output<typeof configSchema>;
 
-export type Config = Omit<Env, "JWT_SECRET" | "INDEX_PATH"> & {
+export type Config = Omit<Env, "JWT_SECRET" | "INDEX_PATH" | "REVOCATION_DB_PATH"> & {
   /** The embedded database file used when API_DATABASE_URL is unset. */
   apiDatabasePath: string;
+  /** The shared revocation file (read when REDIS_URL is unset); undefined = off. */
+  REVOCATION_DB_PATH: string | undefined;
   /** Present in HS256 mode. */
   JWT_SECRET?: string;
   INDEX_PATH: string;
@@ -88,6 +108,8 @@ export type Config = Omit<Env, "JWT_SECRET" | "INDEX_PATH"> & {
   jwtSecretSource: "env" | "dev-file" | "none";
   /** The JWKS URL in asymmetric mode. */
   jwksUrl: string;
+  /** Problems worth a loud warning at start-up (never secret values). */
+  warnings: string[];
 };
 
 /** Parses the environment and fills the derived values; throws ConfigError naming the bad variable. */
@@ -96,6 +118,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const production = parsed.NODE_ENV === "production";
   let secret = parsed.JWT_SECRET;
   let source: Config["jwtSecretSource"] = secret ? "env" : "none";
+  const warnings: string[] = [];
   if (parsed.JWT_ALGORITHM === "HS256") {
     if (!secret) {
       if (production) throw new ConfigError("Invalid configuration: JWT_SECRET: required in production");
@@ -105,6 +128,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       throw new ConfigError(
         `Invalid configuration: JWT_SECRET: must be at least ${JWT_SECRET_MIN} characters`,
       );
+    } else if (secret.length < JWT_SECRET_MIN) {
+      warnings.push(
+        `JWT_SECRET is only ${secret.length} characters: production refuses fewer than ${JWT_SECRET_MIN}; an HS256 key this short can be brute-forced offline from one token`,
+      );
     }
   }
   return {
@@ -112,7 +139,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     JWT_SECRET: secret,
     INDEX_PATH: indexPathOf(parsed),
     apiDatabasePath: join(parsed.DATA_DIR, "api.sqlite"),
+    REVOCATION_DB_PATH:
+      parsed.REVOCATION_DB_PATH === "off"
+        ? undefined
+        : (parsed.REVOCATION_DB_PATH ?? join(parsed.DATA_DIR, REVOCATION_DB_FILE)),
     jwtSecretSource: source,
     jwksUrl: `${parsed.AUTH_SERVICE_URL.replace(/\/+$/, "")}/api/auth/jwks`,
+    warnings,
   };
 }

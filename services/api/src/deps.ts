@@ -4,6 +4,7 @@ import type { Redis } from "ioredis";
 import { createOpenAIEmbedder } from "./adapters/embed/openai.ts";
 import { createOpenAIChatModel } from "./adapters/llm/openai.ts";
 import { connectRedis } from "./adapters/redis.ts";
+import { redisRevocationList, sqliteRevocationList } from "./adapters/revocation.ts";
 import { openChunkStore } from "./adapters/vector/open-store.ts";
 import { reconnectingStore } from "./adapters/vector/reconnecting-store.ts";
 import type { Config } from "./config.ts";
@@ -11,6 +12,7 @@ import type { HistoryStore } from "./history/ports.ts";
 import { createTurnRecorder, type TurnRecorder } from "./history/recorder.ts";
 import { scheduleRetention } from "./history/retention.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
+import type { RevocationList } from "./middleware/auth.ts";
 import { createAnalysisCache, type TextAnalysis } from "./rag/analysis-cache.ts";
 import { cachedEmbedder } from "./rag/embed-cache.ts";
 import type { ChatModel, ChunkStore, Embedder } from "./rag/ports.ts";
@@ -27,6 +29,8 @@ export interface Deps {
   chatModel?: ChatModel;
   /** Present with REDIS_URL: shared rate limits and revoked sessions. */
   redis?: Redis;
+  /** The auth-service's ended sessions: Redis, or the shared file; absent when configured off. */
+  revocation?: RevocationList;
   metrics: Metrics;
   /** Chunk and sentence analysis remembered between questions. */
   analysis: TextAnalysis;
@@ -124,6 +128,13 @@ export async function buildDeps(config: Config, opts: BuildDepsOptions = {}): Pr
     onError: (err) =>
       logger.warn({ err: { message: (err as Error)?.message } }, "pruning expired conversations failed"),
   });
+  const revocationFile =
+    !redis && config.REVOCATION_DB_PATH ? sqliteRevocationList(config.REVOCATION_DB_PATH) : undefined;
+  const revocation = redis ? redisRevocationList(redis) : revocationFile;
+  if (!revocation)
+    logger.warn(
+      "no revocation check (REDIS_URL unset, REVOCATION_DB_PATH=off): tokens of signed-out sessions work until they expire",
+    );
   return {
     config,
     logger,
@@ -131,6 +142,7 @@ export async function buildDeps(config: Config, opts: BuildDepsOptions = {}): Pr
     embedder,
     chatModel,
     redis,
+    ...(revocation ? { revocation } : {}),
     metrics,
     analysis: createAnalysisCache(),
     history,
@@ -140,6 +152,7 @@ export async function buildDeps(config: Config, opts: BuildDepsOptions = {}): Pr
       await recorder.flush();
       await history.close();
       await store.close();
+      revocationFile?.close();
       if (redis) redis.disconnect();
     },
   };

@@ -8,6 +8,9 @@ import { buildDeps } from "./deps.ts";
 import { createMetrics } from "./metrics.ts";
 
 loadDotenv({ quiet: true });
+// Everything this process creates (DATA_DIR, the embedded databases, the revocation file) is for its owner only: the
+// embedded files hold password hashes, sessions and the index, and PGlite creates its files world-writable otherwise.
+process.umask(0o077);
 
 let config: Config;
 try {
@@ -23,6 +26,8 @@ if (config.jwtSecretSource === "dev-file") {
     "JWT_SECRET is not set: using the generated development secret in DATA_DIR/dev-secrets.json (never do this in production)",
   );
 }
+
+for (const warning of config.warnings) logger.warn(warning);
 
 const deps = await buildDeps(config, { logger, metrics: createMetrics({ defaultMetrics: true }) }).catch(
   (err) => {

@@ -1,4 +1,5 @@
 // Prometheus metrics of the api-service: one registry per app instance (tests run several side by side).
+import { timingSafeEqual } from "node:crypto";
 import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
 import type { RagObserver } from "./rag/observer.ts";
 
@@ -92,3 +93,24 @@ export function ragObserver(
     },
   };
 }
+
+/**
+ * Who may read /metrics and the detailed /health: with METRICS_TOKEN, only `Authorization: Bearer <token>` (compared
+ * in constant time); without it, anyone in development and nobody in production, where the
+ * figures (routes, models, index size, load) are for the operator's scraper, not the public.
+ */
+export function metricsAccess(opts: { token: string | undefined; production: boolean }) {
+  const { token, production } = opts;
+  return {
+    /** Whether the request may see operator detail. */
+    allowed(authorization: string | undefined): boolean {
+      if (!token) return !production;
+      const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization ?? "");
+      if (!match?.[1]) return false;
+      const given = Buffer.from(match[1]);
+      const want = Buffer.from(token);
+      return given.length === want.length && timingSafeEqual(given, want);
+    },
+  };
+}
+export type MetricsAccess = ReturnType<typeof metricsAccess>;

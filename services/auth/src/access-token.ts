@@ -4,6 +4,7 @@ import {
   type ApiKeyScope,
   JWT_AUDIENCE,
   JWT_ISSUER,
+  JWT_TYPE,
   type JwtAlgorithm,
   type JwtClaims,
   jwtClaimsSchema,
@@ -18,7 +19,13 @@ import { SignJWT } from "jose";
 /** The user and session rows as Better Auth hands them to endpoints and hooks. */
 export interface SessionLike {
   user: { id: string; email: string; name: string; emailVerified: boolean } & Record<string, unknown>;
-  session: { id: string } & Record<string, unknown>;
+  session: { id: string; expiresAt?: Date | string | undefined } & Record<string, unknown>;
+}
+
+/** Who the token is from and for (JWT_ISSUER / JWT_AUDIENCE). */
+export interface TokenParties {
+  issuer: string;
+  audience: string;
 }
 
 export interface AccessTokenSettings {
@@ -26,6 +33,8 @@ export interface AccessTokenSettings {
   /** HS256 key. */
   secret: string;
   expiresInS: number;
+  /** @default { issuer: JWT_ISSUER, audience: JWT_AUDIENCE } */
+  parties?: TokenParties;
   /** Options of the jwt plugin that owns the key pair (asymmetric mode only). */
   jwtPluginOptions?: JwtOptions;
 }
@@ -51,6 +60,7 @@ export function buildClaims(
   expiresInS: number,
   nowMs = Date.now(),
   key?: TokenOptions["key"],
+  parties: TokenParties = { issuer: JWT_ISSUER, audience: JWT_AUDIENCE },
 ): JwtClaims {
   const subject = tokenSubjectSchema.parse({
     userId: s.user.id,
@@ -67,14 +77,21 @@ export function buildClaims(
     interestArea: profileValue(s.user.interestArea),
   });
   const iat = Math.floor(nowMs / 1000);
+  // A token never outlives its session (RFC 8725 spirit, issue 19): the session's absolute end caps `exp`.
+  const sessionEnd = s.session.expiresAt
+    ? Math.floor(new Date(s.session.expiresAt).getTime() / 1000)
+    : Number.NaN;
+  const exp = Number.isFinite(sessionEnd)
+    ? Math.min(iat + expiresInS, Math.max(iat + 1, sessionEnd))
+    : iat + expiresInS;
   return jwtClaimsSchema.parse({
     ...subject,
     sub: subject.userId,
     jti: randomUUID(),
     iat,
-    exp: iat + expiresInS,
-    iss: JWT_ISSUER,
-    aud: JWT_AUDIENCE,
+    exp,
+    iss: parties.issuer,
+    aud: parties.audience,
   });
 }
 
@@ -94,10 +111,16 @@ export async function signAccessToken(
   settings: AccessTokenSettings,
   opts: TokenOptions = {},
 ): Promise<string> {
-  const claims = buildClaims(s, opts.expiresInS ?? settings.expiresInS, Date.now(), opts.key);
+  const claims = buildClaims(
+    s,
+    opts.expiresInS ?? settings.expiresInS,
+    Date.now(),
+    opts.key,
+    settings.parties,
+  );
   if (settings.algorithm === "HS256") {
     return new SignJWT({ ...claims })
-      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+      .setProtectedHeader({ alg: "HS256", typ: JWT_TYPE })
       .sign(new TextEncoder().encode(settings.secret));
   }
   // The jwt plugin keeps the key pair in the database (private key encrypted), so every instance signs
@@ -105,6 +128,6 @@ export async function signAccessToken(
   return signJWT(ctx, {
     options: settings.jwtPluginOptions,
     payload: { ...claims },
-    header: { typ: "JWT" },
+    header: { typ: JWT_TYPE },
   });
 }

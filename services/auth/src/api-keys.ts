@@ -1,5 +1,11 @@
 // API keys for servers: @better-auth/api-key options, scope checks on creation, POST /api-key/exchange, revocation.
-import { API_KEY_SCOPES, API_KEY_SID_PREFIX, type ApiKeyScope, apiKeyScopeSchema } from "@ai-book/contracts";
+import {
+  API_KEY_SCOPES,
+  API_KEY_SID_PREFIX,
+  type ApiKeyScope,
+  apiKeyScopeSchema,
+  JWT_CLOCK_TOLERANCE_S,
+} from "@ai-book/contracts";
 import { apiKey } from "@better-auth/api-key";
 import type { BetterAuthPlugin } from "better-auth";
 import { APIError, createAuthEndpoint, createAuthMiddleware } from "better-auth/api";
@@ -9,7 +15,7 @@ import { type AccessTokenSettings, type SessionLike, signAccessToken } from "./a
 import type { AuditLog } from "./audit/audit-log.ts";
 import { type AuthDb, asExecutor } from "./db/client.ts";
 import { apikey, user } from "./db/schema.ts";
-import type { Revocation } from "./revocation.ts";
+import type { RevocationStore } from "./revocation.ts";
 
 /** Header a server sends its key in. */
 export const API_KEY_HEADER = "x-api-key";
@@ -50,10 +56,16 @@ export interface VerifiedKey {
   key: { id: string; referenceId: string; metadata?: unknown } | null;
 }
 
+/** When the last token issued now for `ttlS` seconds has expired, clock tolerance included. */
+function tokenExpiryMs(ttlS: number): number {
+  return Date.now() + (ttlS + JWT_CLOCK_TOLERANCE_S) * 1000;
+}
+
 export interface ApiKeyAccessDeps {
   db: AuthDb;
   audit: AuditLog;
-  revocation: Revocation;
+  /** Absent only when revocation is configured off. */
+  revocation: RevocationStore | undefined;
   settings: AccessTokenSettings;
   /** Lifetime of an exchanged token, seconds. */
   tokenTtlS: number;
@@ -162,7 +174,7 @@ export function apiKeyAccessPlugin(deps: ApiKeyAccessDeps) {
               .from(apikey)
               .where(eq(apikey.referenceId, userId));
             for (const { id } of keys)
-              await deps.revocation.revoke(`${API_KEY_SID_PREFIX}${id}`, deps.tokenTtlS);
+              await deps.revocation?.revoke(`${API_KEY_SID_PREFIX}${id}`, tokenExpiryMs(deps.tokenTtlS));
           }),
         },
         {
@@ -185,7 +197,7 @@ export function apiKeyAccessPlugin(deps: ApiKeyAccessDeps) {
             const keyId = (ctx.body as { keyId?: string }).keyId;
             if (!keyId) return;
             // Its exchanged tokens name it as their sid: the same set that ends signed-out sessions refuses them.
-            await deps.revocation.revoke(`${API_KEY_SID_PREFIX}${keyId}`, deps.tokenTtlS);
+            await deps.revocation?.revoke(`${API_KEY_SID_PREFIX}${keyId}`, tokenExpiryMs(deps.tokenTtlS));
             await deps.audit.record({
               type: "api_key_revoked",
               outcome: "success",

@@ -19,10 +19,11 @@ import type { DestinationStream } from "pino";
 import type { AuditLog } from "./audit/audit-log.ts";
 import { createAuditLog } from "./audit/audit-log.ts";
 import { type Auth, createAuth, type RequestState } from "./auth.ts";
+import { hideSessionTokensFromBrowsers } from "./browser-tokens.ts";
 import type { AuthConfig } from "./config.ts";
 import { createDatabase, type Database } from "./db/client.ts";
 import { createMailer, type Mailer } from "./mail.ts";
-import { createRevocation } from "./revocation.ts";
+import { openRevocationStore, type RevocationStore } from "./revocation.ts";
 import { bootstrapAdmins, refreshCachedUser } from "./roles.ts";
 import { adminAuditRoutes } from "./routes/admin-audit.ts";
 import { betterAuthRoutes } from "./routes/better-auth.ts";
@@ -51,13 +52,15 @@ export function createApp(deps: AppDeps) {
       credentials: true,
       allowMethods: ["GET", "POST", "OPTIONS"],
       allowHeaders: ["content-type", "authorization", REQUEST_ID_HEADER],
-      exposeHeaders: ["set-auth-token", SET_AUTH_JWT_HEADER, REQUEST_ID_HEADER, "retry-after"],
+      // Not set-auth-token: the session token is for non-browser clients (browsers hold the httpOnly cookie).
+      exposeHeaders: [SET_AUTH_JWT_HEADER, REQUEST_ID_HEADER, "retry-after"],
       maxAge: 600,
     }),
   );
   app.use(bodyLimit(config.bodyLimitBytes));
   app.route("/", healthRoutes(deps.database, deps.redis));
   app.route("/", adminAuditRoutes(deps.auth, deps.audit));
+  app.use("/api/auth/*", hideSessionTokensFromBrowsers());
   app.route("/", betterAuthRoutes(deps.auth, deps.requestState, `${config.baseUrl}/api/auth/error`));
   app.notFound(handleNotFound);
   app.onError(handleError);
@@ -84,6 +87,8 @@ export interface AuthService {
   config: AuthConfig;
   database: Database;
   redis: Redis | undefined;
+  /** Where ended sessions are listed for the api-service (Redis or the shared file). */
+  revocation: RevocationStore | undefined;
   logger: Logger;
   requestState: AsyncLocalStorage<RequestState>;
   audit: AuditLog;
@@ -112,7 +117,25 @@ export async function createAuthService(
     throw err;
   }
   const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }) : undefined;
-  redis?.on("error", (err) => logger.warn({ err: { message: err.message } }, "redis error"));
+  let lastRedisWarning = 0;
+  redis?.on("error", (err) => {
+    // ioredis reports every reconnect attempt; once every 10 s is enough to see the outage (issue 19, item 13).
+    if (Date.now() - lastRedisWarning < 10_000) return;
+    lastRedisWarning = Date.now();
+    logger.warn({ err: { message: err.message } }, "redis error");
+  });
+  let revocation: RevocationStore | undefined;
+  try {
+    revocation = openRevocationStore({ redis, sqlitePath: config.revocationDbPath });
+  } catch (err) {
+    redis?.disconnect();
+    if (ownsDatabase) await database.close().catch(() => {});
+    throw err;
+  }
+  if (!revocation)
+    logger.warn(
+      "no revocation path (REDIS_URL unset, REVOCATION_DB_PATH=off): a signed-out session's tokens work until they expire",
+    );
   const requestState = new AsyncLocalStorage<RequestState>();
   const audit = createAuditLog({ db: database.db, logger, requestContext: requestState });
   const mailer = createMailer({
@@ -130,7 +153,7 @@ export async function createAuthService(
     redis,
     redisKeyPrefix: opts.redisKeyPrefix,
     audit,
-    revocation: createRevocation(redis),
+    revocation,
   });
   const app = createApp({ config, auth, database, logger, requestState, redis, audit });
   const pruneAudit = () =>
@@ -158,6 +181,7 @@ export async function createAuthService(
     config,
     database,
     redis,
+    revocation,
     logger,
     requestState,
     audit,
@@ -167,6 +191,7 @@ export async function createAuthService(
       closed = true;
       clearInterval(pruneTimer);
       await mailer.close();
+      revocation?.close();
       if (redis) await redis.quit().catch(() => redis.disconnect());
       if (ownsDatabase) await database.close();
     },

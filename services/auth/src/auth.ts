@@ -3,8 +3,7 @@ import type { AsyncLocalStorage } from "node:async_hooks";
 import {
   BACKGROUND_LEVELS,
   interestAreaSchema,
-  JWT_AUDIENCE,
-  JWT_ISSUER,
+  JWT_CLOCK_TOLERANCE_S,
   PASSWORD_MAX,
   PASSWORD_MIN,
 } from "@ai-book/contracts";
@@ -17,7 +16,9 @@ import { admin, bearer, type JwtOptions, jwt } from "better-auth/plugins";
 import type { Redis } from "ioredis";
 import { z } from "zod";
 import type { AccessTokenSettings } from "./access-token.ts";
+import { accountGuardsPlugin } from "./account-guards.ts";
 import { accountFeatures } from "./accounts/options.ts";
+import { antiAutomationPlugin } from "./anti-automation.ts";
 import { apiKeyAccessPlugin, apiKeyPlugin, type VerifiedKey } from "./api-keys.ts";
 import { auditHooksPlugin } from "./audit/audit-hooks.ts";
 import type { AuditLog, AuditRequestContext } from "./audit/audit-log.ts";
@@ -25,8 +26,9 @@ import type { AuthConfig } from "./config.ts";
 import type { AuthDb } from "./db/client.ts";
 import { schema } from "./db/schema.ts";
 import type { Mailer } from "./mail.ts";
+import { passwordPolicyPlugin } from "./password-policy.ts";
 import { refreshTokenPlugin } from "./refresh-tokens.ts";
-import type { Revocation } from "./revocation.ts";
+import type { RevocationStore } from "./revocation.ts";
 import { adminPluginOptions } from "./roles.ts";
 import { accessTokenPlugin } from "./routes/jwt.ts";
 import { safeError } from "./safe-error.ts";
@@ -53,7 +55,8 @@ export interface AuthDeps {
   /** Prefix of Better Auth's keys in Redis. @default "better-auth:" */
   redisKeyPrefix?: string | undefined;
   audit: AuditLog;
-  revocation: Revocation;
+  /** Where ended sessions are listed for the api-service; absent only when configured off. */
+  revocation?: RevocationStore | undefined;
 }
 
 /** Adapts a zod schema to the synchronous standard schema Better Auth validates additionalFields with. */
@@ -97,7 +100,7 @@ export function jwtPluginOptions(config: AuthConfig): JwtOptions | undefined {
           ? { alg: "RS256", modulusLength: 2048 }
           : { alg: "EdDSA", crv: "Ed25519" },
     },
-    jwt: { issuer: JWT_ISSUER, audience: JWT_AUDIENCE, expirationTime: config.jwtExpiresInS },
+    jwt: { issuer: config.jwtIssuer, audience: config.jwtAudience, expirationTime: config.jwtExpiresInS },
     // Our /jwt route and set-auth-jwt header carry the contract's token; the plugin's own never does.
     disableSettingJwtHeader: true,
   };
@@ -111,6 +114,7 @@ export function createAuth(deps: AuthDeps) {
     algorithm: config.jwtAlgorithm,
     secret: config.jwtSecret,
     expiresInS: config.jwtExpiresInS,
+    parties: { issuer: config.jwtIssuer, audience: config.jwtAudience },
     ...(pluginOptions ? { jwtPluginOptions: pluginOptions } : {}),
   };
   const baLogger = logger.child({ component: "better-auth" });
@@ -155,6 +159,9 @@ export function createAuth(deps: AuthDeps) {
     session: {
       // With Redis as secondary storage Better Auth would otherwise keep sessions only there.
       storeSessionInDatabase: true,
+      // Absolute lifetime (SESSION_MAX_AGE): no sliding renewal, so a session ends a fixed time after sign-in.
+      expiresIn: config.sessionMaxAgeS,
+      disableSessionRefresh: true,
     },
     rateLimit: {
       enabled: true,
@@ -198,6 +205,15 @@ export function createAuth(deps: AuthDeps) {
       }),
       refreshTokenPlugin({ db: deps.db, audit, settings: accessToken, accessTtlS: config.accessTokenTtlS }),
       auditHooksPlugin(audit),
+      passwordPolicyPlugin(),
+      accountGuardsPlugin(),
+      antiAutomationPlugin({
+        redis,
+        keyPrefix: deps.redisKeyPrefix ?? "better-auth:",
+        secret: config.betterAuthSecret,
+        signUpsPerHour: config.signUpsPerHour,
+        logger: logger.child({ component: "anti-automation" }),
+      }),
     ],
     databaseHooks: {
       user: {
@@ -232,7 +248,7 @@ export function createAuth(deps: AuthDeps) {
         delete: {
           // Tokens outlive sessions (sign-out, ban, refresh-token reuse): the api-service refuses their session id.
           after: async (session, context) => {
-            await revocation.revoke(session.id, longestTokenS);
+            await revocation?.revoke(session.id, Date.now() + (longestTokenS + JWT_CLOCK_TOLERANCE_S) * 1000);
             if (context?.path === "/sign-out")
               await audit.record({
                 type: "sign_out",

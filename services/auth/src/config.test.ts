@@ -41,7 +41,8 @@ describe("loadConfig", () => {
       pgliteDir: join(dir, "auth"),
       baseUrl: "http://localhost:3001",
       jwtAlgorithm: "HS256",
-      jwtExpiresInS: 7 * 24 * 3600,
+      jwtExpiresInS: 15 * 60,
+      revocationDbPath: join(dir, "revocations.sqlite"),
       corsOrigins: ["http://localhost:3000"],
       redisUrl: undefined,
       trustProxy: 0,
@@ -60,7 +61,10 @@ describe("loadConfig", () => {
       DATABASE_URL: "postgres://u@db:5432/auth",
       BETTER_AUTH_SECRET: STRONG,
       BETTER_AUTH_URL: "https://auth.example.com/",
-      JWT_SECRET: STRONG,
+      JWT_SECRET: "j".repeat(32),
+      JWT_ISSUER: "https://auth.staging.example.com",
+      JWT_AUDIENCE: "staging-api",
+      SESSION_MAX_AGE: "2d",
       JWT_ALGORITHM: "EdDSA",
       JWT_EXPIRES_IN: "12h",
       CORS_ORIGINS: "https://book.example.com, http://localhost:3000/",
@@ -76,6 +80,9 @@ describe("loadConfig", () => {
       baseUrl: "https://auth.example.com",
       jwtAlgorithm: "EdDSA",
       jwtExpiresInS: 12 * 3600,
+      jwtIssuer: "https://auth.staging.example.com",
+      jwtAudience: "staging-api",
+      sessionMaxAgeS: 2 * 86_400,
       corsOrigins: ["https://book.example.com", "http://localhost:3000"],
       redisUrl: "redis://cache:6379",
       trustProxy: 2,
@@ -89,10 +96,42 @@ describe("loadConfig", () => {
     expect(refusal({ ...base, BETTER_AUTH_SECRET: STRONG })).toMatch(/JWT_SECRET/);
     expect(refusal({ ...base, BETTER_AUTH_SECRET: STRONG, JWT_SECRET: "short" })).toMatch(/JWT_SECRET.*32/);
     expect(refusal({ ...base, BETTER_AUTH_SECRET: "", JWT_SECRET: STRONG })).toMatch(/BETTER_AUTH_SECRET/);
+    // Issue 19, finding 12: one leaked value must not give both keys.
+    expect(refusal({ ...base, BETTER_AUTH_SECRET: STRONG, JWT_SECRET: STRONG })).toMatch(
+      /JWT_SECRET: must differ from BETTER_AUTH_SECRET/,
+    );
     // The refusal never echoes the value.
     expect(refusal({ ...base, BETTER_AUTH_SECRET: STRONG, JWT_SECRET: "hunter2-secret" })).not.toContain(
       "hunter2",
     );
+  });
+
+  it("refuses long-lived tokens in production without a revocation path (issue 19, finding 1)", () => {
+    const base = {
+      NODE_ENV: "production",
+      DATA_DIR: dataDir(),
+      BETTER_AUTH_SECRET: STRONG,
+      JWT_SECRET: "t".repeat(32),
+    };
+    const message = refusal({ ...base, JWT_EXPIRES_IN: "16m" });
+    expect(message).toMatch(/JWT_EXPIRES_IN/);
+    expect(message).toMatch(/REDIS_URL/);
+    expect(message).toMatch(/REVOCATION_DB_PATH/);
+    // The default file does not count in production (the api-service may never read it); an explicit one does.
+    expect(refusal({ ...base, JWT_EXPIRES_IN: "7d", REVOCATION_DB_PATH: "off" })).toMatch(
+      /REVOCATION_DB_PATH/,
+    );
+    expect(loadConfig({ ...base, JWT_EXPIRES_IN: "15m" }).jwtExpiresInS).toBe(900);
+    expect(loadConfig({ ...base, JWT_EXPIRES_IN: "7d", REDIS_URL: "redis://cache:6379" }).jwtExpiresInS).toBe(
+      604_800,
+    );
+    const shared = loadConfig({
+      ...base,
+      JWT_EXPIRES_IN: "1h",
+      REVOCATION_DB_PATH: "/srv/shared/revocations.sqlite",
+    });
+    expect(shared.revocationDbPath).toBe("/srv/shared/revocations.sqlite");
+    expect(loadConfig({ ...base, REVOCATION_DB_PATH: "off" }).revocationDbPath).toBeUndefined();
   });
 
   it("refuses bad values with one line naming the variable", () => {

@@ -1,6 +1,14 @@
 // The auth-service configuration: one zod schema over the environment, parsed once at start-up.
 import { resolve } from "node:path";
-import { JWT_ALGORITHMS, JWT_DEFAULT_EXPIRES_IN } from "@ai-book/contracts";
+import {
+  JWT_ALGORITHMS,
+  JWT_AUDIENCE,
+  JWT_DEFAULT_EXPIRES_IN,
+  JWT_ISSUER,
+  MAX_UNREVOKED_TOKEN_S,
+  REVOCATION_DB_FILE,
+  SESSION_DEFAULT_MAX_AGE,
+} from "@ai-book/contracts";
 import { ConfigError, loadOrCreateDevSecrets, parseEnv, sharedEnvShape } from "@ai-book/runtime";
 import { toExpJWT } from "better-auth/plugins";
 import { z } from "zod";
@@ -47,6 +55,12 @@ export const envSchema = z.object({
   JWT_SECRET: z.string().optional(),
   JWT_ALGORITHM: z.enum(JWT_ALGORITHMS).default("HS256"),
   JWT_EXPIRES_IN: duration(JWT_DEFAULT_EXPIRES_IN),
+  /** `iss` of access tokens; give each environment its own. @default "auth-service" */
+  JWT_ISSUER: z.string().min(1).default(JWT_ISSUER),
+  /** `aud` of access tokens; give each environment its own. @default "api-service" */
+  JWT_AUDIENCE: z.string().min(1).default(JWT_AUDIENCE),
+  /** Absolute session lifetime: a session ends this long after sign-in, however active. @default "7d" */
+  SESSION_MAX_AGE: duration(SESSION_DEFAULT_MAX_AGE),
   /** Lifetime of access tokens handed out with refresh tokens and for API keys. */
   ACCESS_TOKEN_TTL: duration("15m"),
   /** Accounts made admins at start-up and at sign-up (comma-separated). */
@@ -79,6 +93,13 @@ export const envSchema = z.object({
   OIDC_CLIENT_ID: z.string().min(1).optional(),
   OIDC_CLIENT_SECRET: z.string().min(1).optional(),
   OIDC_NAME: z.string().min(1).max(64).default("School account"),
+  /**
+   * The revocation file both services share when REDIS_URL is unset; "off" = none.
+   * @default "<DATA_DIR>/revocations.sqlite"
+   */
+  REVOCATION_DB_PATH: z.string().min(1).optional(),
+  /** Sign-ups per hour for the whole service (anti-automation); 0 = no quota. @default 1000 */
+  SIGNUP_MAX_PER_HOUR: z.coerce.number().int().min(0).default(1000),
 });
 export type AuthEnv = z.output<typeof envSchema>;
 
@@ -133,12 +154,21 @@ export interface AuthConfig {
   adminEmails: string[];
   /** Audit retention in days (AUDIT_RETENTION_DAYS). */
   auditRetentionDays: number;
+  /** `iss` and `aud` of access tokens. */
+  jwtIssuer: string;
+  jwtAudience: string;
+  /** Absolute session lifetime in seconds. */
+  sessionMaxAgeS: number;
   corsOrigins: string[];
   redisUrl: string | undefined;
+  /** The shared revocation file (used without Redis); undefined = configured off. */
+  revocationDbPath: string | undefined;
   /** Reverse proxies to trust for X-Forwarded-For; 0 = use the socket address only. */
   trustProxy: number;
   logLevel: string;
   rateLimit: RateLimitConfig;
+  /** Sign-ups per hour, service-wide; 0 = no quota. */
+  signUpsPerHour: number;
   /** Largest accepted request body in bytes. */
   bodyLimitBytes: number;
   /** Problems worth a warning at start-up (never secret values). */
@@ -198,9 +228,30 @@ export function loadConfig(env: Record<string, string | undefined>): AuthConfig 
         `${name} is not set: using the development secret kept in ${dataDir} (never do this in production)`,
       );
     } else if (value.length < SECRET_MIN_LENGTH) {
-      warnings.push(`${name} is shorter than ${SECRET_MIN_LENGTH} characters; production would refuse it`);
+      warnings.push(
+        `${name} is only ${value.length} characters: production refuses fewer than ${SECRET_MIN_LENGTH}; an HS256 key this short can be brute-forced offline from one token`,
+      );
     }
   }
+  if (e.NODE_ENV === "production" && secrets.JWT_SECRET === secrets.BETTER_AUTH_SECRET)
+    throw new ConfigError(
+      "Invalid configuration: JWT_SECRET: must differ from BETTER_AUTH_SECRET in production (a leak of one must not give the other)",
+    );
+  const jwtExpiresInS = durationToSeconds(e.JWT_EXPIRES_IN);
+  const revocationDbPath =
+    e.REVOCATION_DB_PATH === "off"
+      ? undefined
+      : resolve(e.REVOCATION_DB_PATH ?? resolve(dataDir, REVOCATION_DB_FILE));
+  // In production the default file proves nothing (the api-service may run elsewhere and never read it): only Redis
+  // or a file the operator named for both services counts as a way for a sign-out to reach the api-service.
+  const revocationPath =
+    Boolean(e.REDIS_URL) || (revocationDbPath !== undefined && e.REVOCATION_DB_PATH !== undefined);
+  if (e.NODE_ENV === "production" && !revocationPath && jwtExpiresInS > MAX_UNREVOKED_TOKEN_S)
+    throw new ConfigError(
+      `Invalid configuration: JWT_EXPIRES_IN: access tokens living longer than ${MAX_UNREVOKED_TOKEN_S / 60} minutes ` +
+        "need a revocation path, or a sign-out never reaches the api-service: set REDIS_URL, or REVOCATION_DB_PATH " +
+        `to a file both services share, or JWT_EXPIRES_IN to ${MAX_UNREVOKED_TOKEN_S / 60}m or less`,
+    );
   if (e.NODE_ENV === "production" && !e.SMTP_URL)
     warnings.push("SMTP_URL is not set: verification and reset mails are only written to DATA_DIR/mail");
   const port = e.AUTH_SERVER_PORT;
@@ -215,15 +266,20 @@ export function loadConfig(env: Record<string, string | undefined>): AuthConfig 
     baseUrl: (e.BETTER_AUTH_URL ?? `http://localhost:${port}`).replace(/\/+$/, ""),
     jwtSecret: secrets.JWT_SECRET!,
     jwtAlgorithm: e.JWT_ALGORITHM,
-    jwtExpiresInS: durationToSeconds(e.JWT_EXPIRES_IN),
+    jwtExpiresInS,
+    jwtIssuer: e.JWT_ISSUER,
+    jwtAudience: e.JWT_AUDIENCE,
+    sessionMaxAgeS: durationToSeconds(e.SESSION_MAX_AGE),
     accessTokenTtlS: durationToSeconds(e.ACCESS_TOKEN_TTL),
     adminEmails: e.ADMIN_EMAILS,
     auditRetentionDays: e.AUDIT_RETENTION_DAYS,
     corsOrigins: e.CORS_ORIGINS,
     redisUrl: e.REDIS_URL,
+    revocationDbPath,
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
     rateLimit: DEFAULT_RATE_LIMITS,
+    signUpsPerHour: e.SIGNUP_MAX_PER_HOUR,
     bodyLimitBytes: 64 * 1024,
     warnings,
     accounts: accountsConfig(e, dataDir),

@@ -9,6 +9,9 @@ import { loadConfig } from "./config.ts";
 const SHUTDOWN_GRACE_MS = 10_000;
 
 loadDotenv({ quiet: true });
+// Everything this process creates (DATA_DIR, the embedded databases, the revocation file) is for its owner only: the
+// embedded files hold password hashes, sessions and the index, and PGlite creates its files world-writable otherwise.
+process.umask(0o077);
 
 let config: ReturnType<typeof loadConfig>;
 try {

@@ -1,21 +1,77 @@
-// The revocation path of the auth-service: marks a session id (or an API key's token sid) as ended for the api-service.
-import { REVOKED_SESSION_PREFIX } from "@ai-book/contracts";
+// The revocation store: every ended session (sign-out, password reset, ban, deletion, refresh-token reuse) is listed here for the api-service.
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { REVOCATION_DB_SCHEMA, REVOKED_SESSION_PREFIX } from "@ai-book/contracts";
+import Database from "better-sqlite3";
 import type { Redis } from "ioredis";
 
 /**
- * Today the api-service reads revoked ids from Redis (no Redis: tokens live until they expire). Sessions, bans,
- * refresh-token reuse and API-key revocation all end up here, so a different transport replaces this one module.
+ * Where ended sessions are listed until their last access token has expired. Access tokens are verified by the
+ * api-service without asking us, so a session that ends must be revoked here, or its tokens keep working.
  */
-export interface Revocation {
-  /** `ttlS`: how long a token naming `sid` can still be valid (its issuer's longest lifetime). */
-  revoke(sid: string, ttlS: number): Promise<void>;
+export interface RevocationStore {
+  /** Which backend: the api-service must read the same one. */
+  readonly kind: "redis" | "sqlite";
+  /** Lists the session as ended until `untilMs` (epoch ms), when every token it was issued has expired. */
+  revoke(sid: string, untilMs: number): Promise<void>;
+  /** Whether the session was revoked and its tokens may still be alive. */
+  isRevoked(sid: string): Promise<boolean>;
+  close(): void;
 }
 
-export function createRevocation(redis: Redis | undefined): Revocation {
+/** Shared by every instance through Redis: one key per session, gone when its tokens are. */
+export function redisRevocationStore(redis: Redis): RevocationStore {
   return {
-    async revoke(sid, ttlS) {
-      if (!redis) return;
-      await redis.set(`${REVOKED_SESSION_PREFIX}${sid}`, "1", "EX", Math.max(1, Math.ceil(ttlS)));
+    kind: "redis",
+    async revoke(sid, untilMs) {
+      const ttlS = Math.max(1, Math.ceil((untilMs - Date.now()) / 1000));
+      await redis.set(`${REVOKED_SESSION_PREFIX}${sid}`, "1", "EX", ttlS);
+    },
+    async isRevoked(sid) {
+      return (await redis.exists(`${REVOKED_SESSION_PREFIX}${sid}`)) === 1;
+    },
+    close() {},
+  };
+}
+
+/**
+ * A small SQLite file both services open on one host (no Redis needed). The api-service reads it through an
+ * in-memory copy it refreshes only when the file has changed (see the api's adapters/revocation.ts).
+ */
+export function sqliteRevocationStore(path: string): RevocationStore {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const db = new Database(path);
+  // Both services may create the file at the same moment; the busy timeout queues the second behind the first.
+  db.pragma("busy_timeout = 5000");
+  db.pragma("journal_mode = WAL");
+  db.exec(REVOCATION_DB_SCHEMA);
+  const insert = db.prepare("INSERT INTO revoked_sessions (sid, until_ms) VALUES (?, ?)");
+  const purge = db.prepare("DELETE FROM revoked_sessions WHERE until_ms < ?");
+  const find = db.prepare("SELECT 1 FROM revoked_sessions WHERE sid = ? AND until_ms > ? LIMIT 1");
+  const revokeTx = db.transaction((sid: string, untilMs: number, now: number) => {
+    purge.run(now);
+    insert.run(sid, untilMs);
+  });
+  return {
+    kind: "sqlite",
+    async revoke(sid, untilMs) {
+      revokeTx(sid, Math.round(untilMs), Date.now());
+    },
+    async isRevoked(sid) {
+      return find.get(sid, Date.now()) !== undefined;
+    },
+    close() {
+      db.close();
     },
   };
+}
+
+/** Redis when the service has one (several instances), else the shared file; undefined when configured off. */
+export function openRevocationStore(opts: {
+  redis?: Redis | undefined;
+  sqlitePath: string | undefined;
+}): RevocationStore | undefined {
+  if (opts.redis) return redisRevocationStore(opts.redis);
+  if (opts.sqlitePath) return sqliteRevocationStore(opts.sqlitePath);
+  return undefined;
 }

@@ -25,13 +25,17 @@ export function linkCitations(markdown: string, sources: readonly Source[]): str
             return numbers
               .map((n) => {
                 const source = sources[n - 1] as Source;
-                const title = `${CITATION_TITLE_PREFIX}${n}: ${sourceLabel(source)}`.replaceAll('"', "'");
-                return `[[${n}]](<${source.url.replaceAll(">", "%3E")}> "${title}")`;
+                return `[[${n}]](<${source.url.replaceAll(">", "%3E")}> "${citationTitle(n, source)}")`;
               })
               .join("");
           }),
     )
     .join("");
+}
+
+/** The title of the citation link of source `n` (the renderer recognises citations by it and by the URL). */
+export function citationTitle(n: number, source: Source): string {
+  return `${CITATION_TITLE_PREFIX}${n}: ${sourceLabel(source)}`.replaceAll('"', "'");
 }
 
 /** "Document title › Heading" */

@@ -1,27 +1,29 @@
 // One assistant turn: status notices, the Markdown answer with linked [n] citations, and its sources.
 
-import type { Feedback } from "@ai-book/contracts";
+import type { Feedback, Source } from "@ai-book/contracts";
 import Link from "@docusaurus/Link";
-import type { ReactNode } from "react";
+import { type ReactNode, useMemo } from "react";
 import Markdown, { type Components } from "react-markdown";
 import remarkGfm from "remark-gfm";
+import { classifyAnswerLink } from "../chat/answer-links.ts";
 import type { AssistantTurn } from "../chat/chat-state.ts";
-import { CITATION_TITLE_PREFIX, linkCitations, sourceLabel, toLocalPath } from "../chat/citations.ts";
+import { linkCitations, sourceLabel, toLocalPath } from "../chat/citations.ts";
 import { AnswerFeedback } from "./AnswerFeedback.tsx";
 import styles from "./tutor.module.css";
 
-function SmartLink({
+function BookLink({
   href,
+  local,
   title,
+  className,
   children,
 }: {
-  href?: string;
-  title?: string;
+  href: string;
+  local: string | undefined;
+  title?: string | undefined;
+  className?: string | undefined;
   children?: ReactNode;
 }): ReactNode {
-  const local = href ? toLocalPath(href, window.location.origin) : undefined;
-  const isCitation = title?.startsWith(CITATION_TITLE_PREFIX) ?? false;
-  const className = isCitation ? styles.citation : undefined;
   if (local) {
     return (
       <Link to={local} title={title} className={className}>
@@ -36,13 +38,31 @@ function SmartLink({
   );
 }
 
-const markdownComponents: Components = {
-  a: ({ href, title, children }) => (
-    <SmartLink href={href} title={title}>
-      {children}
-    </SmartLink>
-  ),
-};
+/**
+ * How the model's Markdown may render (issue 19, finding 9): no images (an image loads by itself, a tracking channel
+ * a book page could plant), links only to the book and the answer's sources, citation style only for links built
+ * from [n] markers. Raw HTML and javascript: URLs are already dropped by react-markdown.
+ */
+function answerComponents(sources: readonly Source[]): Components {
+  return {
+    a: ({ href, title, children }) => {
+      const link = classifyAnswerLink(href, title, sources, window.location.origin);
+      if (link.kind === "text") return <span>{children}</span>;
+      return (
+        <BookLink
+          href={link.href}
+          local={link.local}
+          title={link.kind === "citation" ? link.title : undefined}
+          className={link.kind === "citation" ? styles.citation : undefined}
+        >
+          {children}
+        </BookLink>
+      );
+    },
+  };
+}
+
+const NO_IMAGES = ["img"];
 
 export interface AnswerProps {
   turn: AssistantTurn;
@@ -54,6 +74,7 @@ export interface AnswerProps {
 
 export function Answer({ turn, onAsk, onRated, busy = false }: AnswerProps): ReactNode {
   const text = linkCitations(turn.content, turn.sources);
+  const components = useMemo(() => answerComponents(turn.sources), [turn.sources]);
   const writing = turn.status === "pending" || turn.status === "streaming";
   return (
     <div className={styles.answer} data-testid="tutor-answer" data-status={turn.status} aria-busy={writing}>
@@ -66,7 +87,12 @@ export function Answer({ turn, onAsk, onRated, busy = false }: AnswerProps): Rea
       )}
       {text && (
         <div className={styles.markdown}>
-          <Markdown remarkPlugins={[remarkGfm]} components={markdownComponents}>
+          <Markdown
+            remarkPlugins={[remarkGfm]}
+            components={components}
+            disallowedElements={NO_IMAGES}
+            unwrapDisallowed
+          >
             {text}
           </Markdown>
           {writing && <span className={styles.cursor} aria-hidden="true" />}
@@ -89,7 +115,9 @@ export function Answer({ turn, onAsk, onRated, busy = false }: AnswerProps): Rea
           <ol>
             {turn.sources.map((source) => (
               <li key={source.id}>
-                <SmartLink href={source.url}>{sourceLabel(source)}</SmartLink>
+                <BookLink href={source.url} local={toLocalPath(source.url, window.location.origin)}>
+                  {sourceLabel(source)}
+                </BookLink>
               </li>
             ))}
           </ol>

@@ -119,6 +119,7 @@ export function formatSummary(s: SyncSummary, target: string): string {
   ];
   for (const w of s.warnings) lines.push(`  warning: ${w.path}:${w.line}:${w.column}: ${w.message}`);
   for (const f of s.failed) lines.push(`  error: ${f.path}:${f.line}:${f.column}: ${f.message}`);
+  for (const f of s.skipped) lines.push(`  warning: skipped ${f.path}: ${f.reason}`);
   return `${lines.join("\n")}\n`;
 }
 
@@ -184,6 +185,7 @@ export async function runIngestCli(
       reset: args.values.reset,
       dryRun,
       strict: args.values.strict,
+      maxFileBytes: config.INGEST_MAX_FILE_BYTES,
       signal,
       onProgress: progress.onProgress,
     });

@@ -1,6 +1,7 @@
 // Incremental sync of a docs folder into a ChunkStore: hash per document, re-embed only what changed.
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { lstat, readFile, realpath } from "node:fs/promises";
+import { join, sep } from "node:path";
 import { glob } from "tinyglobby";
 import type { Chunk, ChunkStore, Embedder } from "../rag/ports.ts";
 import { CHUNKER_VERSION, type ChunkOptions, contextualText } from "./chunk.ts";
@@ -24,8 +25,19 @@ export interface SyncOptions extends RouteOptions {
   keepChunk?: (chunk: Chunk) => boolean;
   /** Documents embedded together, up to about this many chunks per round. @default 256 */
   chunksPerRound?: number;
+  /** Larger files are skipped with a warning (INGEST_MAX_FILE_BYTES). @default DEFAULT_MAX_FILE_BYTES */
+  maxFileBytes?: number;
   signal?: AbortSignal;
   onProgress?: (event: SyncProgress) => void;
+}
+
+/** 1 MiB: the largest chapter of the sample book is about 40 kB; a docs file far past this is a mistake or an attack. */
+export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
+
+/** A doc file left out of the index, and why (reported as a warning). */
+export interface SkippedFile {
+  path: string;
+  reason: string;
 }
 
 export interface SyncProgress {
@@ -59,6 +71,8 @@ export interface SyncSummary {
   failed: SyncFailure[];
   /** Pages indexed with a work-around (an MDX page read as plain Markdown), with where the problem is. */
   warnings: SyncFailure[];
+  /** Symbolic links, files resolving outside the docs folder, files over the size cap. */
+  skipped: SkippedFile[];
   chunksAdded: number;
   chunksRemoved: number;
   embeddingRequests: number;
@@ -101,10 +115,39 @@ export function documentHash(
     .digest("hex");
 }
 
-/** Every doc file under `docsDir` as a "/"-separated relative path, sorted. */
-export async function listDocFiles(docsDir: string): Promise<string[]> {
-  const files = await glob(["**/*.md", "**/*.mdx"], { cwd: docsDir, ignore: ["**/node_modules/**"] });
-  return files.filter(isDocFile).sort();
+/**
+ * Every doc file under `docsDir` as a "/"-separated relative path, sorted. The walk lists no symbolic link (file or
+ * folder): a `docs/leak.md` linking to a file elsewhere must not put that file's text into answers. Each listed file
+ * is checked again (not a link, real path inside the docs folder, at most `maxFileBytes`), and one that fails is
+ * reported to `onSkip` instead.
+ */
+export async function listDocFiles(
+  docsDir: string,
+  opts: { maxFileBytes?: number; onSkip?: (skipped: SkippedFile) => void } = {},
+): Promise<string[]> {
+  const maxBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const root = await realpath(docsDir);
+  const files = await glob(["**/*.md", "**/*.mdx"], {
+    cwd: docsDir,
+    ignore: ["**/node_modules/**"],
+    followSymbolicLinks: false,
+  });
+  const checked = await Promise.all(
+    files.filter(isDocFile).map(async (rel): Promise<string | undefined> => {
+      const path = join(docsDir, rel);
+      const skip = (reason: string) => {
+        opts.onSkip?.({ path: rel, reason });
+        return undefined;
+      };
+      const st = await lstat(path);
+      if (st.isSymbolicLink()) return skip("a symbolic link (not followed)");
+      const real = await realpath(path);
+      if (!real.startsWith(root + sep)) return skip("resolves outside the docs folder");
+      if (st.size > maxBytes) return skip(`${st.size} bytes, over INGEST_MAX_FILE_BYTES (${maxBytes})`);
+      return rel;
+    }),
+  );
+  return checked.filter((f): f is string => f !== undefined).sort();
 }
 
 /**
@@ -137,6 +180,7 @@ export async function syncDocs(opts: SyncOptions): Promise<SyncSummary> {
     drafts: 0,
     failed: [],
     warnings: [],
+    skipped: [],
     chunksAdded: 0,
     chunksRemoved: 0,
     embeddingRequests: 0,
@@ -159,7 +203,10 @@ export async function syncDocs(opts: SyncOptions): Promise<SyncSummary> {
   }
 
   // Scan: hash every file; parse only the changed ones.
-  const files = await listDocFiles(opts.docsDir);
+  const files = await listDocFiles(opts.docsDir, {
+    ...(opts.maxFileBytes !== undefined ? { maxFileBytes: opts.maxFileBytes } : {}),
+    onSkip: (skipped) => summary.skipped.push(skipped),
+  });
   const changed: Array<{ built: BuiltDocument; hash: string }> = [];
   const present = new Set<string>();
   // Files are read a few ahead of the one being parsed, so the reads overlap the (CPU-bound) parsing.

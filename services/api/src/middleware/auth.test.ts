@@ -176,7 +176,7 @@ describe("tokenVerifier (HS256, in process)", () => {
 
   it("a well-signed token issued in the future is refused each time it is seen, then accepted once its iat is reached", async () => {
     const token = await new SignJWT({ ...validPayload(), iat: now() + 3600, exp: now() + 7200 })
-      .setProtectedHeader({ alg: "HS256" })
+      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
       .sign(secret);
     expect(await reasonOf(token)).toBe("TOKEN_INVALID");
     expect(await reasonOf(token)).toBe("TOKEN_INVALID");
@@ -187,7 +187,7 @@ describe("tokenVerifier (HS256, in process)", () => {
 
   it("nbf in the future, a crit header, a foreign algorithm under the same secret → TOKEN_INVALID", async () => {
     const sign = (header: Record<string, unknown>, claims: object = validPayload()) =>
-      new SignJWT({ ...claims }).setProtectedHeader({ alg: "HS256", ...header }).sign(secret);
+      new SignJWT({ ...claims }).setProtectedHeader({ alg: "HS256", typ: "JWT", ...header }).sign(secret);
     expect(await reasonOf(await sign({}, { ...validPayload(), nbf: now() + 3600 }))).toBe("TOKEN_INVALID");
     // jose will not sign an unknown critical extension: signed by hand with the real secret.
     const input = `${b64({ alg: "HS256", crit: ["x-ext"], "x-ext": 1 })}.${b64(validPayload())}`;
@@ -197,6 +197,14 @@ describe("tokenVerifier (HS256, in process)", () => {
     const hs384 = `${hs384Input}.${createHmac("sha384", TEST_SECRET).update(hs384Input).digest("base64url")}`;
     expect(await reasonOf(hs384)).toBe("TOKEN_INVALID");
     expect(await reasonOf(await sign({}))).toBe("accepted");
+  });
+
+  it("a well-signed token without typ JWT is refused (RFC 8725 3.11, issue 19 finding 12)", async () => {
+    const sign = (header: Record<string, unknown>) =>
+      new SignJWT(validPayload()).setProtectedHeader({ alg: "HS256", ...header }).sign(secret);
+    expect(await reasonOf(await sign({}))).toBe("TOKEN_INVALID");
+    expect(await reasonOf(await sign({ typ: "at+jwt" }))).toBe("TOKEN_INVALID");
+    expect(await reasonOf(await sign({ typ: "JWT" }))).toBe("accepted");
   });
 });
 
@@ -258,7 +266,7 @@ describe("asymmetric mode (EdDSA via the auth-service's JWKS URL, served by a lo
 
   it("accepts EdDSA tokens signed by the published key and refuses HS256 ones (no key confusion)", async () => {
     const ed = await new SignJWT(validPayload())
-      .setProtectedHeader({ alg: "EdDSA", kid: "k1" })
+      .setProtectedHeader({ alg: "EdDSA", kid: "k1", typ: "JWT" })
       .sign(privateKey);
     expect((await edApi.post("/v1/search", { query: "imu" }, ed)).status).toBe(200);
     const hs = await edApi.post("/v1/search", { query: "imu" }, await signToken());

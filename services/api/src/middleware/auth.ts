@@ -5,6 +5,7 @@ import {
   JWT_AUDIENCE,
   JWT_CLOCK_TOLERANCE_S,
   JWT_ISSUER,
+  JWT_TYPE,
   type JwtAlgorithm,
   type JwtClaims,
   jwtClaimsSchema,
@@ -23,9 +24,10 @@ export type TokenFailure = Extract<
 /** Larger tokens are refused before any parsing (ours are well under 2 KB). */
 export const MAX_TOKEN_LENGTH = 8192;
 
+/** The auth-service's list of ended sessions (Redis, or the revocation file both services share on one host). */
 export interface RevocationList {
-  /** Whether the session has ended; throws when the list cannot be read. */
-  isRevoked(sid: string): Promise<boolean>;
+  /** Whether the session has ended; throws when the list cannot be read. A local list answers synchronously. */
+  isRevoked(sid: string): boolean | Promise<boolean>;
 }
 
 export interface JwtAuthOptions {
@@ -35,7 +37,11 @@ export interface JwtAuthOptions {
   secret?: string;
   /** The auth-service's JWKS, for RS256 / EdDSA. */
   jwksUrl?: string;
-  /** With Redis: the auth-service's revoked session ids. */
+  /** The only accepted `iss` (JWT_ISSUER). @default JWT_ISSUER */
+  issuer?: string;
+  /** The required `aud` (JWT_AUDIENCE). @default JWT_AUDIENCE */
+  audience?: string;
+  /** The auth-service's revoked session ids; absent only when configured off. */
   revocation?: RevocationList;
   /** Every refusal, for metrics. */
   onFailure?: (reason: TokenFailure) => void;
@@ -59,13 +65,15 @@ const HS256_CACHE_SIZE = 1000;
  * HS256 with node:crypto, synchronously (fast-jwt). jose would verify through WebCrypto, whose every call goes through
  * the libuv thread pool and costs about ten times the HMAC itself.
  */
-function hs256Payload(secret: string): (token: string) => object {
+function hs256Payload(secret: string, issuer: string, audience: string): (token: string) => object {
   const verify = createVerifier({
     key: secret,
     // Pinned: none, HS384/HS512 and the asymmetric algorithms are refused before the signature is looked at.
     algorithms: ["HS256"],
-    allowedIss: JWT_ISSUER,
-    allowedAud: JWT_AUDIENCE,
+    // RFC 8725 3.11: only our access tokens' type, so no other JWT signed with the same key passes as one.
+    checkTyp: JWT_TYPE,
+    allowedIss: issuer,
+    allowedAud: audience,
     clockTolerance: JWT_CLOCK_TOLERANCE_S * 1000,
     requiredClaims: REQUIRED_CLAIMS,
     cache: HS256_CACHE_SIZE,
@@ -84,12 +92,18 @@ function hs256Payload(secret: string): (token: string) => object {
 }
 
 /** RS256 / EdDSA against the auth-service's JWKS (jose): fetched, cached and refreshed on an unknown kid. */
-function jwksPayload(algorithm: JwtAlgorithm, jwksUrl: string): (token: string) => Promise<unknown> {
+function jwksPayload(
+  algorithm: JwtAlgorithm,
+  jwksUrl: string,
+  issuer: string,
+  audience: string,
+): (token: string) => Promise<unknown> {
   const keys = createRemoteJWKSet(new URL(jwksUrl), { timeoutDuration: 3000, cooldownDuration: 30_000 });
   const verifyOpts = {
     algorithms: [algorithm],
-    issuer: JWT_ISSUER,
-    audience: JWT_AUDIENCE,
+    typ: JWT_TYPE,
+    issuer,
+    audience,
     clockTolerance: JWT_CLOCK_TOLERANCE_S,
     requiredClaims: REQUIRED_CLAIMS,
   };
@@ -126,7 +140,7 @@ function notIssuedInTheFuture(claims: JwtClaims): JwtClaims {
 export function tokenVerifier(opts: JwtAuthOptions): (token: string) => JwtClaims | Promise<JwtClaims> {
   if (opts.algorithm === "HS256") {
     if (!opts.secret) throw new Error("jwtAuth: HS256 needs a secret");
-    const payloadOf = hs256Payload(opts.secret);
+    const payloadOf = hs256Payload(opts.secret, opts.issuer ?? JWT_ISSUER, opts.audience ?? JWT_AUDIENCE);
     // A remembered token comes back as the same payload object: its parse is kept with it, and goes when it is evicted.
     const parsed = new WeakMap<object, JwtClaims>();
     return (token) => {
@@ -142,7 +156,12 @@ export function tokenVerifier(opts: JwtAuthOptions): (token: string) => JwtClaim
     };
   }
   if (!opts.jwksUrl) throw new Error(`jwtAuth: ${opts.algorithm} needs the auth-service's JWKS URL`);
-  const payloadOf = jwksPayload(opts.algorithm, opts.jwksUrl);
+  const payloadOf = jwksPayload(
+    opts.algorithm,
+    opts.jwksUrl,
+    opts.issuer ?? JWT_ISSUER,
+    opts.audience ?? JWT_AUDIENCE,
+  );
   return async (token) => {
     if (token.length > MAX_TOKEN_LENGTH) throw new TokenError("TOKEN_INVALID");
     return notIssuedInTheFuture(parseClaims(await payloadOf(token)));

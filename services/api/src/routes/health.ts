@@ -1,9 +1,10 @@
-// GET /health: what serves (index backend and size, retrieval and answer modes, Redis) — 503 when the index is unreachable.
+// GET /health: healthy or not for everyone (503 when the index is unreachable); what serves (index size, models, Redis) for the operator only.
 import { errorEnvelopeSchema, healthSchema } from "@ai-book/contracts";
 import { envelope } from "@ai-book/http";
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Redis } from "ioredis";
 import type { ApiEnv } from "../env.ts";
+import type { MetricsAccess } from "../metrics.ts";
 import type { RouteContext } from "./common.ts";
 
 /** A store that does not answer within this is reported unreachable. */
@@ -18,9 +19,10 @@ export const healthDetailSchema = healthSchema.extend({
       embedding: z.object({ model: z.string(), dimensions: z.number() }).nullable(),
     })
     .optional(),
-  retrieval: z.enum(["hybrid", "lexical"]),
-  answers: z.object({ mode: z.enum(["llm", "extractive"]), model: z.string().optional() }),
-  redis: z.enum(["up", "down", "disabled"]),
+  // The detail below is for the operator (METRICS_TOKEN, or anyone in development): the public learns only the status.
+  retrieval: z.enum(["hybrid", "lexical"]).optional(),
+  answers: z.object({ mode: z.enum(["llm", "extractive"]), model: z.string().optional() }).optional(),
+  redis: z.enum(["up", "down", "disabled"]).optional(),
   error: errorEnvelopeSchema.shape.error.optional(),
 });
 
@@ -49,10 +51,16 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   ]).finally(() => clearTimeout(timer));
 }
 
-export function registerHealthRoutes(app: OpenAPIHono<ApiEnv>, ctx: RouteContext, redis?: Redis) {
+export function registerHealthRoutes(
+  app: OpenAPIHono<ApiEnv>,
+  ctx: RouteContext,
+  redis?: Redis,
+  operator?: MetricsAccess,
+) {
   app.openapi(healthRoute, async (c) => {
     const { rag } = ctx;
-    const common = {
+    const detail = operator?.allowed(c.req.header("authorization")) ?? true;
+    const detailed = {
       service: "api-service" as const,
       retrieval: rag.embedder ? ("hybrid" as const) : ("lexical" as const),
       answers: rag.chatModel
@@ -60,13 +68,23 @@ export function registerHealthRoutes(app: OpenAPIHono<ApiEnv>, ctx: RouteContext
         : { mode: "extractive" as const },
       redis: !redis ? ("disabled" as const) : redis.status === "ready" ? ("up" as const) : ("down" as const),
     };
+    const common = detail ? detailed : { service: "api-service" as const };
     try {
       const s = await withTimeout(rag.store.stats(), HEALTH_TIMEOUT_MS);
       return c.json(
         {
           status: "healthy" as const,
           ...common,
-          index: { backend: s.backend, chunks: s.chunks, documents: s.documents, embedding: s.embedding },
+          ...(detail
+            ? {
+                index: {
+                  backend: s.backend,
+                  chunks: s.chunks,
+                  documents: s.documents,
+                  embedding: s.embedding,
+                },
+              }
+            : {}),
         },
         200,
       );

@@ -1,5 +1,5 @@
 // The auth database: PostgreSQL through node-postgres when DATABASE_URL is set, else embedded PGlite; migrations at start-up.
-import { mkdirSync } from "node:fs";
+import { chmodSync, lstatSync, mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { packageDir } from "@ai-book/runtime";
 import { PGlite } from "@electric-sql/pglite";
@@ -106,8 +106,21 @@ function createPostgres(url: string, max: number): Database {
   };
 }
 
+/**
+ * Drops group and other permissions from everything under `dir`. PGlite's emulated file system creates its files
+ * 0666 whatever the process umask is (968 of 1,001 files were world-writable), so after it has opened the directory
+ * and migrated, the files are narrowed once; files it adds later sit in this 0700 directory, unreachable to others.
+ */
+export function restrictToOwner(dir: string): void {
+  const st = lstatSync(dir);
+  if (st.isSymbolicLink()) return;
+  if ((st.mode & 0o077) !== 0) chmodSync(dir, st.mode & 0o700);
+  if (st.isDirectory()) for (const entry of readdirSync(dir)) restrictToOwner(join(dir, entry));
+}
+
 function createPglite(dir: string | undefined): Database {
-  if (dir) mkdirSync(dir, { recursive: true });
+  // Owner only: the files hold password hashes and session tokens (main.ts also sets the umask PGlite creates them under).
+  if (dir) mkdirSync(dir, { recursive: true, mode: 0o700 });
   const client = new PGlite(dir);
   const db = drizzlePglite(client, { schema });
   return {
@@ -115,6 +128,7 @@ function createPglite(dir: string | undefined): Database {
     db,
     async migrate() {
       await migratePglite(db, { migrationsFolder: MIGRATIONS_FOLDER });
+      if (dir) restrictToOwner(dir);
     },
     async ping(timeoutMs = 2_000) {
       await withTimeout(db.execute(sql`select 1`), timeoutMs, "database ping");

@@ -1,0 +1,32 @@
+// The book's static server sends its Content-Security-Policy (issue 19, finding 9): images only from the book itself.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { CONTENT_SECURITY_POLICY, startSiteServer } from "./site-server.ts";
+
+describe("site server", () => {
+  const dir = { path: mkdtempSync(join(tmpdir(), "ai-book-site-")) };
+  afterAll(() => rmSync(dir.path, { recursive: true, force: true }));
+
+  it("sends img-src 'self' on pages and on the runtime config", async () => {
+    mkdirSync(join(dir.path, "docs"), { recursive: true });
+    writeFileSync(join(dir.path, "index.html"), "<!doctype html><title>book</title>");
+    const site = await startSiteServer({
+      dir: dir.path,
+      port: 0,
+      host: "127.0.0.1",
+      urls: { authUrl: "http://127.0.0.1:1", apiUrl: "http://127.0.0.1:2" },
+    });
+    try {
+      for (const path of ["/", "/tutor-config.js", "/missing"]) {
+        const res = await fetch(`${site.url}${path}`);
+        await res.text();
+        expect(res.headers.get("content-security-policy"), path).toBe(CONTENT_SECURITY_POLICY);
+      }
+      expect(CONTENT_SECURITY_POLICY).toMatch(/img-src 'self'/);
+    } finally {
+      await site.close();
+    }
+  });
+});
