@@ -1,25 +1,23 @@
 // The query-embedding cache over the real OpenAI embedder and a local OpenAI-protocol stub: what reaches the provider.
-import { type OpenAIStub, startOpenAIStub } from "@ai-book/testkit";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { useOpenAIStub } from "../../test/openai-stub.ts";
 import { createOpenAIEmbedder } from "../adapters/embed/openai.ts";
 import { cachedEmbedder } from "./embed-cache.ts";
 
 describe("cachedEmbedder (local OpenAI-protocol stub)", () => {
-  let stub: OpenAIStub;
-  beforeAll(async () => {
-    stub = await startOpenAIStub({ apiKey: "test-key" });
-  });
-  afterAll(async () => {
-    await stub.close();
-  });
-  beforeEach(() => stub.reset());
+  const openai = useOpenAIStub();
 
   const make = (maxEntries = 100) =>
     cachedEmbedder(
-      createOpenAIEmbedder({ apiKey: "test-key", baseURL: stub.baseURL, dimensions: 16, maxRetries: 0 }),
+      createOpenAIEmbedder({
+        apiKey: "test-key",
+        baseURL: openai.stub.baseURL,
+        dimensions: 16,
+        maxRetries: 0,
+      }),
       { maxEntries },
     );
-  const inputs = () => stub.embeddingRequests().map((r) => (r.body as { input: string[] }).input);
+  const inputs = () => openai.stub.embeddingRequests().map((r) => (r.body as { input: string[] }).input);
 
   it("asks the provider once per text and answers repeats from memory", async () => {
     const embedder = make();
@@ -34,7 +32,7 @@ describe("cachedEmbedder (local OpenAI-protocol stub)", () => {
   });
 
   it("shares one provider call between concurrent requests for the same text", async () => {
-    stub.setFirstByteDelay(50);
+    openai.stub.setFirstByteDelay(50);
     const embedder = make();
     const all = await Promise.all(Array.from({ length: 5 }, () => embedder.embed(["balance control"])));
     expect(inputs()).toEqual([["balance control"]]);
@@ -42,7 +40,7 @@ describe("cachedEmbedder (local OpenAI-protocol stub)", () => {
   });
 
   it("does not remember a failure: the next request asks again", async () => {
-    stub.failNext(1, 500, { endpoint: "embeddings" });
+    openai.stub.failNext(1, 500, { endpoint: "embeddings" });
     const embedder = make();
     await expect(embedder.embed(["gait"])).rejects.toThrow();
     const [v] = await embedder.embed(["gait"]);
@@ -51,7 +49,7 @@ describe("cachedEmbedder (local OpenAI-protocol stub)", () => {
   });
 
   it("lets a caller give up without failing the others waiting on the same call", async () => {
-    stub.setFirstByteDelay(100);
+    openai.stub.setFirstByteDelay(100);
     const embedder = make();
     const ctl = new AbortController();
     const first = embedder.embed(["torque"], { signal: ctl.signal });

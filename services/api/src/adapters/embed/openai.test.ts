@@ -1,7 +1,8 @@
 // The OpenAI embedder against a local server speaking the OpenAI wire protocol (testkit stub), via the real SDK.
-import { type OpenAIStub, startOpenAIStub, stubEmbedding } from "@ai-book/testkit";
+import { stubEmbedding } from "@ai-book/testkit";
 import { countTokens } from "gpt-tokenizer/encoding/cl100k_base";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { useOpenAIStub } from "../../../test/openai-stub.ts";
 import { createOpenAIEmbedder, planBatches } from "./openai.ts";
 
 describe("planBatches", () => {
@@ -13,18 +14,11 @@ describe("planBatches", () => {
 });
 
 describe("OpenAI embedder (local OpenAI-protocol stub)", () => {
-  let stub: OpenAIStub;
-  beforeAll(async () => {
-    stub = await startOpenAIStub({ apiKey: "test-key" });
-  });
-  afterAll(async () => {
-    await stub.close();
-  });
-  beforeEach(() => stub.reset());
+  const openai = useOpenAIStub();
 
   /** The embedder under test, against the stub; `opts` override the defaults. */
   const embedderWith = (opts: Partial<Parameters<typeof createOpenAIEmbedder>[0]> = {}) =>
-    createOpenAIEmbedder({ apiKey: "test-key", baseURL: stub.baseURL, dimensions: 16, ...opts });
+    createOpenAIEmbedder({ apiKey: "test-key", baseURL: openai.stub.baseURL, dimensions: 16, ...opts });
 
   const texts = Array.from({ length: 10 }, (_, i) => `Chunk ${i} about servo motor number ${i}.`);
 
@@ -36,7 +30,7 @@ describe("OpenAI embedder (local OpenAI-protocol stub)", () => {
       concurrency: 2,
     });
     const vectors = await embedder.embed(texts);
-    const requests = stub.embeddingRequests();
+    const requests = openai.stub.embeddingRequests();
     expect(requests.map((r) => (r.body as { input: string[] }).input.length)).toEqual([4, 4, 2]);
     expect((requests[0]!.body as { dimensions?: number }).dimensions).toBe(32);
     expect(vectors).toHaveLength(10);
@@ -50,7 +44,7 @@ describe("OpenAI embedder (local OpenAI-protocol stub)", () => {
   it("splits by tokens too", async () => {
     const embedder = embedderWith({ maxInputsPerRequest: 100, maxTokensPerRequest: 25 });
     await embedder.embed(texts);
-    const sizes = stub.embeddingRequests().map((r) => (r.body as { input: string[] }).input.length);
+    const sizes = openai.stub.embeddingRequests().map((r) => (r.body as { input: string[] }).input.length);
     expect(sizes.reduce((a, b) => a + b, 0)).toBe(10);
     expect(sizes.length).toBeGreaterThan(1);
   });
@@ -59,7 +53,8 @@ describe("OpenAI embedder (local OpenAI-protocol stub)", () => {
     const embedder = embedderWith({ maxInputTokens: 8 });
     const long = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu";
     await embedder.embed([long, "short one"]);
-    const [sent, short] = (stub.embeddingRequests()[0]?.body as { input: string[] } | undefined)?.input ?? [];
+    const [sent, short] =
+      (openai.stub.embeddingRequests()[0]?.body as { input: string[] } | undefined)?.input ?? [];
     expect(long.startsWith(sent ?? "x")).toBe(true);
     expect(sent?.length).toBeLessThan(long.length);
     expect(sent?.split(" ").length).toBeGreaterThanOrEqual(4);
@@ -71,11 +66,12 @@ describe("OpenAI embedder (local OpenAI-protocol stub)", () => {
     // Japanese takes more cl100k tokens than o200k ones: a cut by the wrong encoding would leave it too long.
     const long = "ロボットの歩行制御は重心とゼロモーメントポイントで考える <|endoftext|>";
     await embedder.embed([long]);
-    const sent = (stub.embeddingRequests()[0]?.body as { input: string[] } | undefined)?.input[0] ?? "";
+    const sent =
+      (openai.stub.embeddingRequests()[0]?.body as { input: string[] } | undefined)?.input[0] ?? "";
     expect(countTokens(sent, { disallowedSpecial: new Set() })).toBeLessThanOrEqual(12);
     expect(long.startsWith(sent)).toBe(true);
     await embedder.embed(["a <|endoftext|> b"]);
-    expect((stub.embeddingRequests()[1]?.body as { input: string[] } | undefined)?.input).toEqual([
+    expect((openai.stub.embeddingRequests()[1]?.body as { input: string[] } | undefined)?.input).toEqual([
       "a <|endoftext|> b",
     ]);
   });
@@ -85,7 +81,7 @@ describe("OpenAI embedder (local OpenAI-protocol stub)", () => {
     const embedder = embedderWith({ maxInputsPerRequest: 100, maxTokensPerRequest: 50 });
     const inputs = Array.from({ length: 10 }, (_, i) => `servo motor torque sensor ${i}`);
     await embedder.embed(inputs);
-    const sizes = stub.embeddingRequests().map((r) => (r.body as { input: string[] }).input.length);
+    const sizes = openai.stub.embeddingRequests().map((r) => (r.body as { input: string[] }).input.length);
     const byTokens = planBatches(
       inputs.map((t) => countTokens(t)),
       100,
@@ -97,19 +93,19 @@ describe("OpenAI embedder (local OpenAI-protocol stub)", () => {
 
   it("retries 429 (honouring Retry-After) and 5xx, then succeeds", async () => {
     const embedder = embedderWith({ dimensions: 8 });
-    stub.failNext(1, { type: "status", status: 429, retryAfterMs: 50 }, { endpoint: "embeddings" });
-    stub.failNext(1, 503, { endpoint: "embeddings" });
+    openai.stub.failNext(1, { type: "status", status: 429, retryAfterMs: 50 }, { endpoint: "embeddings" });
+    openai.stub.failNext(1, 503, { endpoint: "embeddings" });
     const vectors = await embedder.embed(["one text"]);
     expect(vectors).toHaveLength(1);
-    expect(stub.embeddingRequests()).toHaveLength(3);
+    expect(openai.stub.embeddingRequests()).toHaveLength(3);
     expect(embedder.usage().requests).toBe(1);
   });
 
   it("gives up after its retries with the provider's error", async () => {
     const embedder = embedderWith({ dimensions: 8, maxRetries: 1 });
-    stub.failNext(5, 500, { endpoint: "embeddings" });
+    openai.stub.failNext(5, 500, { endpoint: "embeddings" });
     await expect(embedder.embed(["x"])).rejects.toThrow();
-    expect(stub.embeddingRequests()).toHaveLength(2);
+    expect(openai.stub.embeddingRequests()).toHaveLength(2);
   });
 
   it("refuses vectors of the wrong size", async () => {
