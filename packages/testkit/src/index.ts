@@ -124,6 +124,8 @@ export function requireEnv(name: string): string | undefined {
 export * from "./openai-stub.ts";
 export * from "./owned-redis.ts";
 export * from "./pg-cluster.ts";
+export * from "./qdrant-api.ts";
+export * from "./qdrant-stub.ts";
 export * from "./service-process.ts";
 export * from "./source-address.ts";
 export * from "./system.ts";
