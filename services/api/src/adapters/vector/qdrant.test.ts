@@ -1,14 +1,19 @@
 // The Qdrant store through @qdrant/js-client-rest: the ChunkStore contract against the Qdrant protocol stub (every request checked against Qdrant's 1.18 API description) always, and against a live server when QDRANT_URL is set; then the adapter's own fixes.
+
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import {
   QDRANT_OPENAPI_PATH,
   type QdrantStub,
   qdrantApiAvailable,
   startQdrantStub,
+  tempDir,
   waitFor,
 } from "@ai-book/testkit";
 import { QdrantClient } from "@qdrant/js-client-rest";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { axisVector, describeChunkStoreContract, makeChunk } from "../../../test/chunk-store.contract.ts";
+import { syncDocs } from "../../ingest/sync.ts";
 import {
   openQdrantStore,
   pointId,
@@ -130,6 +135,44 @@ describe.skipIf(!haveApi)("qdrant store against the protocol stub", () => {
     expect(await reader.search({ text: "gyroscope", limit: 5 })).toEqual([]);
     // The old collection is gone, one collection remains behind the alias.
     expect(stub.collections().map((c) => c.aliases)).toEqual([[collection]]);
+  });
+
+  it("a full re-ingest builds behind the alias: readers keep the old index until the new one is complete", async () => {
+    const docs = tempDir("qdrant-sync-");
+    try {
+      const write = (rel: string, text: string) => {
+        mkdirSync(dirname(join(docs.path, rel)), { recursive: true });
+        writeFileSync(join(docs.path, rel), text);
+      };
+      write("a.md", "# Gimbals\n\nA gimbal lock loses one degree of freedom.\n");
+      write("b.md", "# Wheels\n\nMecanum wheels roll sideways.\n");
+      const store = await open();
+      const reader = await open();
+      await syncDocs({ docsDir: docs.path, store });
+      write("b.md", "# Wheels\n\nOmni wheels roll sideways too.\n");
+      const swap = stub.hold("update_aliases");
+      const rebuilding = syncDocs({ docsDir: docs.path, store, reset: true });
+      try {
+        await waitFor(() => swap.waiting() === 1, 30_000);
+        // Every document is written to the new collection (meta point, 2 document records, 2 chunks) before the
+        // swap; readers still get the whole old index.
+        expect(stub.collections().find((c) => c.aliases.length === 0)?.points).toBe(5);
+        expect((await reader.search({ text: "mecanum", limit: 5 })).map((h) => h.chunk.docId)).toEqual([
+          "b.md",
+        ]);
+        expect((await reader.search({ text: "gimbal", limit: 5 })).map((h) => h.chunk.docId)).toEqual([
+          "a.md",
+        ]);
+      } finally {
+        swap.release();
+      }
+      expect((await rebuilding).fullRebuild).toBe("--reset");
+      expect(await reader.search({ text: "mecanum", limit: 5 })).toEqual([]);
+      expect((await reader.search({ text: "omni", limit: 5 })).map((h) => h.chunk.docId)).toEqual(["b.md"]);
+      expect(stub.collections()).toHaveLength(1);
+    } finally {
+      docs.cleanup();
+    }
   });
 
   it("refuses a collection made elsewhere and names what does not fit", async () => {

@@ -7,6 +7,7 @@ import type {
   ChunkStore,
   SearchHit,
   SearchQuery,
+  StagedRebuild,
   StoredDocument,
   StoreStats,
 } from "../../rag/ports.ts";
@@ -417,6 +418,27 @@ export class QdrantChunkStore implements ChunkStore {
       wait: true,
       filter: { must: [{ key: "docId", match: { value: docId } }] },
     });
+  }
+
+  /**
+   * A full re-index into a new collection readers do not see until `commit()` swaps the alias to it. Staging
+   * collections an interrupted rebuild left behind are dropped first (so run one full ingest at a time).
+   */
+  async beginRebuild(embedding: EmbeddingInfo | null): Promise<StagedRebuild> {
+    const { aliases } = await this.#client.getAliases();
+    const live = aliases.find((a) => a.alias_name === this.#collection)?.collection_name;
+    const { collections } = await this.#client.getCollections();
+    for (const c of collections) {
+      if (c.name.startsWith(`${this.#collection}__`) && c.name !== live)
+        await this.#client.deleteCollection(c.name);
+    }
+    const name = await this.#createCollection(embedding);
+    const store = new QdrantChunkStore(this.#client, {
+      alias: name,
+      candidates: this.#candidates,
+      searchBudgetMs: this.#searchBudgetMs,
+    });
+    return { store, commit: () => this.#swapIn(name) };
   }
 
   /** Swaps in a new, empty collection: readers see the old content until the swap, then the empty index. */
