@@ -1,7 +1,7 @@
 // Run a service's main.ts as a real child process (for fault, SIGTERM, cluster and soak tests), with its logs kept.
 import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
-import { waitFor } from "./index.ts";
+import { waitFor } from "./wait.ts";
 
 /** tsx's loader by absolute URL, so children may run in any cwd (e.g. a temp dir where no stray .env is read). */
 const TSX_LOADER = import.meta.resolve("tsx");

@@ -2,9 +2,11 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { createPgDatabase, freePort, tempDir } from "./index.ts";
+import { freePort } from "./free-port.ts";
+import { createPgDatabase } from "./pg-database.ts";
 import { runUntilExit, type ServiceProcess, startServiceProcess } from "./service-process.ts";
 import { fromAddress } from "./source-address.ts";
+import { tempDir } from "./temp-dir.ts";
 
 /** Repository root (this file is packages/testkit/src/system.ts). */
 export const REPO_ROOT = resolve(import.meta.dirname, "../../..");
