@@ -10,6 +10,7 @@ import {
   type OwnedRedis,
   type ServiceProcess,
   signUpReader,
+  skipUnlessPresent,
   startApiProcess,
   startAuthProcess,
   startOwnedRedis,
@@ -25,13 +26,14 @@ vi.setConfig({ testTimeout: 300_000, hookTimeout: 900_000 });
 
 const DATABASE_URL = process.env.DATABASE_URL;
 const hasRedis = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].some(existsSync);
-if (!DATABASE_URL)
-  console.warn("[skip] DATABASE_URL is not set: skipping the cluster suite (it needs PostgreSQL)");
-if (!hasRedis) console.warn("[skip] redis-server is not installed: skipping the cluster suite");
+const skip = skipUnlessPresent(
+  (!DATABASE_URL && "DATABASE_URL is not set: skipping the cluster suite (it needs PostgreSQL)") ||
+    (!hasRedis && "redis-server is not installed: skipping the cluster suite"),
+);
 const LOAD_SECONDS = Number(process.env.CLUSTER_LOAD_SECONDS ?? 20);
 const API_LIMIT = 4;
 
-describe.skipIf(!DATABASE_URL || !hasRedis)(
+describe.skipIf(skip)(
   "scale-out: 2 auth + 2 api instances on PostgreSQL and Redis",
   () => {
     const dir = tempDir("ai-book-cluster-");

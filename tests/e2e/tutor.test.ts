@@ -1,7 +1,7 @@
 // Browser end-to-end test of the book and its tutor in real Chromium against the real book, auth- and api-service.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { REPO_ROOT, tempDir } from "@ai-book/testkit";
+import { REPO_ROOT, skipUnlessPresent, tempDir } from "@ai-book/testkit";
 import type { BrowserContext, Page, Request } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromiumMissing, launchChromium } from "./browser.ts";
@@ -9,7 +9,7 @@ import { type Stack, stackMissing, startStack } from "./stack.ts";
 
 const ARTIFACTS = join(REPO_ROOT, "test-artifacts");
 const missing = chromiumMissing() ?? stackMissing();
-if (missing) console.warn(`[e2e] skipping the browser suite: ${missing}`);
+const skip = skipUnlessPresent(missing && `skipping the browser suite: ${missing}`);
 
 /** expect.poll with room for a loaded 2-core machine (its default gives up after one second). */
 function eventually<T>(check: () => Promise<T> | T, options: { timeout?: number } = {}) {
@@ -28,7 +28,7 @@ function claimsOf(request: Request): Record<string, unknown> {
   return JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as Record<string, unknown>;
 }
 
-describe.skipIf(Boolean(missing))(
+describe.skipIf(skip)(
   "book + tutor in Chromium (real auth-service, api-service and built site)",
   () => {
     let tmp: ReturnType<typeof tempDir>;
