@@ -1,5 +1,6 @@
 // The auth database: PostgreSQL through node-postgres when DATABASE_URL is set, else embedded PGlite; migrations at start-up.
-import { mkdirSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
 import { userInfo } from "node:os";
 import { join } from "node:path";
 import { packageDir } from "@ai-book/http";
@@ -142,9 +143,39 @@ function createPostgres(url: string, max: number): Database {
   };
 }
 
+/**
+ * PostgreSQL settings for the embedded database: an auth database is a few MB, so PostgreSQL's server defaults
+ * (128 MB shared buffers, 64 MB maintenance memory) only cost resident memory. Measured idle RSS of the
+ * auth-service on PGlite (2-core machine): 906 MB on a first start and 382 MB on a restart before these settings
+ * and the child initdb below; 312 MB and 281 MB after.
+ */
+export const PGLITE_SETTINGS = [
+  "shared_buffers=16MB",
+  "work_mem=1MB",
+  "maintenance_work_mem=8MB",
+  "temp_buffers=1MB",
+];
+
+/**
+ * Creates the data directory in a short-lived child process. WebAssembly memory never shrinks, and PGlite's
+ * initdb grows it to about 760 MB resident; done in the service's own process, that stays for its lifetime.
+ * Runs once, on the first start, before the service listens (so blocking is harmless).
+ */
+function initPgliteDir(dir: string): void {
+  if (existsSync(join(dir, "PG_VERSION"))) return;
+  const pglite = import.meta.resolve("@electric-sql/pglite");
+  const script = `const { PGlite } = await import(${JSON.stringify(pglite)}); const db = new PGlite(${JSON.stringify(dir)}); await db.waitReady; await db.close();`;
+  execFileSync(process.execPath, ["--input-type=module", "-e", script], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+}
+
 function createPglite(dir: string | undefined): Database {
-  if (dir) mkdirSync(dir, { recursive: true });
-  const client = new PGlite(dir);
+  if (dir) {
+    mkdirSync(dir, { recursive: true });
+    initPgliteDir(dir);
+  }
+  const client = new PGlite(dir, { postgresqlconf: PGLITE_SETTINGS });
   const db = drizzlePglite(client, { schema });
   return {
     kind: "pglite",
