@@ -2,7 +2,7 @@
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { startSiteServer } from "./site-server.ts";
+import { readerUrl, startSiteServer } from "./site-server.ts";
 
 const siteDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 const buildDir = join(siteDir, "build");
@@ -24,7 +24,7 @@ const urls =
 
 const site = await startSiteServer({ dir: buildDir, port, host, urls });
 console.log(
-  `book: serving ${buildDir} at ${site.url}` +
+  `book: serving ${buildDir} at ${readerUrl(site.url)}` +
     (urls ? ` (tutor: auth ${urls.authUrl}, api ${urls.apiUrl})` : " (tutor URLs from the build)"),
 );
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

@@ -1,9 +1,21 @@
-// The book's static server sends its Content-Security-Policy (issue 19, finding 9): images only from the book itself.
+// The book's static server: its Content-Security-Policy (issue 19, finding 9) and the address its start-up line names.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { CONTENT_SECURITY_POLICY, startSiteServer } from "./site-server.ts";
+import { CONTENT_SECURITY_POLICY, readerUrl, startSiteServer } from "./site-server.ts";
+
+describe("readerUrl", () => {
+  it("tells readers localhost for a loopback IP, keeping the port", () => {
+    expect(readerUrl("http://127.0.0.1:3000")).toBe("http://localhost:3000");
+    expect(readerUrl("http://[::1]:3000")).toBe("http://localhost:3000");
+  });
+
+  it("keeps a real host name as it is", () => {
+    expect(readerUrl("http://localhost:3000")).toBe("http://localhost:3000");
+    expect(readerUrl("https://book.example.com")).toBe("https://book.example.com");
+  });
+});
 
 describe("site server", () => {
   const dir = { path: mkdtempSync(join(tmpdir(), "ai-book-site-")) };

@@ -47,6 +47,17 @@ export interface RunningSite {
   close(): Promise<void>;
 }
 
+/**
+ * The address to tell a reader: loopback IPs become `localhost`, the host the services' cookies and CORS expect
+ * by default. A reader who opens 127.0.0.1 instead signs up fine, but the session cookie belongs to another
+ * host and the tutor's next call answers 401.
+ */
+export function readerUrl(siteUrl: string): string {
+  const u = new URL(siteUrl);
+  if (u.hostname === "127.0.0.1" || u.hostname === "[::1]") u.hostname = "localhost";
+  return u.toString().replace(/\/$/, "");
+}
+
 /** Starts the server; port 0 picks a free port. */
 export async function startSiteServer(
   options: SiteServerOptions & { port: number; host: string },

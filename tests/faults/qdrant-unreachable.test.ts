@@ -74,11 +74,10 @@ for (const variant of ["closed port", "silent socket"] as const) {
         auth,
         BOUND_MS + 5_000,
       );
-      const streamed =
-        s.status === 503 ? "503 before the stream" : `stream ending in ${s.events.at(-1)?.event}`;
-      expect(s.status === 503 || s.events.at(-1)?.event === "error", streamed).toBe(true);
-      if (s.status === 503) expect(JSON.parse(s.text).error.code).toBe("SEARCH_UNAVAILABLE");
-      else expect(JSON.parse(s.events.at(-1)!.data).code).toBe("SEARCH_UNAVAILABLE");
+      // Documented: retrieval runs before the stream begins, so the stream endpoint answers a plain 503.
+      expect(s.status, s.text).toBe(503);
+      expect(JSON.parse(s.text).error.code).toBe("SEARCH_UNAVAILABLE");
+      const streamed = "503 before the stream";
       figure(
         "faults",
         `Qdrant ${variant}: ${times.length + 1} requests → 503 SEARCH_UNAVAILABLE, slowest ${Math.round(Math.max(...times))} ms; stream: ${streamed}`,

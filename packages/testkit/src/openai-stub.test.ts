@@ -1,8 +1,8 @@
 // The OpenAI protocol stub, driven through the real openai SDK the services use.
 import OpenAI from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { waitFor } from "./index.ts";
 import { type OpenAIStub, startOpenAIStub, stubEmbedding } from "./openai-stub.ts";
+import { waitFor } from "./wait.ts";
 
 let stub: OpenAIStub;
 let client: OpenAI;

@@ -1,12 +1,14 @@
 // The owned PostgreSQL cluster really stops and comes back on the same port with its data.
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findPgBin, type OwnedPostgres, startPostgres } from "./index.ts";
+import { findPgBin, type OwnedPostgres, startPostgres } from "./pg-cluster.ts";
+import { skipUnlessPresent } from "./skips.ts";
 
-const bin = findPgBin();
-if (!bin) console.warn("[skip] initdb/pg_ctl not installed: skipping the owned PostgreSQL test");
+const skip = skipUnlessPresent(
+  !findPgBin() && "initdb/pg_ctl not installed: skipping the owned PostgreSQL test",
+);
 
-describe.skipIf(!bin)("startPostgres", () => {
+describe.skipIf(skip)("startPostgres", () => {
   let owned: OwnedPostgres;
   beforeAll(async () => {
     owned = await startPostgres();

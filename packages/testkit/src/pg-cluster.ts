@@ -1,9 +1,14 @@
 // An owned PostgreSQL cluster for fault tests: initdb into a temp dir, pg_ctl on a free port, stop/start at will.
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "./index.ts";
+import { promisify } from "node:util";
+import pg from "pg";
+import { freePort } from "./free-port.ts";
+import { waitFor } from "./wait.ts";
+
+const execFileAsync = promisify(execFile);
 
 const BIN_DIRS = [
   "/usr/local/bin",
@@ -46,21 +51,52 @@ export async function startPostgres(): Promise<OwnedPostgres> {
     gid = Number(execFileSync("id", ["-g", "postgres"]).toString().trim());
     chownSync(root, uid, gid);
   }
-  const run = (cmd: string, args: string[]) => {
-    const r = spawnSync(join(bin, cmd), args, { uid, gid, cwd: root, encoding: "utf8", timeout: 60_000 });
-    if (r.status !== 0)
-      throw new Error(`${cmd} ${args.join(" ")} failed: ${r.stderr || r.stdout || r.error}`);
+  // Asynchronous, so a test's event loop (its load workers, its timers) keeps running while pg_ctl waits.
+  const run = async (cmd: string, args: string[]) => {
+    try {
+      await execFileAsync(join(bin, cmd), args, { uid, gid, cwd: root, encoding: "utf8", timeout: 60_000 });
+    } catch (err) {
+      const e = err as { stderr?: string; stdout?: string };
+      throw new Error(`${cmd} ${args.join(" ")} failed: ${e.stderr || e.stdout || String(err)}`);
+    }
   };
-  run("initdb", ["-D", dataDir, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"]);
+  await run("initdb", ["-D", dataDir, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"]);
   const port = await freePort();
+  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   const opts = `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100`;
-  const start = async () =>
-    run("pg_ctl", ["-D", dataDir, "-o", opts, "-l", join(root, "server.log"), "-w", "-t", "30", "start"]);
-  const stop = async () => run("pg_ctl", ["-D", dataDir, "-m", "fast", "-w", "-t", "30", "stop"]);
+  const start = async () => {
+    await run("pg_ctl", [
+      "-D",
+      dataDir,
+      "-o",
+      opts,
+      "-l",
+      join(root, "server.log"),
+      "-w",
+      "-t",
+      "30",
+      "start",
+    ]);
+    // pg_ctl -w returns once the postmaster says it is ready; a real query proves a client gets in.
+    await waitFor(
+      async () => {
+        const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+        try {
+          await c.connect();
+          await c.query("SELECT 1");
+          return true;
+        } finally {
+          await c.end().catch(() => undefined);
+        }
+      },
+      { timeoutMs: 60_000, stepMs: 100 },
+    );
+  };
+  const stop = () => run("pg_ctl", ["-D", dataDir, "-m", "fast", "-w", "-t", "30", "stop"]);
   await start();
   let destroyed = false;
   return {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    url,
     port,
     dataDir,
     start,
@@ -68,11 +104,7 @@ export async function startPostgres(): Promise<OwnedPostgres> {
     destroy: async () => {
       if (destroyed) return;
       destroyed = true;
-      spawnSync(join(bin, "pg_ctl"), ["-D", dataDir, "-m", "immediate", "-w", "stop"], {
-        uid,
-        gid,
-        cwd: root,
-      });
+      await run("pg_ctl", ["-D", dataDir, "-m", "immediate", "-w", "stop"]).catch(() => undefined);
       rmSync(root, { recursive: true, force: true });
     },
   };

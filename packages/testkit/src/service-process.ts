@@ -1,7 +1,7 @@
 // Run a service's main.ts as a real child process (for fault, SIGTERM, cluster and soak tests), with its logs kept.
 import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
-import { waitFor } from "./index.ts";
+import { waitFor } from "./wait.ts";
 
 /** tsx's loader by absolute URL, so children may run in any cwd (e.g. a temp dir where no stray .env is read). */
 const TSX_LOADER = import.meta.resolve("tsx");
@@ -22,11 +22,15 @@ export interface ServiceProcessOptions {
    * `cwd` without a .env file, since the services read one.
    */
   env: Record<string, string | undefined>;
-  /** Base URL the service will listen on, e.g. http://127.0.0.1:41234 */
-  url: string;
+  /**
+   * Base URL the service will listen on, e.g. http://127.0.0.1:41234. Leave it out when the service binds port 0:
+   * the URL is then read from its "… listening" log line (`url` field), so no other process can take the port
+   * between choosing and binding it.
+   */
+  url?: string;
   /** A label for error messages. */
   name?: string;
-  /** Path polled until it answers at all (any status). @default "/health" */
+  /** Path polled until it answers with the service's own health body (JSON with a `status`). @default "/health" */
   readyPath?: string;
   /** @default 180_000 */
   readyTimeoutMs?: number;
@@ -99,7 +103,7 @@ export async function startServiceProcess(opts: ServiceProcessOptions): Promise<
   const pid = child.pid ?? -1;
   const proc: ServiceProcess = {
     name,
-    url: opts.url,
+    url: opts.url ?? "",
     pid,
     process: child,
     lines,
@@ -140,24 +144,42 @@ export async function startServiceProcess(opts: ServiceProcessOptions): Promise<
     },
   };
   const readyPath = opts.readyPath ?? "/health";
+  const listeningUrl = () => {
+    for (const line of proc.jsonLines()) {
+      if (typeof line.msg === "string" && line.msg.endsWith("listening") && typeof line.url === "string")
+        return line.url;
+    }
+    return undefined;
+  };
+  let lastAnswer = "none yet";
   try {
     await waitFor(
       async () => {
         // Stop waiting at once when the process died (waitFor treats a throw as "not ready yet").
         if (exitInfo) return true;
-        const res = await fetch(opts.url + readyPath, { signal: AbortSignal.timeout(2_000) });
-        await res.arrayBuffer();
-        return true;
+        if (!opts.url) {
+          const url = listeningUrl();
+          if (!url) return false;
+          proc.url = url;
+        }
+        const res = await fetch(proc.url + readyPath, { signal: AbortSignal.timeout(10_000) });
+        const text = await res.text();
+        lastAnswer = `${res.status} ${text.slice(0, 300)}`;
+        // Our own health body (healthy or not: fault tests start services whose dependencies are down), not
+        // whatever else might answer HTTP on that port.
+        const body = JSON.parse(text) as { status?: unknown };
+        return typeof body.status === "string";
       },
-      opts.readyTimeoutMs ?? 180_000,
-      100,
+      { timeoutMs: opts.readyTimeoutMs ?? 180_000, stepMs: 100 },
     ).catch((err: unknown) => {
       if (!exitInfo) throw err;
     });
     if (exitInfo) throw new Error(`exited with ${JSON.stringify(exitInfo)}`);
   } catch (err) {
     await proc.stop("SIGKILL");
-    throw new Error(`${name} did not become ready (${String(err)}). Output:\n${proc.output().slice(-4000)}`);
+    throw new Error(
+      `${name} did not become ready (${String(err)}); last ${readyPath} answer: ${lastAnswer}. Output:\n${proc.output().slice(-4000)}`,
+    );
   }
   return proc;
 }

@@ -2,7 +2,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, expect, it } from "vitest";
-import { clientAddress, closeAddressAgents, fromAddress } from "./index.ts";
+import { clientAddress, closeAddressAgents, fromAddress } from "./source-address.ts";
 
 afterAll(closeAddressAgents);
 

@@ -2,9 +2,10 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { createPgDatabase, freePort, tempDir } from "./index.ts";
+import { createPgDatabase } from "./pg-database.ts";
 import { runUntilExit, type ServiceProcess, startServiceProcess } from "./service-process.ts";
 import { fromAddress } from "./source-address.ts";
+import { tempDir } from "./temp-dir.ts";
 
 /** Repository root (this file is packages/testkit/src/system.ts). */
 export const REPO_ROOT = resolve(import.meta.dirname, "../../..");
@@ -35,20 +36,17 @@ export interface AuthProcessOptions {
 }
 
 export async function startAuthProcess(opts: AuthProcessOptions): Promise<ServiceProcess> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
   mkdirSync(opts.dataDir, { recursive: true });
+  // Port 0: the service binds a port of the kernel's choosing and logs it (see startServiceProcess).
   return startServiceProcess({
     entry: AUTH_MAIN,
     name: opts.name ?? "auth-service",
-    url,
     cwd: opts.dataDir,
     readyTimeoutMs: opts.readyTimeoutMs,
     env: {
       NODE_ENV: opts.nodeEnv ?? "development",
-      AUTH_SERVER_PORT: String(port),
+      AUTH_SERVER_PORT: "0",
       AUTH_SERVER_HOST: "127.0.0.1",
-      BETTER_AUTH_URL: url,
       DATA_DIR: opts.dataDir,
       DATABASE_URL: opts.databaseUrl,
       REDIS_URL: opts.redisUrl,
@@ -82,18 +80,15 @@ export interface ApiProcessOptions {
 }
 
 export async function startApiProcess(opts: ApiProcessOptions): Promise<ServiceProcess> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
   mkdirSync(opts.dataDir, { recursive: true });
   return startServiceProcess({
     entry: API_MAIN,
     name: opts.name ?? "api-service",
-    url,
     cwd: opts.dataDir,
     readyTimeoutMs: opts.readyTimeoutMs,
     env: {
       NODE_ENV: opts.nodeEnv ?? "development",
-      API_SERVER_PORT: String(port),
+      API_SERVER_PORT: "0",
       API_SERVER_HOST: "127.0.0.1",
       DATA_DIR: opts.dataDir,
       JWT_SECRET: opts.jwtSecret,

@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { lstat, readFile, realpath } from "node:fs/promises";
 import { join, sep } from "node:path";
 import { glob } from "tinyglobby";
-import type { Chunk, ChunkStore, Embedder } from "../rag/ports.ts";
+import type { Chunk, ChunkStore, Embedder, StagedRebuild } from "../rag/ports.ts";
 import { CHUNKER_VERSION, type ChunkOptions, contextualText } from "./chunk.ts";
 import { type BuiltDocument, buildDocument, isDocFile } from "./document.ts";
 import { ParseError } from "./parse.ts";
@@ -196,8 +196,14 @@ export async function syncDocs(opts: SyncOptions): Promise<SyncSummary> {
   }
   const storedList = await store.listDocuments();
   const stored = new Map(storedList.map((d) => [d.docId, d]));
+  // Writes go to `target`: the store itself, or the staging index of a full rebuild readers do not see yet.
+  let target: ChunkStore = store;
+  let staged: StagedRebuild | undefined;
   if (summary.fullRebuild && !summary.dryRun) {
-    await store.reset(want);
+    if (store.beginRebuild) {
+      staged = await store.beginRebuild(want);
+      target = staged.store;
+    } else await store.reset(want);
     summary.chunksRemoved += storedList.reduce((s, d) => s + d.chunkCount, 0);
     stored.clear();
   }
@@ -253,7 +259,7 @@ export async function syncDocs(opts: SyncOptions): Promise<SyncSummary> {
   for (const d of gone) {
     summary.deleted += 1;
     summary.chunksRemoved += d.chunkCount;
-    if (!summary.dryRun) await store.deleteDocument(d.docId);
+    if (!summary.dryRun) await target.deleteDocument(d.docId);
   }
 
   // Index: embed a round of documents together (few, full requests), then write each one atomically.
@@ -269,7 +275,7 @@ export async function syncDocs(opts: SyncOptions): Promise<SyncSummary> {
     const old = stored.get(built.docId);
     if (!summary.dryRun) {
       opts.signal?.throwIfAborted();
-      await store.replaceDocument({ docId: built.docId, contentHash: hash }, built.chunks, vectors);
+      await target.replaceDocument({ docId: built.docId, contentHash: hash }, built.chunks, vectors);
     }
     if (old) {
       summary.updated += 1;
@@ -313,6 +319,7 @@ export async function syncDocs(opts: SyncOptions): Promise<SyncSummary> {
     }
   }
 
+  await staged?.commit();
   const usageAfter = embedder?.usage?.();
   if (usageAfter) {
     summary.embeddingRequests = usageAfter.requests - usageBefore.requests;

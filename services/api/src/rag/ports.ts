@@ -81,8 +81,19 @@ export interface ChunkStore {
   deleteDocument(docId: string): Promise<void>;
   /** Drops everything (ingest --reset, or a change of embedding model). */
   reset(embedding: { model: string; dimensions: number } | null): Promise<void>;
+  /**
+   * Rebuilds into a staging index readers do not see until `commit()` swaps it in (Qdrant: a new collection behind
+   * the alias), so a full re-ingest never shows an empty or half-built index. Stores without it use `reset`.
+   */
+  beginRebuild?(embedding: { model: string; dimensions: number } | null): Promise<StagedRebuild>;
   stats(): Promise<StoreStats>;
   close(): Promise<void>;
+}
+
+/** A full rebuild in progress: write into `store`, then `commit()` makes it the index readers see. */
+export interface StagedRebuild {
+  store: ChunkStore;
+  commit(): Promise<void>;
 }
 
 /** Turns texts into vectors, batching within the provider's limits. */

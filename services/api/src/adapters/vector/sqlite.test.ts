@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { tempDir } from "@ai-book/testkit";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
+import { axisVector, describeChunkStoreContract, makeChunk } from "../../../test/chunk-store.contract.ts";
 import { openSqliteStore } from "./sqlite.ts";
-import { axisVector, describeChunkStoreContract, makeChunk } from "./store-contract.ts";
 
 describeChunkStoreContract("sqlite", async () => {
   const dir = tempDir("sqlite-store-");
