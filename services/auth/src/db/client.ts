@@ -166,6 +166,7 @@ export function restrictToOwner(dir: string): void {
   if (st.isDirectory()) for (const entry of readdirSync(dir)) restrictToOwner(join(dir, entry));
 }
 
+/**
  * PostgreSQL settings for the embedded database: an auth database is a few MB, so PostgreSQL's server defaults
  * (128 MB shared buffers, 64 MB maintenance memory) only cost resident memory. Measured idle RSS of the
  * auth-service on PGlite (2-core machine): 906 MB on a first start and 382 MB on a restart before these settings
