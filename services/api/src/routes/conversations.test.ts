@@ -222,6 +222,20 @@ describe.each(variants)("conversations on $name", (variant) => {
       await (await call(api, "GET", `/v1/conversations/${mine.conversationId}`, ada)).json(),
     );
     expect(conv.turns).toBe(2);
+
+    // Pages, newest first: `before` is the last updatedAt of the previous page.
+    const all = conversationListSchema.parse(await (await call(api, "GET", "/v1/conversations", ada)).json());
+    expect(all.conversations.length).toBeGreaterThanOrEqual(3);
+    expect(all.conversations[0]?.id).toBe(mine.conversationId);
+    const page1 = conversationListSchema.parse(
+      await (await call(api, "GET", "/v1/conversations?limit=1", ada)).json(),
+    );
+    expect(page1.conversations.map((c) => c.id)).toEqual([mine.conversationId]);
+    const before = encodeURIComponent(page1.conversations[0]?.updatedAt ?? "");
+    const page2 = conversationListSchema.parse(
+      await (await call(api, "GET", `/v1/conversations?limit=100&before=${before}`, ada)).json(),
+    );
+    expect(page2.conversations.map((c) => c.id)).toEqual(all.conversations.slice(1).map((c) => c.id));
   }, 60_000);
 
   it("renames, exports as Markdown, validates ids and titles", async () => {
