@@ -580,3 +580,37 @@ describe.skipIf(!findPgBin())("PostgreSQL going down under a running api-service
     expect(conv.turns).toBe(1);
   }, 120_000);
 });
+
+describe("a chapter search that never answers", () => {
+  it("costs the chapter's suggestions, not the answer: done arrives with the retrieved sections' ones", async () => {
+    const base = await startTestApi(BASE_ENV);
+    const { createApp } = await import("../app.ts");
+    const { startServer } = await import("@ai-book/http");
+    const store = base.deps.store;
+    // The store as it is, except that the suggestions' search (restricted to one document) hangs forever.
+    const hanging = new Proxy(store, {
+      get(target, key) {
+        if (key === "search")
+          return (q: Parameters<typeof store.search>[0]) =>
+            q.filters?.pathPrefix ? new Promise<never>(() => undefined) : target.search(q);
+        const value = Reflect.get(target, key);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const server = await startServer(createApp({ ...base.deps, store: hanging }), { port: 0 });
+    try {
+      const res = await fetch(`${server.url}/v1/chat/stream`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${await signToken()}`, "content-type": "application/json" },
+        body: JSON.stringify({ message: "What is the zero moment point?" }),
+      });
+      const { events } = await readSse(res);
+      const done = streamEventSchemas.done.parse(events.find((e) => e.event === "done")?.data);
+      expect(done.grounded).toBe(true);
+      expect(Array.isArray(done.suggestions)).toBe(true);
+    } finally {
+      await server.close(1000);
+      await base.stop();
+    }
+  });
+});
