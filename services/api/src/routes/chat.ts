@@ -94,8 +94,10 @@ export function registerChatRoutes(app: OpenAPIHono<ApiEnv>, ctx: RouteContext) 
     const requestId = c.get("requestId");
     const log = c.get("logger") ?? ctx.logger;
 
-    // Searched while the answer is generated: ready long before `done`.
-    const suggesting = turn.suggestions(prepared);
+    // Looked up while the answer is generated (after `sources` went out): ready long before `done`.
+    const suggesting = new Promise<void>((resolve) => setImmediate(resolve)).then(() =>
+      turn.suggestions(prepared),
+    );
     const sse = new SseBody(onClientGone);
     // Ready before the server reads the body: it goes out with the first chunk.
     sse.event("sources", JSON.stringify({ sources: prepared.sources }));
