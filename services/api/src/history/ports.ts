@@ -40,6 +40,8 @@ export interface ConversationStore {
    * another reader is left untouched ("not_owner").
    */
   recordTurn(turn: TurnRecord, title: string): Promise<RecordOutcome>;
+  /** Several turns in one transaction (all or none), outcomes in order. */
+  recordTurns(items: Array<{ turn: TurnRecord; title: string }>): Promise<RecordOutcome[]>;
   /** The reader's conversations, most recently updated first; `before` pages by updatedAt. */
   list(userId: string, page: { limit: number; before?: string }): Promise<ConversationSummary[]>;
   get(userId: string, conversationId: string): Promise<Conversation | undefined>;

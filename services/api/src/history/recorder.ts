@@ -1,4 +1,4 @@
-// Records finished chat turns off the answer's path: the write starts after `done`, and a failure is only reported.
+// Records finished chat turns off the answer's path: written in batches after `done`; a failure is only reported.
 import type { ConversationStore, TurnRecord } from "./ports.ts";
 
 /** Longest automatic title: the first question, cut at a word. */
@@ -20,28 +20,58 @@ export interface RecorderHooks {
 }
 
 export interface TurnRecorder {
-  /** Starts writing the turn and returns at once. */
+  /** Queues the turn for the next batch and returns at once. */
   record(turn: TurnRecord): void;
   /** Resolves when every write started so far has settled (shutdown, tests). */
   flush(): Promise<void>;
 }
 
-export function createTurnRecorder(store: ConversationStore, hooks: RecorderHooks): TurnRecorder {
+/** Turns wait this long to be written together: one transaction per batch, well after the answers went out. */
+export const WRITE_BATCH_MS = 50;
+
+export function createTurnRecorder(
+  store: Pick<ConversationStore, "recordTurns">,
+  hooks: RecorderHooks,
+  opts: { batchMs?: number } = {},
+): TurnRecorder {
+  let queue: TurnRecord[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let writing: Promise<void> = Promise.resolve();
   const pending = new Set<Promise<void>>();
+
+  const write = (batch: TurnRecord[]) =>
+    store
+      .recordTurns(batch.map((turn) => ({ turn, title: titleFor(turn.question) })))
+      .then((outcomes) =>
+        outcomes.forEach((o, i) => {
+          if (o === "not_owner") hooks.onNotOwner?.(batch[i] as TurnRecord);
+        }),
+      )
+      .catch((err: unknown) => {
+        for (const turn of batch) hooks.onFailure(err, turn);
+      });
+
+  const flushQueue = () => {
+    timer = undefined;
+    const batch = queue;
+    queue = [];
+    if (batch.length === 0) return;
+    // Batches are written one after another, in order.
+    const p: Promise<void> = writing.then(() => write(batch)).finally(() => pending.delete(p));
+    writing = p;
+    pending.add(p);
+  };
+
   return {
     record(turn) {
-      // On the next turn of the event loop, so the answer's last bytes are handed to the socket first (the
-      // embedded store writes synchronously underneath its promise).
-      const p: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve))
-        .then(() => store.recordTurn(turn, titleFor(turn.question)))
-        .then((outcome) => {
-          if (outcome === "not_owner") hooks.onNotOwner?.(turn);
-        })
-        .catch((err: unknown) => hooks.onFailure(err, turn))
-        .finally(() => pending.delete(p));
-      pending.add(p);
+      queue.push(turn);
+      timer ??= setTimeout(flushQueue, opts.batchMs ?? WRITE_BATCH_MS);
     },
     async flush() {
+      if (timer) {
+        clearTimeout(timer);
+        flushQueue();
+      }
       while (pending.size > 0) await Promise.allSettled([...pending]);
     },
   };

@@ -80,6 +80,9 @@ describe("createSiblingFinder (real SQLite index)", () => {
       expect(await find([hit(zmp)])).toEqual(first);
       expect(searches).toBe(1);
       expect(await find([])).toEqual([]);
+      // With the store's own listing (SQLite has one): the whole document, in reading order, without a search.
+      const listed = await createSiblingFinder(store)([hit(zmp)]);
+      expect(listed.map((c) => c.headingPath.at(-1))).toEqual(["Zero moment point", "Gait generation"]);
       await store.close();
     } finally {
       dir.cleanup();

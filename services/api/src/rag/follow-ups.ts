@@ -33,13 +33,14 @@ export interface SiblingFinderOptions {
 export type SiblingFinder = (hits: readonly Retrieved[]) => Promise<Chunk[]>;
 
 /**
- * Finds the chapter around the best section with one lexical search restricted to its document (its title and
- * headings, and the words books head review questions with), remembered per section: readers ask about the same
+ * Finds the chapter around the best section: the store's listing of its document when it has one (SQLite: an
+ * indexed lookup), else one lexical search restricted to the document (its title and headings, and the words books
+ * head review questions with). Remembered per document: readers ask about the same
  * sections again and again, and a second search on every answer would add to the per-answer set-up CPU that bounds
  * many concurrent streams (docs/BENCHMARKS.md, concurrent_streams). A store failure only costs the suggestions.
  */
 export function createSiblingFinder(
-  store: Pick<ChunkStore, "search">,
+  store: Pick<ChunkStore, "search" | "documentChunks">,
   opts: SiblingFinderOptions = {},
 ): SiblingFinder {
   const cache = new LRUCache<string, Promise<Chunk[]>>({
@@ -49,20 +50,24 @@ export function createSiblingFinder(
   return (hits) => {
     const top = hits[0]?.chunk;
     if (!top) return Promise.resolve([]);
-    const cached = cache.get(top.id);
+    const cached = cache.get(top.docId);
     if (cached) return cached;
-    const chunks = store
-      .search({
-        text: `${top.title} ${top.headingPath.join(" ")} review questions exercises`,
-        limit: SIBLINGS_LIMIT,
-        filters: { pathPrefix: top.path },
-      })
-      .then((found) => found.map((h) => h.chunk).filter((c) => c.docId === top.docId))
+    const listed = store.documentChunks
+      ? store.documentChunks(top.docId)
+      : store
+          .search({
+            text: `${top.title} ${top.headingPath.join(" ")} review questions exercises`,
+            limit: SIBLINGS_LIMIT,
+            filters: { pathPrefix: top.path },
+          })
+          .then((found) => found.map((h) => h.chunk));
+    const chunks = listed
+      .then((found) => found.filter((c) => c.docId === top.docId))
       .catch(() => {
-        cache.delete(top.id);
+        cache.delete(top.docId);
         return [] as Chunk[];
       });
-    cache.set(top.id, chunks);
+    cache.set(top.docId, chunks);
     return chunks;
   };
 }
@@ -82,12 +87,15 @@ export function suggestFollowUps(
     if (sameTopic(question, q) || out.some((o) => sameTopic(o, q))) return;
     out.push(q);
   };
-  const chunks = [...hits.map((h) => h.chunk), ...siblings];
+  const top = hits[0]?.chunk;
+  // The sections after the best one first (what the reader meets next), then the ones before it.
+  const after = (c: Chunk) => (top && c.docId === top.docId && c.ordinal > top.ordinal ? 0 : 1);
+  const nearby = [...siblings].sort((a, b) => after(a) - after(b) || a.ordinal - b.ordinal);
+  const chunks = [...hits.map((h) => h.chunk), ...nearby];
   for (const c of chunks) {
     if (!c.headingPath.some((p) => REVIEW_HEADING.test(p))) continue;
     for (const m of c.text.matchAll(QUESTION_LINE)) if (m[1]) add(m[1].trim());
   }
-  const top = hits[0]?.chunk;
   const seen = new Set<string>();
   for (const c of chunks) {
     const heading = c.headingPath.at(-1);

@@ -67,6 +67,11 @@ export interface ChunkStore {
    * size), so retrieval can skip the embedding call. Stores that cannot tell cheaply leave it out.
    */
   usesVectors?(dimensions: number): boolean;
+  /**
+   * The chunks of one document in reading order (an indexed lookup, no ranking), for the follow-up suggestions.
+   * Stores that cannot list a document cheaply leave it out (a search restricted to the document is used instead).
+   */
+  documentChunks?(docId: string): Promise<Chunk[]>;
   /** Every stored document with its content hash, for incremental ingest. */
   listDocuments(): Promise<StoredDocument[]>;
   /**

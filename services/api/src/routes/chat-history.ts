@@ -8,6 +8,18 @@ import type { Metrics } from "../metrics.ts";
 import { type SiblingFinder, suggestFollowUps } from "../rag/follow-ups.ts";
 import type { Prepared } from "../rag/pipeline.ts";
 
+/** Longest the answer's `done` waits for its suggestions (a slow store costs the suggestions, never the answer). */
+export const SUGGESTIONS_WAIT_MS = 300;
+
+/** `p`, or `fallback` when it takes longer than `ms` or fails. */
+function within<T>(p: Promise<T>, ms: number, fallback: T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(fallback), ms);
+  });
+  return Promise.race([p.catch(() => fallback), late]).finally(() => clearTimeout(timer));
+}
+
 export interface HistoryContext {
   store: HistoryStore;
   recorder: TurnRecorder;
@@ -59,9 +71,13 @@ export async function beginTurn(
     answerId,
     suggestions(prepared) {
       suggesting ??= prepared.grounded
-        ? ctx.history
-            .siblings(prepared.hits)
-            .then((siblings) => suggestFollowUps(req.message, prepared.hits, siblings))
+        ? within(
+            ctx.history
+              .siblings(prepared.hits)
+              .then((siblings) => suggestFollowUps(req.message, prepared.hits, siblings)),
+            SUGGESTIONS_WAIT_MS,
+            suggestFollowUps(req.message, prepared.hits),
+          )
         : Promise.resolve([]);
       return suggesting;
     },

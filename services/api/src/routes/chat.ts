@@ -93,8 +93,10 @@ export function registerChatRoutes(app: OpenAPIHono<ApiEnv>, ctx: RouteContext) 
     const requestId = c.get("requestId");
     const log = c.get("logger") ?? ctx.logger;
 
-    // Searched while the answer is generated: ready long before `done`.
-    const suggesting = turn.suggestions(prepared);
+    // Looked up while the answer is generated (after `sources` went out): ready long before `done`.
+    const suggesting = new Promise<void>((resolve) => setImmediate(resolve)).then(() =>
+      turn.suggestions(prepared),
+    );
     // Reverse proxies (nginx) must pass events through as they come, not buffer the response.
     c.header("X-Accel-Buffering", "no");
     return streamSSE(c, async (sse) => {

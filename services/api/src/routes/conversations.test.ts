@@ -222,6 +222,20 @@ describe.each(variants)("conversations on $name", (variant) => {
       await (await call(api, "GET", `/v1/conversations/${mine.conversationId}`, ada)).json(),
     );
     expect(conv.turns).toBe(2);
+
+    // Pages, newest first: `before` is the last updatedAt of the previous page.
+    const all = conversationListSchema.parse(await (await call(api, "GET", "/v1/conversations", ada)).json());
+    expect(all.conversations.length).toBeGreaterThanOrEqual(3);
+    expect(all.conversations[0]?.id).toBe(mine.conversationId);
+    const page1 = conversationListSchema.parse(
+      await (await call(api, "GET", "/v1/conversations?limit=1", ada)).json(),
+    );
+    expect(page1.conversations.map((c) => c.id)).toEqual([mine.conversationId]);
+    const before = encodeURIComponent(page1.conversations[0]?.updatedAt ?? "");
+    const page2 = conversationListSchema.parse(
+      await (await call(api, "GET", `/v1/conversations?limit=100&before=${before}`, ada)).json(),
+    );
+    expect(page2.conversations.map((c) => c.id)).toEqual(all.conversations.slice(1).map((c) => c.id));
   }, 60_000);
 
   it("renames, exports as Markdown, validates ids and titles", async () => {
@@ -565,4 +579,39 @@ describe.skipIf(!findPgBin())("PostgreSQL going down under a running api-service
     );
     expect(conv.turns).toBe(1);
   }, 120_000);
+});
+
+describe("a chapter search that never answers", () => {
+  it("costs the chapter's suggestions, not the answer: done arrives with the retrieved sections' ones", async () => {
+    const base = await startTestApi(BASE_ENV);
+    const { createApp } = await import("../app.ts");
+    const { startServer } = await import("@ai-book/http");
+    const store = base.deps.store;
+    // The store as it is, except that listing a document (or searching inside one) for the suggestions hangs forever.
+    const hanging = new Proxy(store, {
+      get(target, key) {
+        if (key === "documentChunks") return () => new Promise<never>(() => undefined);
+        if (key === "search")
+          return (q: Parameters<typeof store.search>[0]) =>
+            q.filters?.pathPrefix ? new Promise<never>(() => undefined) : target.search(q);
+        const value = Reflect.get(target, key);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const server = await startServer(createApp({ ...base.deps, store: hanging }), { port: 0 });
+    try {
+      const res = await fetch(`${server.url}/v1/chat/stream`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${await signToken()}`, "content-type": "application/json" },
+        body: JSON.stringify({ message: "What is the zero moment point?" }),
+      });
+      const { events } = await readSse(res);
+      const done = streamEventSchemas.done.parse(events.find((e) => e.event === "done")?.data);
+      expect(done.grounded).toBe(true);
+      expect(Array.isArray(done.suggestions)).toBe(true);
+    } finally {
+      await server.close(1000);
+      await base.stop();
+    }
+  });
 });

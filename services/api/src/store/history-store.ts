@@ -48,6 +48,61 @@ async function deleteConversations(trx: Transaction<Database>, ids: string[]): P
   }
 }
 
+/** One turn inside a transaction: the conversation is created if new and must be the reader's. */
+async function writeTurn(
+  trx: Transaction<Database>,
+  turn: TurnRecord,
+  title: string,
+): Promise<RecordOutcome> {
+  const at = turn.createdAt.toISOString();
+  await trx
+    .insertInto("conversations")
+    .values({ id: turn.conversationId, user_id: turn.userId, title, created_at: at, updated_at: at })
+    .onConflict((oc) => oc.column("id").doNothing())
+    .execute();
+  const updated = await trx
+    .updateTable("conversations")
+    .set({ updated_at: at })
+    .where("id", "=", turn.conversationId)
+    .where("user_id", "=", turn.userId)
+    .executeTakeFirst();
+  if (num(updated.numUpdatedRows) === 0) return "not_owner";
+  await trx
+    .insertInto("turns")
+    .values({
+      id: turn.answerId,
+      conversation_id: turn.conversationId,
+      user_id: turn.userId,
+      question: turn.question,
+      selected_text: turn.selectedText,
+      answer: turn.answer,
+      sources: JSON.stringify(turn.sources),
+      mode: turn.mode,
+      grounded: turn.grounded ? 1 : 0,
+      processing_time_ms: turn.processingTimeMs,
+      top_coverage: turn.topCoverage,
+      software_background: turn.softwareBackground,
+      hardware_background: turn.hardwareBackground,
+      created_at: at,
+    })
+    .execute();
+  if (turn.sources.length > 0)
+    await trx
+      .insertInto("turn_sources")
+      .values(
+        turn.sources.map((s, rank) => ({
+          turn_id: turn.answerId,
+          rank,
+          path: s.path,
+          title: s.title,
+          heading: s.heading,
+          url: s.url,
+        })),
+      )
+      .execute();
+  return "recorded";
+}
+
 export function createHistoryStore(database: AppDatabase): HistoryStore {
   const db: Kysely<Database> = database.db;
 
@@ -61,55 +116,16 @@ export function createHistoryStore(database: AppDatabase): HistoryStore {
       return row?.user_id;
     },
 
-    async recordTurn(turn: TurnRecord, title: string): Promise<RecordOutcome> {
-      const at = turn.createdAt.toISOString();
+    recordTurn(turn: TurnRecord, title: string): Promise<RecordOutcome> {
+      return db.transaction().execute((trx) => writeTurn(trx, turn, title));
+    },
+
+    recordTurns(items) {
+      // One transaction for a batch: one commit instead of one per turn.
       return db.transaction().execute(async (trx) => {
-        await trx
-          .insertInto("conversations")
-          .values({ id: turn.conversationId, user_id: turn.userId, title, created_at: at, updated_at: at })
-          .onConflict((oc) => oc.column("id").doNothing())
-          .execute();
-        const updated = await trx
-          .updateTable("conversations")
-          .set({ updated_at: at })
-          .where("id", "=", turn.conversationId)
-          .where("user_id", "=", turn.userId)
-          .executeTakeFirst();
-        if (num(updated.numUpdatedRows) === 0) return "not_owner";
-        await trx
-          .insertInto("turns")
-          .values({
-            id: turn.answerId,
-            conversation_id: turn.conversationId,
-            user_id: turn.userId,
-            question: turn.question,
-            selected_text: turn.selectedText,
-            answer: turn.answer,
-            sources: JSON.stringify(turn.sources),
-            mode: turn.mode,
-            grounded: turn.grounded ? 1 : 0,
-            processing_time_ms: turn.processingTimeMs,
-            top_coverage: turn.topCoverage,
-            software_background: turn.softwareBackground,
-            hardware_background: turn.hardwareBackground,
-            created_at: at,
-          })
-          .execute();
-        if (turn.sources.length > 0)
-          await trx
-            .insertInto("turn_sources")
-            .values(
-              turn.sources.map((s, rank) => ({
-                turn_id: turn.answerId,
-                rank,
-                path: s.path,
-                title: s.title,
-                heading: s.heading,
-                url: s.url,
-              })),
-            )
-            .execute();
-        return "recorded";
+        const out: RecordOutcome[] = [];
+        for (const { turn, title } of items) out.push(await writeTurn(trx, turn, title));
+        return out;
       });
     },
 

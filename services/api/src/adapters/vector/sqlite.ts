@@ -364,6 +364,12 @@ export class SqliteChunkStore implements ChunkStore {
     return codes ?? undefined;
   }
 
+  async documentChunks(docId: string): Promise<Chunk[]> {
+    return (
+      this.#prepared("SELECT * FROM chunks WHERE doc_id = ? ORDER BY ordinal").all(docId) as ChunkRow[]
+    ).map(toChunk);
+  }
+
   async listDocuments(): Promise<StoredDocument[]> {
     const rows = this.#db
       .prepare("SELECT doc_id, content_hash, chunk_count FROM documents ORDER BY doc_id")
