@@ -1,0 +1,110 @@
+// `npm run build -w web`: compiles the plugin into dist/ (ESM JavaScript, type declarations, one CSS file) for npm pack.
+import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire, isBuiltin } from "node:module";
+import { join, resolve } from "node:path";
+import { build, type Plugin } from "esbuild";
+
+export const WEB_DIR = resolve(import.meta.dirname, "..");
+
+/**
+ * Entry points → output names. The theme is a folder Docusaurus scans (getThemePath), so Root keeps its place
+ * under dist/theme; its CSS modules come out as one stylesheet, renamed to dist/tutor.css, that the plugin
+ * registers as a client module.
+ */
+const ENTRIES = {
+  index: "src/index.ts",
+  "runtime-config": "src/runtime-config.ts",
+  "theme/Root": "src/theme/Root.tsx",
+};
+
+/** Imports the bundler resolves at the site instead: Docusaurus' own client aliases (peer @docusaurus/core). */
+const DOCUSAURUS_ALIASES = /^@(docusaurus|theme|generated)\//;
+
+interface PackageJson {
+  dependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+}
+
+const packageOf = (spec: string) =>
+  spec
+    .split("/")
+    .slice(0, spec.startsWith("@") ? 2 : 1)
+    .join("/");
+
+/**
+ * Workspace packages (@ai-book/contracts) are bundled in, since they are not published; declared dependencies and
+ * peer dependencies stay imports; anything else fails the build, because an outside site would not have it.
+ */
+function dependencyGuard(pkg: PackageJson): Plugin {
+  const allowed = new Set([
+    ...Object.keys(pkg.dependencies ?? {}),
+    ...Object.keys(pkg.peerDependencies ?? {}),
+  ]);
+  return {
+    name: "tutor-dependencies",
+    setup(b) {
+      b.onResolve({ filter: /^[^./]/ }, (args) => {
+        if (args.path.startsWith("node:") || isBuiltin(args.path)) return { path: args.path, external: true };
+        if (DOCUSAURUS_ALIASES.test(args.path)) return { path: args.path, external: true };
+        const name = packageOf(args.path);
+        if (name.startsWith("@ai-book/")) return undefined;
+        if (allowed.has(name)) return { path: args.path, external: true };
+        return {
+          errors: [
+            {
+              text: `${args.path} (imported by ${args.importer}) is neither a dependency nor a peer dependency of @ai-book/docusaurus-tutor`,
+            },
+          ],
+        };
+      });
+    },
+  };
+}
+
+/** Builds into a fresh folder and swaps it in, so a Docusaurus build reading dist/ never sees half of one. */
+export async function buildPlugin(): Promise<void> {
+  const pkg = JSON.parse(readFileSync(join(WEB_DIR, "package.json"), "utf8")) as PackageJson;
+  const dist = join(WEB_DIR, "dist");
+  const out = `${dist}.tmp-${process.pid}`;
+  rmSync(out, { recursive: true, force: true });
+  try {
+    await build({
+      absWorkingDir: WEB_DIR,
+      entryPoints: Object.fromEntries(Object.entries(ENTRIES)),
+      outdir: out,
+      bundle: true,
+      format: "esm",
+      platform: "neutral",
+      // Docusaurus 3 needs Node 18+ and evergreen browsers; the site's own bundler may lower it further.
+      target: "es2022",
+      jsx: "automatic",
+      sourcemap: true,
+      logLevel: "warning",
+      plugins: [dependencyGuard(pkg)],
+    });
+    renameSync(join(out, "theme/Root.css"), join(out, "tutor.css"));
+    rmSync(join(out, "theme/Root.css.map"), { force: true });
+    // Declarations of the Node-side entry points (the plugin and its options, the runtime config helper).
+    const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
+    execFileSync(process.execPath, [tsc, "-p", join(WEB_DIR, "tsconfig.build.json"), "--outDir", out], {
+      stdio: "inherit",
+    });
+    // tsc rewrites ".ts" specifiers in JavaScript only; declarations keep them, and a consumer's tsc would look
+    // for TypeScript sources the package does not ship.
+    for (const file of readdirSync(out, { recursive: true, encoding: "utf8" })) {
+      if (!file.endsWith(".d.ts")) continue;
+      const path = join(out, file);
+      writeFileSync(path, readFileSync(path, "utf8").replace(/(from "\.{1,2}\/[^"]+)\.tsx?"/g, '$1.js"'));
+    }
+    if (existsSync(dist)) rmSync(dist, { recursive: true, force: true });
+    renameSync(out, dist);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
+  await buildPlugin();
+  console.log("web: built dist/ (index.js, runtime-config.js, theme/Root.js, tutor.css, *.d.ts)");
+}
