@@ -71,7 +71,7 @@ export async function buildPlugin(): Promise<void> {
   try {
     await build({
       absWorkingDir: WEB_DIR,
-      entryPoints: Object.fromEntries(Object.entries(ENTRIES)),
+      entryPoints: ENTRIES,
       outdir: out,
       bundle: true,
       format: "esm",
@@ -97,14 +97,36 @@ export async function buildPlugin(): Promise<void> {
       const path = join(out, file);
       writeFileSync(path, readFileSync(path, "utf8").replace(/(from "\.{1,2}\/[^"]+)\.tsx?"/g, '$1.js"'));
     }
-    if (existsSync(dist)) rmSync(dist, { recursive: true, force: true });
-    renameSync(out, dist);
+    swapIn(out, dist);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
 }
 
+/**
+ * Replaces `dist` by `out` with two renames. Another build may swap at the same moment (the book's build and a
+ * test's npm pack): the loser's rename finds the folder taken and tries again, and either way a whole dist/ remains.
+ */
+function swapIn(out: string, dist: string): void {
+  for (let attempt = 0; ; attempt++) {
+    const old = `${dist}.old-${process.pid}-${attempt}`;
+    try {
+      if (existsSync(dist)) renameSync(dist, old);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    }
+    rmSync(old, { recursive: true, force: true });
+    try {
+      renameSync(out, dist);
+      return;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (attempt >= 5 || (code !== "ENOTEMPTY" && code !== "EEXIST")) throw err;
+    }
+  }
+}
+
 if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
   await buildPlugin();
-  console.log("web: built dist/ (index.js, runtime-config.js, theme/Root.js, tutor.css, *.d.ts)");
+  console.error("web: built dist/ (index.js, runtime-config.js, theme/Root.js, tutor.css, *.d.ts)");
 }
