@@ -52,7 +52,7 @@ export default {
   onBrokenLinks: "warn",
   onBrokenAnchors: "warn",
   markdown: { format: "detect", hooks: { onBrokenMarkdownLinks: "warn" } },
-  future: { faster: true },
+  future: { v4: true, faster: true },
   presets: [["classic", { docs: { routeBasePath: "${ROUTE_BASE_PATH}", sidebarPath: "./sidebars.mjs" }, blog: false }]],
   plugins: [["@ai-book/docusaurus-tutor", { authUrl: "http://localhost:3001", apiUrl: "http://localhost:8000" }]],
 };
