@@ -120,7 +120,8 @@ export async function createOwnBookSite(dir: string, packed: PackedPlugin): Prom
   dependencies[packed.manifest.name] = `file:${packed.tarball}`;
   writeFileSync(
     join(dir, "package.json"),
-    JSON.stringify({ name: "own-book", private: true, type: "module", dependencies }, null, 2),
+    // No "type": "module", as create-docusaurus makes it: Docusaurus generates CommonJS-flavoured modules into .docusaurus/.
+    JSON.stringify({ name: "own-book", private: true, dependencies }, null, 2),
   );
 
   const cached = join(BUILD_CACHE, cacheKey(packed));

@@ -1,6 +1,6 @@
 // Proof on a book we did not write: a fresh Docusaurus 3 site + the packed plugin + `ai-book serve`, in Chromium.
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { freePort, REPO_ROOT, tempDir } from "@ai-book/testkit";
 import type { BrowserContext, Page } from "playwright-core";
@@ -86,6 +86,7 @@ describe.skipIf(Boolean(missing))(
     let browser: BrowserContext;
     let page: Page;
     let authUrl: string;
+    let apiUrl: string;
 
     beforeAll(async () => {
       tmp = tempDir("ai-book-own-book-");
@@ -97,7 +98,7 @@ describe.skipIf(Boolean(missing))(
 
       const [authPort, apiPort] = [await freePort(), await freePort()];
       authUrl = `http://127.0.0.1:${authPort}`;
-      const apiUrl = `http://127.0.0.1:${apiPort}`;
+      apiUrl = `http://127.0.0.1:${apiPort}`;
       server = await startSiteServer({
         dir: site.buildDir,
         port: 0,
@@ -185,6 +186,39 @@ describe.skipIf(Boolean(missing))(
         await eventually(() => heading.count()).toBe(1);
         expect(await heading.evaluate((el) => /^H[1-6]$/.test(el.tagName)), href).toBe(true);
       }
+    });
+
+    it("re-indexes a page the author adds while it runs", async () => {
+      // A word no book contains, so the search can only find the new page.
+      const marker = `zyxwarblement${Date.now().toString(36)}`;
+      writeFileSync(
+        join(site.docsDir, "intro", "added-while-serving.md"),
+        `# Added while serving\n\n## The ${marker} gait\n\nThe ${marker} gait keeps a humanoid upright on ice.\n`,
+      );
+      const signUp = await fetch(`${authUrl}/api/auth/sign-up/email`, {
+        method: "POST",
+        headers: { "content-type": "application/json", origin: server.url },
+        body: JSON.stringify({
+          name: "Author",
+          email: `author-${Date.now().toString(36)}@example.test`,
+          password: "correct horse battery",
+        }),
+      });
+      expect(signUp.status).toBe(200);
+      const jwt = signUp.headers.get("set-auth-jwt") ?? "";
+      const search = async () => {
+        const res = await fetch(`${apiUrl}/v1/search`, {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: `Bearer ${jwt}` },
+          body: JSON.stringify({ query: marker, limit: 3 }),
+        });
+        const body = (await res.json()) as { results?: Array<{ url: string }> };
+        return body.results?.[0]?.url ?? "";
+      };
+      await eventually(search, { timeout: 120_000 }).toBe(
+        `${server.url}${ROUTE_BASE_PATH}/intro/added-while-serving#the-${marker}-gait`,
+      );
+      expect(serve?.output.join("")).toContain("changed: intro/added-while-serving.md; re-indexing");
     });
 
     it("stops cleanly on SIGTERM", async () => {

@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { join, relative } from "node:path";
 import concurrently, { type Command } from "concurrently";
 import { buildServices, REPO_ROOT } from "../../../scripts/build.ts";
-import { PlanError, planSystem } from "../../../scripts/lib/plan.ts";
+import { PlanError, planSystem, type SystemPlan } from "../../../scripts/lib/plan.ts";
 import { portsInUse } from "../../../scripts/lib/ports.ts";
 import { API_SERVICE, AUTH_SERVICE, INGEST_ARGS, SERVICE_START_ARGS } from "../../../scripts/lib/services.ts";
 import { watchDocs } from "./docs-watch.ts";
@@ -106,9 +106,9 @@ export async function runServe(
   const apiUrl = `http://${host}:${options.apiPort}`;
   const bookPort =
     new URL(options.bookOrigin).port || (options.bookOrigin.startsWith("https:") ? "443" : "80");
-  let childEnv: Record<string, string>;
+  let plan: SystemPlan;
   try {
-    childEnv = planSystem(
+    plan = planSystem(
       {
         ...env,
         DATA_DIR: options.dataDir,
@@ -122,12 +122,13 @@ export async function runServe(
         BOOK_BASE_URL: options.bookOrigin,
       },
       REPO_ROOT,
-    ).childEnv;
+    );
   } catch (err) {
     if (!(err instanceof PlanError)) throw err;
     io.stderr.write(`ai-book serve: ${err.message}\n`);
     return 2;
   }
+  const childEnv = plan.childEnv;
   const taken = await portsInUse([
     { port: options.authPort, host: options.host, variable: "--auth-port" },
     { port: options.apiPort, host: options.host, variable: "--api-port" },
@@ -181,8 +182,8 @@ export async function runServe(
 
   try {
     await Promise.all([
-      waitHealthy(`http://127.0.0.1:${options.authPort}/health`, finished),
-      waitHealthy(`http://127.0.0.1:${options.apiPort}/health`, finished),
+      waitHealthy(plan.auth.healthUrl, finished),
+      waitHealthy(plan.api.healthUrl, finished),
     ]);
   } catch (err) {
     if (!stopping) {
