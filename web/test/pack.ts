@@ -23,7 +23,7 @@ export interface PackedPlugin {
 }
 
 /**
- * `npm pack -w web` into `destination` (its prepack script builds dist/). Serialized with flock(1): two test files
+ * `npm pack -w web` into `destination` (its prepare script builds dist/). Serialized with flock(1): two test files
  * packing at once would rebuild web/dist under each other.
  */
 export async function packPlugin(destination: string): Promise<PackedPlugin> {
