@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire, isBuiltin } from "node:module";
 import { join, resolve } from "node:path";
-import { build, type Plugin } from "esbuild";
+import { type BuildOptions, build, context, type Plugin } from "esbuild";
 
 export const WEB_DIR = resolve(import.meta.dirname, "..");
 
@@ -62,6 +62,52 @@ function dependencyGuard(pkg: PackageJson): Plugin {
   };
 }
 
+function esbuildOptions(pkg: PackageJson, outdir: string): BuildOptions {
+  return {
+    absWorkingDir: WEB_DIR,
+    entryPoints: ENTRIES,
+    outdir,
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    // Docusaurus 3 needs Node 18+ and evergreen browsers; the site's own bundler may lower it further.
+    target: "es2022",
+    jsx: "automatic",
+    sourcemap: true,
+    logLevel: "warning",
+    plugins: [dependencyGuard(pkg)],
+  };
+}
+
+/** esbuild names the components' stylesheet after the Root entry; the plugin registers it as dist/tutor.css. */
+function moveStylesheet(outdir: string): void {
+  renameSync(join(outdir, "theme/Root.css"), join(outdir, "tutor.css"));
+  rmSync(join(outdir, "theme/Root.css.map"), { force: true });
+}
+
+/**
+ * `npm run build -w web -- --watch`, beside `npm start -w book`: rebuilds the JavaScript and CSS in place on every
+ * change of web/src, so the book's dev server reloads with it (the declarations stay from the full build).
+ */
+export async function watchPlugin(): Promise<void> {
+  await buildPlugin();
+  const pkg = JSON.parse(readFileSync(join(WEB_DIR, "package.json"), "utf8")) as PackageJson;
+  const dist = join(WEB_DIR, "dist");
+  const options = esbuildOptions(pkg, dist);
+  const ctx = await context({
+    ...options,
+    plugins: [
+      ...(options.plugins ?? []),
+      {
+        name: "tutor-stylesheet",
+        setup: (b) => b.onEnd((result) => (result.errors.length ? undefined : moveStylesheet(dist))),
+      },
+    ],
+  });
+  await ctx.watch();
+  console.error("web: watching src/ (Ctrl-C to stop)");
+}
+
 /** Builds into a fresh folder and swaps it in, so a Docusaurus build reading dist/ never sees half of one. */
 export async function buildPlugin(): Promise<void> {
   const pkg = JSON.parse(readFileSync(join(WEB_DIR, "package.json"), "utf8")) as PackageJson;
@@ -69,22 +115,8 @@ export async function buildPlugin(): Promise<void> {
   const out = `${dist}.tmp-${process.pid}`;
   rmSync(out, { recursive: true, force: true });
   try {
-    await build({
-      absWorkingDir: WEB_DIR,
-      entryPoints: ENTRIES,
-      outdir: out,
-      bundle: true,
-      format: "esm",
-      platform: "neutral",
-      // Docusaurus 3 needs Node 18+ and evergreen browsers; the site's own bundler may lower it further.
-      target: "es2022",
-      jsx: "automatic",
-      sourcemap: true,
-      logLevel: "warning",
-      plugins: [dependencyGuard(pkg)],
-    });
-    renameSync(join(out, "theme/Root.css"), join(out, "tutor.css"));
-    rmSync(join(out, "theme/Root.css.map"), { force: true });
+    await build(esbuildOptions(pkg, out));
+    moveStylesheet(out);
     // Declarations of the Node-side entry points (the plugin and its options, the runtime config helper).
     const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
     execFileSync(process.execPath, [tsc, "-p", join(WEB_DIR, "tsconfig.build.json"), "--outDir", out], {
@@ -127,6 +159,10 @@ function swapIn(out: string, dist: string): void {
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
-  await buildPlugin();
-  console.error("web: built dist/ (index.js, runtime-config.js, theme/Root.js, tutor.css, *.d.ts)");
+  if (process.argv.includes("--watch")) {
+    await watchPlugin();
+  } else {
+    await buildPlugin();
+    console.error("web: built dist/ (index.js, runtime-config.js, theme/Root.js, tutor.css, *.d.ts)");
+  }
 }
