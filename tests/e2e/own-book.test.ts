@@ -170,8 +170,9 @@ describe.skipIf(Boolean(missing))(
       await page.getByTestId("tutor-panel").screenshot({ path: join(ARTIFACTS, "own-book-answer.png") });
 
       const hrefs = await answer
-        .locator("details ol li a")
-        .evaluateAll((links) => links.map((a) => a.getAttribute("href") ?? ""));
+        // The inline [n] citations and the sources list under the answer.
+        .locator('a[title^="Source "], details ol li a')
+        .evaluateAll((links) => [...new Set(links.map((a) => a.getAttribute("href") ?? ""))]);
       expect(hrefs.length).toBeGreaterThan(0);
       for (const href of hrefs) {
         const url = new URL(href, server.url);
