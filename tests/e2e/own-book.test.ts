@@ -29,7 +29,7 @@ if (missing) {
   console.warn(`[e2e] skipping the own-book test: ${missing}`);
 }
 
-function eventually<T>(check: () => Promise<T> | T, options: { timeout?: number } = {}) {
+function eventually<T>(check: () => Promise<T> | T, options: { timeout?: number; interval?: number } = {}) {
   return expect.poll(check, { timeout: 20_000, interval: 100, ...options });
 }
 
@@ -41,7 +41,9 @@ async function startServe(
   const output: string[] = [];
   const child = spawn(process.execPath, [AI_BOOK_BIN, "serve", ...args], {
     cwd: dataDir,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: "warn" },
+    // Anything beyond the options comes from the environment, as for an author: here room for the polling below
+    // (the default is 10 chat/search requests per reader and minute).
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: "warn", RATE_LIMIT_PER_MINUTE: "600" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout?.on("data", (d: Buffer) => output.push(d.toString()));
@@ -179,6 +181,8 @@ describe.skipIf(Boolean(missing))(
         expect(url.origin, href).toBe(new URL(server.url).origin);
         expect(url.pathname.startsWith(`${ROUTE_BASE_PATH}/`), href).toBe(true);
         expect(url.hash.length, href).toBeGreaterThan(1);
+        // From a blank page, so a link into the page already open is a real load, not a same-document jump.
+        await page.goto("about:blank");
         const response = await page.goto(url.href);
         expect(response?.status(), href).toBe(200);
         expect(await page.locator(".theme-doc-markdown").count(), href).toBe(1);
@@ -187,7 +191,7 @@ describe.skipIf(Boolean(missing))(
         await eventually(() => heading.count()).toBe(1);
         expect(await heading.evaluate((el) => /^H[1-6]$/.test(el.tagName)), href).toBe(true);
       }
-    });
+    }, 240_000);
 
     it("re-indexes a page the author adds while it runs", async () => {
       // A word no book contains, so the search can only find the new page.
@@ -216,11 +220,18 @@ describe.skipIf(Boolean(missing))(
         const body = (await res.json()) as { results?: Array<{ url: string }> };
         return body.results?.[0]?.url ?? "";
       };
-      await eventually(search, { timeout: 120_000 }).toBe(
-        `${server.url}${ROUTE_BASE_PATH}/intro/added-while-serving#the-${marker}-gait`,
-      );
+      try {
+        await eventually(search, { timeout: 150_000, interval: 500 }).toBe(
+          `${server.url}${ROUTE_BASE_PATH}/intro/added-while-serving#the-${marker}-gait`,
+        );
+      } catch (err) {
+        // What the watcher and the re-index said is the useful part of this failure.
+        throw new Error(
+          `${(err as Error).message}\nai-book serve output:\n${serve?.output.join("").slice(-3000)}`,
+        );
+      }
       expect(serve?.output.join("")).toContain("changed: intro/added-while-serving.md; re-indexing");
-    });
+    }, 240_000);
 
     it("stops cleanly on SIGTERM", async () => {
       expect(await stopServe(serve?.child)).toBe(0);
