@@ -4,6 +4,7 @@ import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSyn
 import { createRequire, isBuiltin } from "node:module";
 import { join, resolve } from "node:path";
 import { type BuildOptions, build, context, type Plugin } from "esbuild";
+import { packageOf } from "../../scripts/build.ts";
 
 export const WEB_DIR = resolve(import.meta.dirname, "..");
 
@@ -25,12 +26,6 @@ interface PackageJson {
   dependencies?: Record<string, string>;
   peerDependencies?: Record<string, string>;
 }
-
-const packageOf = (spec: string) =>
-  spec
-    .split("/")
-    .slice(0, spec.startsWith("@") ? 2 : 1)
-    .join("/");
 
 /**
  * Workspace packages (@ai-book/contracts) are bundled in, since they are not published; declared dependencies and
