@@ -125,7 +125,9 @@ export async function createOwnBookSite(dir: string, packed: PackedPlugin): Prom
   );
 
   const cached = join(BUILD_CACHE, cacheKey(packed));
-  if (existsSync(join(cached, "index.html"))) return { dir, docsDir, buildDir: cached, built: false };
+  // The staging folder is renamed into place whole, so its presence means a complete build (this site has no
+  // home page, hence no index.html: 404.html is there in every Docusaurus build).
+  if (existsSync(join(cached, "404.html"))) return { dir, docsDir, buildDir: cached, built: false };
   const out = join(dir, "build");
   await docusaurusBuild(dir, out);
   mkdirSync(BUILD_CACHE, { recursive: true });
