@@ -3,10 +3,27 @@ import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
+import { buildPlugin } from "../../web/scripts/build.ts";
 
 const HASH_FILE = ".build-hash";
-/** Paths (relative to the site) whose content changes the output. */
-const INPUTS = ["docs", "src", "static", "docusaurus.config.ts", "sidebars.ts", "package.json", "../web/src"];
+/**
+ * Paths (relative to the site) whose content changes the output. The tutor comes in through its package build
+ * (web/dist, as an outside site installs it), so what that build reads counts too.
+ */
+const INPUTS = [
+  "docs",
+  "src",
+  "static",
+  "docusaurus.config.ts",
+  "sidebars.ts",
+  "package.json",
+  "../web/src",
+  "../web/scripts/build.ts",
+  "../web/package.json",
+  "../packages/contracts/src",
+];
+/** The plugin's built entry: the book's serve script imports the package too, so it must exist even when the site is fresh. */
+const PLUGIN_ENTRY = "../web/dist/index.js";
 /** Environment variables the config reads at build time. */
 const BUILD_ENV = ["TUTOR_AUTH_URL", "TUTOR_API_URL", "BOOK_SITE_URL"];
 
@@ -45,6 +62,8 @@ export async function buildSite(siteDir: string, env: Record<string, string | un
   const hash = sourceHash(siteDir, env);
   const buildDir = join(siteDir, "build");
   const outDir = `${buildDir}.tmp-${process.pid}-${Date.now()}`;
+  // The book installs the tutor package like any site: build the package first, then the site against it.
+  await buildPlugin();
   try {
     await new Promise<void>((resolve, reject) => {
       const child = spawn("npx", ["docusaurus", "build", "--out-dir", outDir], {
@@ -72,7 +91,10 @@ export async function buildIfStale(
   siteDir: string,
   env: Record<string, string | undefined>,
 ): Promise<boolean> {
-  if (!isBuildStale(siteDir, env)) return false;
+  if (!isBuildStale(siteDir, env)) {
+    if (!existsSync(join(siteDir, PLUGIN_ENTRY))) await buildPlugin();
+    return false;
+  }
   await buildSite(siteDir, env);
   return true;
 }

@@ -240,7 +240,15 @@ describe("docker-compose.yml", () => {
     expect(ingest.profiles).toEqual(["ingest"]);
     expect(ingest.image).toBe(svc("api-service").image);
     expect(ingest.build).toEqual(svc("api-service").build);
-    expect(ingest.command).toEqual(["node", ...INGEST_ARGS, "/docs"]);
+    expect(ingest.command).toEqual([
+      "node",
+      ...INGEST_ARGS,
+      "/docs",
+      "--route-base-path",
+      interp("ROUTE_BASE_PATH:-/docs"),
+      "--base-url",
+      interp("SITE_BASE_URL:-/"),
+    ]);
     expect(ingest.volumes).toEqual([`${interp("DOCS_DIR:-./book/docs")}:/docs:ro`]);
     expect(ingest.depends_on).toEqual({ qdrant: { condition: "service_healthy" } });
   });

@@ -13,7 +13,9 @@ import { RUNTIME_CONFIG_FILE, renderRuntimeConfig, trimSlash } from "./runtime-c
 
 export type { TutorOptions } from "./options.ts";
 
+// Resolved next to this module: web/dist/ once built (what a site installs); the stylesheet exists only there.
 const themePath = fileURLToPath(new URL("./theme", import.meta.url));
+const stylesheet = fileURLToPath(new URL("./tutor.css", import.meta.url));
 
 export default function tutorPlugin(context: LoadContext, options: ResolvedTutorOptions): Plugin<undefined> {
   const globalData: TutorGlobalData = {
@@ -24,7 +26,8 @@ export default function tutorPlugin(context: LoadContext, options: ResolvedTutor
   return {
     name: "docusaurus-tutor",
     getThemePath: () => themePath,
-    getTypeScriptThemePath: () => themePath,
+    // The components' CSS modules, compiled into one stylesheet by the package build (scripts/build.ts).
+    getClientModules: () => [stylesheet],
     async contentLoaded({ actions }) {
       actions.setGlobalData(globalData);
       // The author's view (the API refuses readers with 403; the page says so).
