@@ -111,6 +111,9 @@ describe.each(dbVariants())("generic OpenID Connect sign-in on %s (local oauth2-
       requireEmailVerification: false,
     });
     const google = await call(auth.url, "/api/auth/sign-in/social", {
+      // One address per call: Better Auth's sign-in limits are per client address and per process, shared with the
+      // OpenID Connect tests above (with DATABASE_URL two variants of them).
+      from: "127.2.91.5",
       body: { provider: "google", callbackURL: `${ORIGIN}/docs` },
     });
     expect(google.status).toBeGreaterThanOrEqual(400);
@@ -256,6 +259,9 @@ describe("Google and GitHub configuration (no network)", () => {
     expect(providers.json.oidc).toBeNull();
 
     const google = await call(auth.url, "/api/auth/sign-in/social", {
+      // One address per call: Better Auth's sign-in limits are per client address and per process, shared with the
+      // OpenID Connect tests above (with DATABASE_URL two variants of them).
+      from: "127.2.91.5",
       body: { provider: "google", callbackURL: `${ORIGIN}/docs` },
     });
     expect(google.status).toBe(200);
@@ -267,9 +273,10 @@ describe("Google and GitHub configuration (no network)", () => {
     expect(g.searchParams.get("code_challenge_method")).toBe("S256");
 
     const github = await call(auth.url, "/api/auth/sign-in/social", {
+      from: "127.2.91.6",
       body: { provider: "github", callbackURL: `${ORIGIN}/docs` },
     });
-    expect(github.status).toBe(200);
+    expect(github.status, JSON.stringify(github.json)).toBe(200);
     const h = new URL(github.json.url);
     expect(`${h.origin}${h.pathname}`).toBe("https://github.com/login/oauth/authorize");
     expect(h.searchParams.get("client_id")).toBe("github-id");

@@ -73,7 +73,9 @@ export interface TwoFactorEnrolment {
 export type SignInResult = "signed-in" | "two-factor";
 
 /** The page to come back to after a mailed link or a provider, without the tutor's own query parameters. */
-export function returnUrl(tutorParam?: string): string {
+export function returnUrl(tutorParam?: string): string | undefined {
+  // Outside a browser (a Node client, a server) there is no page to come back to: the auth-service's default applies.
+  if (typeof window === "undefined") return undefined;
   const url = new URL(window.location.href);
   for (const key of ["tutor", "token", "error"]) url.searchParams.delete(key);
   url.hash = "";
