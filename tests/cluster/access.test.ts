@@ -1,5 +1,7 @@
 // Roles, bans, API-key revocation and refresh-token reuse across 2 auth + 2 api processes on PostgreSQL and Redis.
+
 import { existsSync } from "node:fs";
+import { ERROR_CODES, type ErrorCode } from "@ai-book/contracts";
 import {
   clientAddress,
   closeAddressAgents,
@@ -107,8 +109,8 @@ describe.skipIf(!DATABASE_URL || !hasRedis)("access across 2 auth + 2 api instan
     call(`${api.url}/v1/author/index`, { headers: bearer(jwt) });
   const jwtFrom = (auth: ServiceProcess, session: string) =>
     call(`${auth.url}/api/auth/jwt`, { headers: bearer(session) });
-  const refused = (a: Answer, code: string) => {
-    expect(a.status, a.text).toBe(code.startsWith("FORBIDDEN") ? 403 : 401);
+  const refused = (a: Answer, code: ErrorCode) => {
+    expect(a.status, a.text).toBe(ERROR_CODES[code].status);
     expect(envelopeCode(a)).toBe(code);
   };
 

@@ -1,6 +1,7 @@
 // Browser end-to-end test of the book and its tutor in real Chromium against the real book, auth- and api-service.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { PASSWORD_MIN } from "@ai-book/contracts";
 import { REPO_ROOT, skipUnlessPresent, tempDir } from "@ai-book/testkit";
 import type { BrowserContext, Page, Request } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -94,7 +95,7 @@ describe.skipIf(skip)("book + tutor in Chromium (real auth-service, api-service 
     await form.getByLabel("Email").fill(existing);
     await form.getByLabel(/^Password/).fill("short");
     await form.getByRole("button", { name: "Create account" }).click();
-    await eventually(() => form.getByText("Use at least 8 characters.").isVisible()).toBe(true);
+    await eventually(() => form.getByText(`Use at least ${PASSWORD_MIN} characters.`).isVisible()).toBe(true);
 
     await form.getByLabel(/^Password/).fill(password);
     await form.getByRole("button", { name: "Create account" }).click();
