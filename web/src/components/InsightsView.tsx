@@ -63,7 +63,7 @@ export function InsightsView(): ReactNode {
   if (error)
     return (
       <p className={styles.error} role="alert" data-testid="insights-error">
-        {error.code === "FORBIDDEN" ? "Insights are for the book's authors and admins." : error.message}
+        {error.code === "FORBIDDEN_ROLE" ? "Insights are for the book's authors and admins." : error.message}
       </p>
     );
   if (!data) return <p>Loading insights…</p>;
