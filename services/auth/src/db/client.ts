@@ -105,9 +105,13 @@ function createPostgres(url: string, max: number): Database {
     connectionTimeoutMillis: 2_000,
     idleTimeoutMillis: 30_000,
   });
-  // An idle client losing its server must not crash the process; the next query reports the failure.
-  pool.on("error", () => {});
-  healthPool.on("error", () => {});
+  // A client losing its server must not crash the process; the next query reports the failure. The pools' own
+  // listeners cover idle clients only: a client checked out between two queries of a transaction (sign-up writes the
+  // user and its account in one) emits on itself, and an 'error' event with no listener ends the process.
+  for (const p of [pool, healthPool]) {
+    p.on("error", () => {});
+    p.on("connect", (client) => client.on("error", () => {}));
+  }
   const db = drizzlePg(pool, { schema });
   // The first connection (migrations run first) settles which candidate user the pools use from then on.
   const connectAsSomeUser = async (): Promise<pg.PoolClient> => {
