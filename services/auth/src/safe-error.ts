@@ -30,9 +30,10 @@ const UNAVAILABLE_CODES = new Set([
   "53300", // too_many_connections
 ]);
 
-// node-postgres, PGlite and ioredis wording for "could not reach the server".
+// node-postgres, PGlite and ioredis wording for "could not reach the server" ("not queryable": a pooled client whose
+// server went away mid-transaction, which node-postgres reports without a code).
 const UNAVAILABLE_MESSAGE =
-  /connection terminated|timeout exceeded when trying to connect|PGlite is closed|connection is closed|max retries per request/i;
+  /connection terminated|timeout exceeded when trying to connect|PGlite is closed|connection is closed|max retries per request|not queryable/i;
 
 /** Whether the error (or its cause) says a dependency could not be reached, rather than a bug. */
 export function isUnavailable(err: SafeError): boolean {
