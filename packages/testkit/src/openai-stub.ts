@@ -135,6 +135,12 @@ export function stubEmbedding(text: string, dimensions: number): number[] {
   return v.map((x) => x / norm);
 }
 
+/** The first message of a recorded chat request (the system prompt) as text; "" when there is none. */
+export function systemPromptOf(rec: Pick<RecordedRequest, "body">): string {
+  const messages = (rec.body as { messages?: Array<{ content?: unknown }> } | undefined)?.messages;
+  return Array.isArray(messages) ? contentText(messages[0]?.content) : "";
+}
+
 /** Rough token count for usage figures: words and punctuation marks. */
 function countTokens(text: string): number {
   return (text.match(/[\p{L}\p{N}]+|[^\s\p{L}\p{N}]/gu) ?? []).length;

@@ -13,6 +13,7 @@ export interface Metrics {
   rateLimited: Counter<"route">;
   degraded: Counter<"what">;
   historyWrites: Counter<"outcome">;
+  followUps: Counter<"source">;
 }
 
 export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics {
@@ -70,6 +71,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
       name: "history_writes_total",
       help: "Chat turns written to the conversation store after the answer, by outcome (recorded, failed, not_owner, lookup_failed, pruned).",
       labelNames: ["outcome"],
+      registers,
+    }),
+    followUps: new Counter({
+      name: "follow_up_suggestions_total",
+      help: "Model-written answers' follow-up suggestions, by source (llm, or offline_fallback when the model's failed, timed out or did not validate).",
+      labelNames: ["source"],
       registers,
     }),
   };

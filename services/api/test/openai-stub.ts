@@ -1,6 +1,7 @@
 // The local OpenAI-protocol stub for one suite: started before it, reset before each test, closed after it.
-import { type OpenAIStub, startOpenAIStub } from "@ai-book/testkit";
+import { type OpenAIStub, type RecordedRequest, startOpenAIStub, systemPromptOf } from "@ai-book/testkit";
 import { afterAll, beforeAll, beforeEach } from "vitest";
+import { FOLLOW_UP_INSTRUCTION } from "../src/rag/prompt.ts";
 
 export const STUB_API_KEY = "test-key";
 
@@ -21,3 +22,7 @@ export function useOpenAIStub(): { readonly stub: OpenAIStub } {
     },
   };
 }
+
+/** After a model-written answer the api-service asks the model for follow-up questions: this tells those calls apart. */
+export const isFollowUpRequest = (rec: Pick<RecordedRequest, "body">): boolean =>
+  systemPromptOf(rec).startsWith(FOLLOW_UP_INSTRUCTION);

@@ -1,7 +1,9 @@
-// Suggested next questions after an answer, offline: the book's own review questions and the neighbouring sections.
+// Suggested next questions after an answer: offline, the book's own review questions and the neighbouring sections;
+// with an LLM, written by the model from the answer's sources and validated (the offline ones when that fails).
 import { LRUCache } from "lru-cache";
 import { stems } from "./lexicon.ts";
-import type { Chunk, ChunkStore } from "./ports.ts";
+import type { ChatModel, Chunk, ChunkStore, GenerateOptions } from "./ports.ts";
+import { followUpMessages } from "./prompt.ts";
 import type { Retrieved } from "./retrieve.ts";
 
 export const MAX_SUGGESTIONS = 3;
@@ -110,4 +112,62 @@ export function suggestFollowUps(
     if (parent) add(`How does ${top.headingPath.at(-1)} fit into ${parent}?`);
   }
   return out;
+}
+
+/** A suggested question a reader can read at a glance, and not a fragment. */
+export const SUGGESTION_MIN_CHARS = 10;
+export const SUGGESTION_MAX_CHARS = 120;
+/** Fewer valid generated questions than this and the offline ones are used instead. */
+export const MIN_GENERATED = 2;
+const GENERATE_MAX_TOKENS = 160;
+
+/** Numbering, bullets and quotes a model puts around its lines. */
+const LINE_DECORATION = /^\s*(?:[-*+•]|\d+[.)]|Q\d*[:.])?\s*["'“”`*]*|["'“”`*]+\s*$/g;
+
+/**
+ * The model's reply as 2–3 follow-up questions, or undefined when it does not give at least MIN_GENERATED usable ones:
+ * each a question (ends with "?"), SUGGESTION_MIN_CHARS..SUGGESTION_MAX_CHARS long, not the reader's question again
+ * nor another suggestion again, and grounded: sharing a content word with the sections the answer was built on.
+ */
+export function validFollowUps(
+  reply: string,
+  question: string,
+  hits: readonly Retrieved[],
+): string[] | undefined {
+  const sourceStems = new Set(
+    hits.flatMap((h) => stems(`${h.chunk.title} ${h.chunk.headingPath.join(" ")} ${h.chunk.text}`)),
+  );
+  const flat = (s: string) =>
+    s
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}]+/gu, " ")
+      .trim();
+  const out: string[] = [];
+  for (const raw of reply.split("\n")) {
+    const q = raw.replace(LINE_DECORATION, "").replace(/\s+/g, " ").trim();
+    if (q.length < SUGGESTION_MIN_CHARS || q.length > SUGGESTION_MAX_CHARS || !q.endsWith("?")) continue;
+    if (flat(q) === flat(question) || sameTopic(question, q)) continue;
+    if (out.some((o) => flat(o) === flat(q) || sameTopic(o, q))) continue;
+    if (!stems(q).some((s) => sourceStems.has(s))) continue;
+    out.push(q);
+    if (out.length === MAX_SUGGESTIONS) break;
+  }
+  return out.length >= MIN_GENERATED ? out : undefined;
+}
+
+/**
+ * 2–3 follow-ups written by the model from the same sources as the answer, after the answer (so they never hold up
+ * its text). Undefined when the reply does not validate; throws what the model throws (the caller falls back).
+ */
+export async function generateFollowUps(
+  model: ChatModel,
+  input: { question: string; answer: string; hits: readonly Retrieved[] },
+  opts: Pick<GenerateOptions, "signal" | "onUsage">,
+): Promise<string[] | undefined> {
+  const { text } = await model.complete(followUpMessages(input), {
+    ...opts,
+    maxTokens: GENERATE_MAX_TOKENS,
+    temperature: 0.3,
+  });
+  return validFollowUps(text, input.question, input.hits);
 }

@@ -5,11 +5,17 @@ import type { Logger } from "pino";
 import type { HistoryStore } from "../history/ports.ts";
 import type { TurnRecorder } from "../history/recorder.ts";
 import type { Metrics } from "../metrics.ts";
-import { type SiblingFinder, suggestFollowUps } from "../rag/follow-ups.ts";
-import type { Prepared } from "../rag/pipeline.ts";
+import { generateFollowUps, type SiblingFinder, suggestFollowUps } from "../rag/follow-ups.ts";
+import type { Prepared, RagDeps } from "../rag/pipeline.ts";
 
 /** Longest the answer's `done` waits for its suggestions (a slow store costs the suggestions, never the answer). */
 export const SUGGESTIONS_WAIT_MS = 300;
+
+/**
+ * Longest the answer's `done` (and the JSON body) waits for the model's follow-up questions, which are asked after
+ * the whole answer went out: past it, or on any failure, the offline suggestions are sent.
+ */
+export const SUGGESTIONS_LLM_WAIT_MS = 4000;
 
 /** `p`, or `fallback` when it takes longer than `ms` or fails. */
 function within<T>(p: Promise<T>, ms: number, fallback: T): Promise<T> {
@@ -39,8 +45,17 @@ export interface FinishedAnswer {
 export interface ChatTurn {
   conversationId: string;
   answerId: string;
-  /** 2–3 follow-up questions; start it early (it searches the chapter) and await it for `done`. */
+  /** 2–3 offline follow-up questions; start it early (it searches the chapter). */
   suggestions(prepared: Prepared): Promise<string[]>;
+  /**
+   * The follow-ups for `done`, once the answer is complete: the model's (from the same sources) when the answer was
+   * written by one and its reply validates within SUGGESTIONS_LLM_WAIT_MS, else the offline ones.
+   */
+  followUps(
+    prepared: Prepared,
+    answer: { response: string; mode: "llm" | "extractive" },
+    signal: AbortSignal,
+  ): Promise<string[]>;
   /** Hands the finished turn to the recorder (written after the response, failures only counted). */
   finish(prepared: Prepared, answer: FinishedAnswer): void;
 }
@@ -51,7 +66,12 @@ export interface ChatTurn {
  * store cannot be read the question is still answered: the write will tell whose the conversation is.
  */
 export async function beginTurn(
-  ctx: { history: HistoryContext; metrics: Metrics; logger: Logger },
+  ctx: {
+    history: HistoryContext;
+    metrics: Metrics;
+    logger: Logger;
+    rag: Pick<RagDeps, "chatModel" | "observer">;
+  },
   claims: JwtClaims,
   req: ChatRequest,
 ): Promise<ChatTurn> {
@@ -66,20 +86,43 @@ export async function beginTurn(
     if (owner !== undefined && owner !== claims.userId) throw new ApiError("CONVERSATION_NOT_FOUND");
   }
   let suggesting: Promise<string[]> | undefined;
+  const offlineSuggestions = (prepared: Prepared): Promise<string[]> => {
+    suggesting ??= prepared.grounded
+      ? within(
+          ctx.history
+            .siblings(prepared.hits)
+            .then((siblings) => suggestFollowUps(req.message, prepared.hits, siblings)),
+          SUGGESTIONS_WAIT_MS,
+          suggestFollowUps(req.message, prepared.hits),
+        )
+      : Promise.resolve([]);
+    return suggesting;
+  };
   return {
     conversationId,
     answerId,
-    suggestions(prepared) {
-      suggesting ??= prepared.grounded
-        ? within(
-            ctx.history
-              .siblings(prepared.hits)
-              .then((siblings) => suggestFollowUps(req.message, prepared.hits, siblings)),
-            SUGGESTIONS_WAIT_MS,
-            suggestFollowUps(req.message, prepared.hits),
-          )
-        : Promise.resolve([]);
-      return suggesting;
+    suggestions: offlineSuggestions,
+    async followUps(prepared, answer, signal) {
+      const offline = offlineSuggestions(prepared);
+      const model = ctx.rag.chatModel;
+      if (!model || answer.mode !== "llm" || !prepared.grounded || signal.aborted) return offline;
+      const generated = await generateFollowUps(
+        model,
+        { question: req.message, answer: answer.response, hits: prepared.hits },
+        {
+          signal: AbortSignal.any([signal, AbortSignal.timeout(SUGGESTIONS_LLM_WAIT_MS)]),
+          onUsage: (u) => {
+            ctx.rag.observer?.tokens?.("prompt", u.promptTokens);
+            ctx.rag.observer?.tokens?.("completion", u.completionTokens);
+          },
+        },
+      ).catch((err: unknown) => {
+        if (!signal.aborted)
+          ctx.logger.warn({ err: { message: (err as Error)?.message } }, "follow-up generation failed");
+        return undefined;
+      });
+      ctx.metrics.followUps.inc({ source: generated ? "llm" : "offline_fallback" });
+      return generated ?? offline;
     },
     finish(prepared, answer) {
       ctx.history.recorder.record({

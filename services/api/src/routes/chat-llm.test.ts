@@ -3,14 +3,18 @@ import { chatResponseSchema, streamEventSchemas } from "@ai-book/contracts";
 import { type OpenAIStub, startOpenAIStub, waitFor } from "@ai-book/testkit";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { BOOK, readSse, signToken, startTestApi, type TestApi } from "../../test/harness.ts";
+import { isFollowUpRequest } from "../../test/openai-stub.ts";
 import { REWRITE_INSTRUCTION } from "../rag/prompt.ts";
 
 let stub: OpenAIStub;
 let api: TestApi;
 let token: string;
 
+/** The chat requests of the answers themselves (after an answer, a model is also asked for follow-up questions). */
+const answerRequests = () => stub.chatRequests().filter((r) => !isFollowUpRequest(r));
+
 const systemOf = (i: number) => {
-  const body = stub.chatRequests()[i]?.body as
+  const body = answerRequests()[i]?.body as
     | { messages: Array<{ role: string; content: string }> }
     | undefined;
   return body?.messages[0]?.content ?? "";
@@ -47,7 +51,7 @@ describe("LLM answers through the OpenAI wire protocol (local stub, real openai 
     const system = systemOf(0);
     expect(system).toMatch(/only the numbered sources/);
     expect(system).toMatch(/\[1\] Bipedal Locomotion > Zero moment point\nThe zero moment point \(ZMP\)/);
-    expect(stub.chatRequests()[0]?.headers.authorization).toBe("Bearer sk-test-not-a-real-key");
+    expect(answerRequests()[0]?.headers.authorization).toBe("Bearer sk-test-not-a-real-key");
   });
 
   it("personalises the prompt from the JWT profile; a token without one gets a neutral prompt", async () => {
@@ -88,13 +92,13 @@ describe("LLM answers through the OpenAI wire protocol (local stub, real openai 
     ];
     const res = await api.post("/v1/chat", { message: "Where does it go?", history }, token);
     const body = chatResponseSchema.parse(await res.json());
-    expect(stub.chatRequests()).toHaveLength(2);
-    const rewrite = stub.chatRequests()[0]?.body as { messages: Array<{ content: string }> };
+    expect(answerRequests()).toHaveLength(2);
+    const rewrite = answerRequests()[0]?.body as { messages: Array<{ content: string }> };
     expect(rewrite.messages[1]?.content).toMatch(/Follow-up question: Where does it go\?/);
     expect(rewrite.messages[1]?.content).toMatch(/inertial measurement units/);
     expect(body.sources[0]?.url).toBe(`${BOOK}/docs/sensors/imu#placement`);
     // The answer request replays the conversation and asks the original question.
-    const answer = stub.chatRequests()[1]?.body as { messages: Array<{ role: string; content: string }> };
+    const answer = answerRequests()[1]?.body as { messages: Array<{ role: string; content: string }> };
     expect(answer.messages.slice(1).map((m) => m.role)).toEqual([
       "user",
       "assistant",
@@ -151,7 +155,7 @@ describe("LLM answers through the OpenAI wire protocol (local stub, real openai 
     expect(deltas.length).toBeGreaterThan(3);
     expect(events.at(-1)?.event).toBe("done");
     expect(streamEventSchemas.done.parse(events.at(-1)?.data)).toMatchObject({ mode: "llm", grounded: true });
-    expect(stub.chatRequests()[0]?.body).toMatchObject({
+    expect(answerRequests()[0]?.body).toMatchObject({
       stream: true,
       stream_options: { include_usage: true },
     });
@@ -212,9 +216,9 @@ describe("LLM answers through the OpenAI wire protocol (local stub, real openai 
       seen += new TextDecoder().decode(value);
     }
     ctrl.abort();
-    await waitFor(() => stub.chatRequests()[0]?.aborted === true, 5000);
-    expect(stub.chatRequests()[0]?.finished).toBe(false);
-    expect(stub.chatRequests()[0]?.deltasSent).toBeLessThan(200);
+    await waitFor(() => answerRequests()[0]?.aborted === true, 5000);
+    expect(answerRequests()[0]?.finished).toBe(false);
+    expect(answerRequests()[0]?.deltasSent).toBeLessThan(200);
   });
 });
 
@@ -308,7 +312,7 @@ describe("bounded retries (local OpenAI-protocol stub, real openai SDK)", () => 
         await (await retrying.post("/v1/chat", { message: "zero moment point" }, token)).json(),
       );
       expect(body).toMatchObject({ mode: "llm", response: "From the model [1]." });
-      expect(stub.chatRequests().map((r) => r.fault?.type ?? "ok")).toEqual(["status", "ok"]);
+      expect(answerRequests().map((r) => r.fault?.type ?? "ok")).toEqual(["status", "ok"]);
     } finally {
       await retrying.stop();
     }

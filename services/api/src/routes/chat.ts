@@ -59,8 +59,10 @@ export function registerChatRoutes(app: OpenAPIHono<ApiEnv>, ctx: RouteContext) 
       prepare(ctx.rag, input).catch(toHttpError),
       beginTurn(ctx, c.get("claims"), req),
     ]);
-    const [result, suggestions] = await Promise.all([answer(ctx.rag, prepared), turn.suggestions(prepared)]);
+    void turn.suggestions(prepared);
+    const result = await answer(ctx.rag, prepared);
     const processingTimeMs = elapsedMs(started);
+    const suggestions = await turn.followUps(prepared, result, input.signal);
     turn.finish(prepared, { ...result, processingTimeMs });
     return c.json(
       {
@@ -93,10 +95,9 @@ export function registerChatRoutes(app: OpenAPIHono<ApiEnv>, ctx: RouteContext) 
     const requestId = c.get("requestId");
     const log = c.get("logger") ?? ctx.logger;
 
-    // Looked up while the answer is generated (after `sources` went out): ready long before `done`.
-    const suggesting = new Promise<void>((resolve) => setImmediate(resolve)).then(() =>
-      turn.suggestions(prepared),
-    );
+    // The offline ones are looked up while the answer is generated (after `sources` went out): ready long before
+    // `done`. A model's are asked for only after the answer's last delta, so they never hold up its text.
+    void new Promise<void>((resolve) => setImmediate(resolve)).then(() => turn.suggestions(prepared));
     // Reverse proxies (nginx) must pass events through as they come, not buffer the response.
     c.header("X-Accel-Buffering", "no");
     return streamSSE(c, async (sse) => {
@@ -129,7 +130,7 @@ export function registerChatRoutes(app: OpenAPIHono<ApiEnv>, ctx: RouteContext) 
               grounded: ev.grounded,
               conversationId: turn.conversationId,
               answerId: turn.answerId,
-              suggestions: await suggesting,
+              suggestions: await turn.followUps(prepared, { response: text, mode: ev.mode }, ctrl.signal),
             });
           }
         }
