@@ -61,8 +61,9 @@ export const insightsGapsRoute = createRoute({
   tags,
   summary: "Coverage gaps: clusters of questions the book could not answer",
   description:
-    "Questions answered with `grounded: false`, weakly covered, or rated down as not_in_book, grouped by lexical " +
-    "similarity; each cluster has its size, example questions and the book's sections closest to it.",
+    "Questions answered with `grounded: false`, weakly covered, or rated down as not_in_book, grouped by meaning " +
+    "(their embeddings) when an embedding provider is configured, else by shared words; each cluster has its size, " +
+    "example questions and the book's sections closest to it.",
   security: bearerSecurity,
   request: { query: insightsQuerySchema },
   responses: {
@@ -119,9 +120,13 @@ export function registerInsightsRoutes(app: OpenAPIHono<ApiEnv>, ctx: RouteConte
   const since = (days: number) => retentionCutoff(new Date(), days);
   const showReaders = (c: Context<ApiEnv>) => ctx.history.showReaders && roleOf(c.get("claims")) === "admin";
 
-  async function nearestSections(text: string): Promise<SectionRef[]> {
-    if (!text.trim()) return [];
-    const hits = await ctx.rag.store.search({ text, limit: NEAREST_SECTIONS * 2 }).catch(() => []);
+  async function nearestSections(text: string, vector?: Float32Array): Promise<SectionRef[]> {
+    // The cluster's centroid searches the dense leg when the index holds vectors of its size.
+    const dense = vector && (ctx.rag.store.usesVectors?.(vector.length) ?? true) ? vector : undefined;
+    if (!text.trim() && !dense) return [];
+    const hits = await ctx.rag.store
+      .search({ text, vector: dense, limit: NEAREST_SECTIONS * 2 })
+      .catch(() => []);
     const seen = new Set<string>();
     const out: SectionRef[] = [];
     for (const h of hits) {
@@ -150,8 +155,17 @@ export function registerInsightsRoutes(app: OpenAPIHono<ApiEnv>, ctx: RouteConte
   app.openapi(insightsGapsRoute, async (c) => {
     const q = c.req.valid("query");
     const candidates = await fromStore(store.gapCandidates(since(q.days), WEAK_COVERAGE));
+    const embedder = ctx.rag.embedder;
     const clusters = await coverageGaps(candidates, {
       nearestSections,
+      ...(embedder
+        ? {
+            embed: (texts: string[]) => embedder.embed(texts, { signal: c.req.raw.signal }),
+            onEmbedFailure: (err: unknown) => {
+              ctx.rag.observer?.degraded?.("embed", err);
+            },
+          }
+        : {}),
       showReaders: showReaders(c),
       limit: MAX_CLUSTERS,
     });
