@@ -80,16 +80,21 @@ async function ask(api: TestApi, token: string, message: string, conversationId?
   return body;
 }
 
-/** Rows of a table in the variant's database, counted through a separate connection. */
-async function countRows(env: Record<string, string>, table: string): Promise<number> {
+/** Rows of a table in the variant's database (those whose `column` is `value`), counted through a separate connection. */
+async function countRows(
+  env: Record<string, string>,
+  table: string,
+  where?: { column: string; value: string },
+): Promise<number> {
   const database = await openDatabase({
     url: env.API_DATABASE_URL,
     sqlitePath: `${env.DATA_DIR}/api.sqlite`,
   });
   try {
-    const r = await sql<{ n: number | string }>`select count(*) as n from ${sql.table(table)}`.execute(
-      database.db,
-    );
+    const filter = where ? sql` where ${sql.ref(where.column)} = ${where.value}` : sql``;
+    const r = await sql<{
+      n: number | string;
+    }>`select count(*) as n from ${sql.table(table)}${filter}`.execute(database.db);
     return Number(r.rows[0]?.n ?? 0);
   } finally {
     await database.close();
@@ -316,7 +321,8 @@ describe.each(variants)("conversations on $name", (variant) => {
     expect(errorEnvelopeSchema.parse(await others.json()).error.code).toBe("ANSWER_NOT_FOUND");
     const badId = await call(api, "PUT", "/v1/answers/nope/feedback", ada, { rating: "up" });
     expect(badId.status).toBe(400);
-    // Still one row for this answer: the second PUT replaced the first.
+    // Still one row for this answer, in the database and in the author's view: the second PUT replaced the first.
+    expect(await countRows(env(), "feedback", { column: "turn_id", value: mine.answerId })).toBe(1);
     const fb = insightsFeedbackSchema.parse(
       await (await call(api, "GET", "/v1/insights/feedback", author)).json(),
     );
@@ -475,7 +481,17 @@ describe.each(variants)("conversations on $name", (variant) => {
       question: "An old question",
       selectedText: null,
       answer: "An old answer",
-      sources: [],
+      sources: [
+        {
+          id: "old-source",
+          title: "Sensors",
+          heading: "Inertial measurement units",
+          url: "http://book.test/docs/sensors/imu#inertial-measurement-units",
+          path: "sensors/imu.md",
+          score: 1,
+          snippet: "An IMU",
+        },
+      ],
       mode: "extractive" as const,
       grounded: false,
       processingTimeMs: 1,
@@ -485,7 +501,17 @@ describe.each(variants)("conversations on $name", (variant) => {
       createdAt: new Date(Date.now() - 40 * 24 * 3600 * 1000),
     };
     expect(await store.recordTurn(turn, "old")).toBe("recorded");
+    expect(
+      await store.put("erin", turn.answerId, { rating: "down", reason: "wrong" }, turn.createdAt),
+    ).toBeDefined();
     await store.close();
+    const rowsOf = async () => ({
+      conversations: await countRows(e, "conversations", { column: "id", value: old }),
+      turns: await countRows(e, "turns", { column: "conversation_id", value: old }),
+      sources: await countRows(e, "turn_sources", { column: "turn_id", value: turn.answerId }),
+      feedback: await countRows(e, "feedback", { column: "turn_id", value: turn.answerId }),
+    });
+    expect(await rowsOf()).toEqual({ conversations: 1, turns: 1, sources: 1, feedback: 1 });
     const erin = await signToken({ userId: "erin" });
     const fresh = await ask(api, erin, "What is gait generation?");
 
@@ -501,6 +527,9 @@ describe.each(variants)("conversations on $name", (variant) => {
       expect(list.conversations.map((c) => c.id)).toEqual([fresh.conversationId]);
       const metrics = await (await fetch(`${pruning.url}/metrics`)).text();
       expect(metrics).toMatch(/history_writes_total\{outcome="pruned"\} 1/);
+      // Gone from the database, its turn and that turn's feedback with it.
+      expect(await rowsOf()).toEqual({ conversations: 0, turns: 0, sources: 0, feedback: 0 });
+      expect(await countRows(e, "conversations", { column: "id", value: fresh.conversationId })).toBe(1);
     } finally {
       await pruning.stop();
     }
