@@ -1,6 +1,8 @@
 // Browser end-to-end test of stored conversations: ask, reload, resume, rate with a reason, follow a suggestion.
+
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { tempDir } from "@ai-book/testkit";
+import { REPO_ROOT, tempDir } from "@ai-book/testkit";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromiumMissing, launchChromium } from "./browser.ts";
@@ -21,6 +23,26 @@ describe.skipIf(Boolean(missing))("conversations in Chromium (real services, bui
   let page: Page;
   const streamBodies: Array<{ message: string; conversationId?: string }> = [];
   const email = `history-${Date.now().toString(36)}@example.test`;
+  const adminEmail = `history-admin-${Date.now().toString(36)}@example.test`;
+  const authorEmail = `history-author-${Date.now().toString(36)}@example.test`;
+  /** Off-book questions a reader asks: the gap cluster the author must see. */
+  const OFF_BOOK = [
+    "What is the best recipe for sourdough bread?",
+    "How long should sourdough bread proof?",
+    "Which flour makes the best sourdough bread?",
+  ];
+
+  /** Signs an account up through the auth-service's HTTP API (as the site would): its session token and user id. */
+  async function signUpOverHttp(address: string, name: string) {
+    const res = await fetch(`${stack.authUrl}/api/auth/sign-up/email`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: stack.siteUrl },
+      body: JSON.stringify({ name, email: address, password: "correct horse battery" }),
+    });
+    const body = (await res.json()) as { token: string; user: { id: string } };
+    expect(res.status, JSON.stringify(body)).toBe(200);
+    return { session: body.token, userId: body.user.id };
+  }
 
   async function lastAnswerDone() {
     const answer = page.getByTestId("tutor-answer").last();
@@ -45,7 +67,8 @@ describe.skipIf(Boolean(missing))("conversations in Chromium (real services, bui
 
   beforeAll(async () => {
     tmp = tempDir("ai-book-e2e-history-");
-    stack = await startStack(tmp.path);
+    // The admin account (ADMIN_EMAILS) makes another account an author, as a book's owner would.
+    stack = await startStack(tmp.path, { env: { ADMIN_EMAILS: adminEmail } });
     browser = await launchChromium(join(tmp.path, "chromium"));
     page = await browser.newPage();
     page.on("request", (request) => {
@@ -134,6 +157,72 @@ describe.skipIf(Boolean(missing))("conversations in Chromium (real services, bui
     );
   });
 
-  // The author half of the issue's browser test needs the auth-service to issue the `role` claim (issue 14).
-  it.todo("as an author, opens the insights page and sees the gap cluster and the thumbs-down");
+  it("as an author, opens the insights page and sees the gap cluster of off-book questions and the thumbs-down", async () => {
+    // The reader asks the scripted off-book questions in the tutor.
+    await page.goto(`${stack.siteUrl}/docs/`);
+    await openTutor();
+    for (const question of OFF_BOOK) {
+      const answer = await ask(question);
+      expect(await answer.textContent()).toMatch(/could not find this in the book/);
+    }
+
+    // An admin (ADMIN_EMAILS) makes a new account an author through the auth-service's admin API.
+    const admin = await signUpOverHttp(adminEmail, "Ada Admin");
+    const author = await signUpOverHttp(authorEmail, "Ann Author");
+    const granted = await fetch(`${stack.authUrl}/api/auth/admin/set-role`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        origin: stack.siteUrl,
+        authorization: `Bearer ${admin.session}`,
+      },
+      body: JSON.stringify({ userId: author.userId, role: "author" }),
+    });
+    expect(granted.status, await granted.text()).toBe(200);
+
+    // The author signs in in a browser of their own and opens the insights page.
+    const device = await launchChromium(join(tmp.path, "chromium-author"));
+    try {
+      const authorPage = await device.newPage();
+      await authorPage.goto(`${stack.siteUrl}/docs/`);
+      await authorPage.getByTestId("tutor-launcher").click();
+      await authorPage.getByRole("button", { name: "Sign in or sign up" }).click();
+      await authorPage.getByRole("button", { name: "Sign in", exact: true }).click();
+      const form = authorPage.getByTestId("tutor-sign-in");
+      await form.getByLabel("Email").fill(authorEmail);
+      await form.getByLabel("Password").fill("correct horse battery");
+      await form.getByRole("button", { name: "Sign in" }).click();
+      await eventually(() => authorPage.getByLabel("Your question").isVisible()).toBe(true);
+
+      await authorPage.goto(`${stack.siteUrl}/tutor/insights`);
+      const gaps = authorPage.getByTestId("insights-gaps");
+      await eventually(() => gaps.isVisible()).toBe(true);
+      // The off-book questions form one cluster of three, with their wordings as examples.
+      const cluster = gaps.locator("tbody tr").filter({ hasText: "sourdough" });
+      expect(await cluster.count()).toBe(1);
+      expect(await cluster.locator("td").first().textContent()).toBe("3");
+      const examples = await cluster.locator("td").nth(1).locator("li").allTextContents();
+      expect(new Set(examples)).toEqual(new Set(OFF_BOOK));
+
+      // The reader's thumbs-down, with its reason and comment (and no reader's name).
+      const down = authorPage.getByTestId("insights-feedback").locator("tbody tr").filter({
+        hasText: "Why does a gyroscope drift?",
+      });
+      expect(await down.count()).toBe(1);
+      expect(await down.locator("td").allTextContents()).toEqual([
+        "👎",
+        "Not in the book",
+        "Why does a gyroscope drift?",
+        "The drift figures are missing",
+      ]);
+      expect(await authorPage.getByTestId("insights").textContent()).not.toContain("Hedy");
+      mkdirSync(join(REPO_ROOT, "test-artifacts"), { recursive: true });
+      await authorPage.screenshot({
+        path: join(REPO_ROOT, "test-artifacts", "insights-author.png"),
+        fullPage: true,
+      });
+    } finally {
+      await device.close();
+    }
+  });
 });
