@@ -9,6 +9,8 @@ import { useHistoryClient } from "./use-history.ts";
 
 const DAYS = 90;
 
+const plural = (n: number, word: string) => (n === 1 ? word : `${word}s`);
+
 interface Data {
   summary: InsightsSummary;
   gaps: GapCluster[];
@@ -72,10 +74,11 @@ export function InsightsView(): ReactNode {
   return (
     <div data-testid="insights">
       <p>
-        Last {DAYS} days: <strong>{summary.totals.questions}</strong> questions in{" "}
-        {summary.totals.conversations} conversations by {summary.totals.readers} readers;{" "}
-        {summary.totals.ungrounded} not covered by the book; {summary.totals.thumbsUp} 👍 /{" "}
-        {summary.totals.thumbsDown} 👎.
+        Last {DAYS} days: <strong>{summary.totals.questions}</strong>{" "}
+        {plural(summary.totals.questions, "question")} in {summary.totals.conversations}{" "}
+        {plural(summary.totals.conversations, "conversation")} by {summary.totals.readers}{" "}
+        {plural(summary.totals.readers, "reader")}; {summary.totals.ungrounded} not covered by the book;{" "}
+        {summary.totals.thumbsUp} 👍 / {summary.totals.thumbsDown} 👎.
       </p>
 
       <h2>Coverage gaps</h2>
