@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [--only id,id]`: runs the benchmark scenarios and writes results + docs/BENCHMARKS.md.
+// `npm run bench [-- --quick] [--only id,id] [--conversations]`: runs the benchmark scenarios and writes results + docs/BENCHMARKS.md.
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -12,10 +12,14 @@ const { values } = parseArgs({
     quick: { type: "boolean", default: false },
     only: { type: "string" },
     out: { type: "string" },
+    conversations: { type: "boolean", default: false },
   },
 });
 
-const profile = values.quick ? PROFILES.quick : PROFILES.full;
+const profile = {
+  ...(values.quick ? PROFILES.quick : PROFILES.full),
+  streamConversations: values.conversations,
+};
 const only = values.only?.split(",").map((s) => s.trim());
 const unknown = only?.filter((id) => !SCENARIOS.some((s) => s.id === id)) ?? [];
 if (unknown.length > 0) {

@@ -21,6 +21,8 @@ export interface Profile {
   requests: number;
   concurrentStreams: number;
   streamTokens: number;
+  /** `--conversations`: every stream continues one of a few conversations (the ownership lookup on its path). */
+  streamConversations?: boolean;
   /** Approximate words of the replicated sample book for ingest_throughput. */
   ingestWords: number;
   /** Requests sent before reading the api-service's resident memory. */

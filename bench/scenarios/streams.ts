@@ -1,5 +1,5 @@
 // /v1/chat/stream: time to `sources`, first-token overhead over the LLM's own, and many concurrent streams.
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { join } from "node:path";
 import type { BenchContext, Scenario } from "../lib/context.ts";
 import { type OwnedProcess, type StubProcess, startService, startStubProcess } from "../lib/processes.ts";
@@ -75,7 +75,13 @@ export async function runStreams(ctx: BenchContext): Promise<Figure[]> {
       LOG_LEVEL: "info",
     });
     owned.push(api);
-    const questions = built.queries.map((q) => ({ message: `What is ${q.terms.join(" ")}?` }));
+    // --conversations: the streams continue 10 conversations of the bench reader (each turn recorded after `done`
+    // as always, plus the check that the conversation is the reader's), as a reader's follow-ups do.
+    const conversationIds = Array.from({ length: 10 }, () => randomUUID());
+    const questions = built.queries.map((q, i) => ({
+      message: `What is ${q.terms.join(" ")}?`,
+      ...(p.streamConversations ? { conversationId: conversationIds[i % conversationIds.length] } : {}),
+    }));
     const url = `${api.url}/v1/chat/stream`;
     const probe = await timeStream(url, token, questions[0]);
     const bad = checkOrder(probe);
@@ -118,7 +124,12 @@ export async function runStreams(ctx: BenchContext): Promise<Figure[]> {
         unit: "ms p50 (request → sources event)",
         target: "p50 <= 15 ms",
         met: sources.p50 <= 15,
-        detail: { p99: round(sources.p99), streams: n, index_chunks: built.chunks },
+        detail: {
+          p99: round(sources.p99),
+          streams: n,
+          index_chunks: built.chunks,
+          conversations: p.streamConversations ? "continued" : "new per question",
+        },
         note: "lexical-only index; LLM = the OpenAI-protocol stub in its own process, answering instantly",
       },
       {
