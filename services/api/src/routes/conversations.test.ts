@@ -644,3 +644,63 @@ describe("a chapter search that never answers", () => {
     }
   });
 });
+
+describe.skipIf(!pgBase)("a history write held up by a locked table (PostgreSQL)", () => {
+  let db: Awaited<ReturnType<typeof createPgDatabase>>;
+  let api: TestApi;
+  beforeAll(async () => {
+    db = await createPgDatabase(pgBase as string);
+    api = await startTestApi({ ...BASE_ENV, API_DATABASE_URL: db.url });
+  }, 60_000);
+  afterAll(async () => {
+    await api?.stop();
+    await db?.drop();
+  });
+
+  it("never holds up an answer: both streams end with done while the write waits, and the turns land after", async () => {
+    const token = await signToken({ userId: "gus" });
+    const pg = (await import("pg")).default;
+    const locker = new pg.Client({ connectionString: db.url });
+    await locker.connect();
+    let conversationId = "";
+    try {
+      // Another session takes the turns table: every insert into it waits until this transaction ends.
+      await locker.query("BEGIN");
+      await locker.query("LOCK TABLE turns IN ACCESS EXCLUSIVE MODE");
+      const stream = async (body: Record<string, unknown>) => {
+        const res = await api.post("/v1/chat/stream", body, token);
+        expect(res.status).toBe(200);
+        const { events } = await readSse(res);
+        expect(events.map((e) => e.event).at(-1)).toBe("done");
+        return streamEventSchemas.done.parse(events.at(-1)?.data);
+      };
+      const first = await stream({ message: "What is the zero moment point?" });
+      // The first turn's write is now waiting on the lock; the next answer does not wait for it.
+      await waitFor(async () => {
+        const r = await locker.query<{ n: string }>(
+          "select count(*) as n from pg_locks where not granted and relation = 'turns'::regclass",
+        );
+        return Number(r.rows[0]?.n) > 0;
+      }, 20_000);
+      const second = await stream({
+        message: "How is gait generated?",
+        conversationId: first.conversationId,
+      });
+      expect(second.conversationId).toBe(first.conversationId);
+      conversationId = first.conversationId;
+      await locker.query("COMMIT");
+    } finally {
+      await locker.end();
+    }
+    await api.deps.recorder.flush();
+    const conv = conversationSchema.parse(
+      await (await call(api, "GET", `/v1/conversations/${conversationId}`, token)).json(),
+    );
+    expect(conv.messages.map((m) => m.question)).toEqual([
+      "What is the zero moment point?",
+      "How is gait generated?",
+    ]);
+    const metrics = await (await fetch(`${api.url}/metrics`)).text();
+    expect(metrics).not.toMatch(/history_writes_total\{outcome="failed"\}/);
+  }, 60_000);
+});
