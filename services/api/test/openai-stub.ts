@@ -2,6 +2,7 @@
 import { type OpenAIStub, type RecordedRequest, startOpenAIStub, systemPromptOf } from "@ai-book/testkit";
 import { afterAll, beforeAll, beforeEach } from "vitest";
 import { FOLLOW_UP_INSTRUCTION } from "../src/rag/prompt.ts";
+import { startTestApi, type TestApi } from "./harness.ts";
 
 export const STUB_API_KEY = "test-key";
 
@@ -26,3 +27,18 @@ export function useOpenAIStub(): { readonly stub: OpenAIStub } {
 /** After a model-written answer the api-service asks the model for follow-up questions: this tells those calls apart. */
 export const isFollowUpRequest = (rec: Pick<RecordedRequest, "body">): boolean =>
   systemPromptOf(rec).startsWith(FOLLOW_UP_INSTRUCTION);
+
+/** A fresh stub and an api-service answering through it (no retries, a generous rate limit); `env` overrides. */
+export async function startStubbedApi(
+  env: Record<string, string> = {},
+): Promise<{ stub: OpenAIStub; api: TestApi }> {
+  const stub = await startOpenAIStub();
+  const api = await startTestApi({
+    OPENAI_API_KEY: "sk-test-not-a-real-key",
+    OPENAI_BASE_URL: stub.baseURL,
+    LLM_MAX_RETRIES: "0",
+    RATE_LIMIT_PER_MINUTE: "1000",
+    ...env,
+  });
+  return { stub, api };
+}

@@ -1,9 +1,9 @@
 // LLM mode against a local server speaking the OpenAI wire protocol (testkit stub), driven by the real openai SDK.
 import { chatResponseSchema, streamEventSchemas } from "@ai-book/contracts";
-import { type OpenAIStub, startOpenAIStub, waitFor } from "@ai-book/testkit";
+import { type OpenAIStub, waitFor } from "@ai-book/testkit";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { BOOK, readSse, signToken, startTestApi, type TestApi } from "../../test/harness.ts";
-import { isFollowUpRequest } from "../../test/openai-stub.ts";
+import { isFollowUpRequest, startStubbedApi } from "../../test/openai-stub.ts";
 import { REWRITE_INSTRUCTION } from "../rag/prompt.ts";
 
 let stub: OpenAIStub;
@@ -21,14 +21,7 @@ const systemOf = (i: number) => {
 };
 
 beforeAll(async () => {
-  stub = await startOpenAIStub();
-  api = await startTestApi({
-    OPENAI_API_KEY: "sk-test-not-a-real-key",
-    OPENAI_BASE_URL: stub.baseURL,
-    LLM_MAX_RETRIES: "0",
-    LLM_TIMEOUT_MS: "800",
-    RATE_LIMIT_PER_MINUTE: "1000",
-  });
+  ({ stub, api } = await startStubbedApi({ LLM_TIMEOUT_MS: "800" }));
   token = await signToken();
 });
 afterAll(async () => {

@@ -1,17 +1,11 @@
 // Follow-up suggestions written by a model: a local server speaking the OpenAI wire protocol (testkit stub), driven
 // by the real openai SDK. Grounded in the answer's sources, validated, asked after the answer, offline on failure.
 import { chatResponseSchema, streamEventSchemas } from "@ai-book/contracts";
-import {
-  type OpenAIStub,
-  type StubChatRequest,
-  startOpenAIStub,
-  systemPromptOf,
-  waitFor,
-} from "@ai-book/testkit";
+import { type OpenAIStub, type StubChatRequest, systemPromptOf, waitFor } from "@ai-book/testkit";
 import { createParser } from "eventsource-parser";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { signToken, startTestApi, type TestApi } from "../../test/harness.ts";
-import { isFollowUpRequest } from "../../test/openai-stub.ts";
+import { signToken, type TestApi } from "../../test/harness.ts";
+import { isFollowUpRequest, startStubbedApi } from "../../test/openai-stub.ts";
 import { REWRITE_INSTRUCTION } from "../rag/prompt.ts";
 
 let stub: OpenAIStub;
@@ -29,14 +23,7 @@ const sourcesBlock = (system: string) =>
   (system.split("Sources:\n")[1] ?? "").replace(/DATA-[\w-]+/g, "FENCE").replace(/\n\n[^[][\s\S]*$/, "");
 
 beforeAll(async () => {
-  stub = await startOpenAIStub();
-  api = await startTestApi({
-    OPENAI_API_KEY: "sk-test-not-a-real-key",
-    OPENAI_BASE_URL: stub.baseURL,
-    LLM_MAX_RETRIES: "0",
-    LLM_TIMEOUT_MS: "20000",
-    RATE_LIMIT_PER_MINUTE: "1000",
-  });
+  ({ stub, api } = await startStubbedApi({ LLM_TIMEOUT_MS: "20000" }));
   token = await signToken();
 });
 afterAll(async () => {
