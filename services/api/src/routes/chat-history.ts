@@ -121,7 +121,8 @@ export async function beginTurn(
           ctx.logger.warn({ err: { message: (err as Error)?.message } }, "follow-up generation failed");
         return undefined;
       });
-      ctx.metrics.followUps.inc({ source: generated ? "llm" : "offline_fallback" });
+      // A reader who left is not a failure of the model's.
+      if (!signal.aborted) ctx.metrics.followUps.inc({ source: generated ? "llm" : "offline_fallback" });
       return generated ?? offline;
     },
     finish(prepared, answer) {
