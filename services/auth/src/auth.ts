@@ -19,7 +19,7 @@ import type { AccessTokenSettings } from "./access-token.ts";
 import { accountGuardsPlugin } from "./account-guards.ts";
 import { accountFeatures } from "./accounts/options.ts";
 import { antiAutomationPlugin } from "./anti-automation.ts";
-import { apiKeyAccessPlugin, apiKeyPlugin, type VerifiedKey } from "./api-keys.ts";
+import { apiKeyAccessPlugin, apiKeyPlugin, revokeKeyTokensOf, type VerifiedKey } from "./api-keys.ts";
 import { auditHooksPlugin } from "./audit/audit-hooks.ts";
 import type { AuditLog, AuditRequestContext } from "./audit/audit-log.ts";
 import type { AuthConfig } from "./config.ts";
@@ -225,6 +225,13 @@ export function createAuth(deps: AuthDeps) {
               : undefined,
         },
         delete: {
+          // Before the rows go, so a store that is down fails the deletion (the reader retries) instead of leaving
+          // their conversations at the api-service: the announcement makes every api-service purge them, now or when
+          // it next starts; tokens exchanged for their API keys end with it.
+          before: async (user) => {
+            await revokeKeyTokensOf({ db: deps.db, revocation, tokenTtlS: config.accessTokenTtlS }, user.id);
+            await revocation?.userDeleted(user.id);
+          },
           after: async (user) => {
             await audit.record({ type: "account_deleted", outcome: "success", subjectId: user.id });
           },
