@@ -6,7 +6,7 @@ import type { AccountsConfig } from "../config.ts";
 import type { EmailLimit } from "./email-limit.ts";
 
 /** Paths that create a user from a provider's profile, who must then fill in the reader profile. */
-const PROVIDER_SIGN_UP = /^\/callback\/|^\/sign-in\/social$/;
+export const PROVIDER_SIGN_UP = /^\/callback\/|^\/sign-in\/social$/;
 
 /** Where the rest of a reader's data is: the export says so, since this service does not hold it. */
 export const CONVERSATIONS_NOTE =
