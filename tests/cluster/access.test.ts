@@ -1,4 +1,5 @@
-// Roles, bans, API-key revocation and refresh-token reuse across 2 auth + 2 api processes on PostgreSQL and Redis.
+// Roles, bans, API-key revocation, refresh-token reuse and account deletion across 2 auth + 2 api processes on
+// PostgreSQL and Redis.
 
 import { existsSync } from "node:fs";
 import { ERROR_CODES, type ErrorCode } from "@ai-book/contracts";
@@ -18,7 +19,9 @@ import {
   startOwnedRedis,
   TRUSTED_ORIGIN,
   tempDir,
+  waitFor,
 } from "@ai-book/testkit";
+import Sqlite from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type Answer, call, envelopeCode, postJson } from "../security/support.ts";
 
@@ -196,6 +199,44 @@ describe.skipIf(!DATABASE_URL || !hasRedis)("access across 2 auth + 2 api instan
       for (const token of [first.token, newest.token, user.jwt])
         refused(await search(api, token), "TOKEN_REVOKED");
     expect((await jwtFrom(auths[1]!, user.sessionToken)).status).toBe(401);
+  });
+
+  it("an account deleted on one auth instance is purged from both api instances' databases", async () => {
+    const reader = await signUpReader(auths[0]!.url, {}, { dispatcher: addr() });
+    const answers: string[] = [];
+    for (const api of apis) {
+      const res = await postJson(
+        `${api.url}/v1/chat`,
+        { message: "How does a humanoid keep its balance?" },
+        { headers: bearer(reader.jwt) },
+      );
+      expect(res.status, res.text).toBe(200);
+      answers.push((res.json as { answerId: string }).answerId);
+    }
+    // Each api instance here keeps its own embedded database (DATA_DIR/api.sqlite).
+    const rowsIn = (i: number) => {
+      const db = new Sqlite(`${dir.path}/api${i}/api.sqlite`, { readonly: true });
+      try {
+        return [
+          db.prepare("SELECT count(*) AS n FROM conversations WHERE user_id = ?").get(reader.userId),
+          db.prepare("SELECT count(*) AS n FROM turns WHERE user_id = ?").get(reader.userId),
+        ].reduce((sum: number, r) => sum + (r as { n: number }).n, 0);
+      } finally {
+        db.close();
+      }
+    };
+    await waitFor(() => rowsIn(1) === 2 && rowsIn(2) === 2, 30_000);
+    const deleted = await postJson(
+      `${auths[1]!.url}/api/auth/delete-user`,
+      { password: reader.password },
+      { headers: { ...bearer(reader.sessionToken), origin: TRUSTED_ORIGIN } },
+    );
+    expect(deleted.status, deleted.text).toBe(200);
+    await waitFor(() => rowsIn(1) === 0 && rowsIn(2) === 0, {
+      timeoutMs: 60_000,
+      explain: () => `rows left: api-1 ${rowsIn(1)}, api-2 ${rowsIn(2)}`,
+    });
+    for (const api of apis) refused(await search(api, reader.jwt), "TOKEN_REVOKED");
   });
 
   it("each instance's audit events are in the one log, readable from either instance", async () => {

@@ -33,7 +33,19 @@ export const REVOCATION_DB_SCHEMA = `CREATE TABLE IF NOT EXISTS revoked_sessions
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   sid TEXT NOT NULL,
   until_ms INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS deleted_users (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  user_id TEXT NOT NULL,
+  at_ms INTEGER NOT NULL
 )`;
+/**
+ * The Redis stream of deleted accounts (field `user`): the auth-service appends one entry per deleted account and
+ * every api-service instance purges that reader's rows from its own database (`deleted_users` in the shared file
+ * without Redis). Entries are kept as long as the audit log (AUDIT_RETENTION_DAYS), so an api-service that was down
+ * during the deletion still purges when it starts.
+ */
+export const DELETED_USERS_STREAM = "deleted-users";
 
 /** Roles, least privileged first; a token without `role` (issued before roles existed) reads as `reader`. */
 export const ROLES = ["reader", "author", "admin"] as const;

@@ -1,6 +1,7 @@
 // Builds the service's dependencies once from config: chunk store, embedder, chat model, Redis, caches, metrics, history store.
 import { createLogger, type Logger } from "@ai-book/http";
 import type { Redis } from "ioredis";
+import { redisDeletedUsers, sqliteDeletedUsers } from "./adapters/deleted-users.ts";
 import { createOpenAIEmbedder } from "./adapters/embed/openai.ts";
 import { createOpenAIChatModel } from "./adapters/llm/openai.ts";
 import { connectRedis } from "./adapters/redis.ts";
@@ -8,6 +9,7 @@ import { redisRevocationList, sqliteRevocationList } from "./adapters/revocation
 import { openChunkStore } from "./adapters/vector/open-store.ts";
 import { reconnectingStore } from "./adapters/vector/reconnecting-store.ts";
 import type { Config } from "./config.ts";
+import { scheduleAccountDeletions } from "./history/account-deletions.ts";
 import type { HistoryStore } from "./history/ports.ts";
 import { createTurnRecorder, type TurnRecorder } from "./history/recorder.ts";
 import { scheduleRetention } from "./history/retention.ts";
@@ -18,6 +20,7 @@ import { cachedEmbedder } from "./rag/embed-cache.ts";
 import type { ChatModel, ChunkStore, Embedder } from "./rag/ports.ts";
 import { openDatabase } from "./store/db.ts";
 import { createHistoryStore } from "./store/history-store.ts";
+import { createReaderPurge } from "./store/reader-purge.ts";
 
 export interface Deps {
   config: Config;
@@ -46,6 +49,10 @@ export interface Deps {
 
 /** How often each instance removes conversations older than CHAT_RETENTION_DAYS. */
 const RETENTION_INTERVAL_MS = 60 * 60 * 1000;
+/** How often each instance looks for accounts deleted at the auth-service (one cheap read). */
+const DELETION_POLL_MS = 2000;
+/** A deleted reader is purged again this long after, catching the turn of a chat that was streaming meanwhile. */
+const DELETION_LATE_WRITE_MS = 5 * 60 * 1000;
 
 export interface BuildDepsOptions {
   logger?: Logger;
@@ -104,9 +111,8 @@ export async function buildDeps(config: Config, opts: BuildDepsOptions = {}): Pr
     );
   }
   const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, logger) : undefined;
-  const history = createHistoryStore(
-    await openDatabase({ url: config.API_DATABASE_URL, sqlitePath: config.apiDatabasePath }),
-  );
+  const database = await openDatabase({ url: config.API_DATABASE_URL, sqlitePath: config.apiDatabasePath });
+  const history = createHistoryStore(database);
   const recorder = createTurnRecorder(history, {
     onFailure: (err) => {
       metrics.historyWrites.inc({ outcome: "failed" });
@@ -135,6 +141,25 @@ export async function buildDeps(config: Config, opts: BuildDepsOptions = {}): Pr
     logger.warn(
       "no revocation check (REDIS_URL unset, REVOCATION_DB_PATH=off): tokens of signed-out sessions work until they expire",
     );
+  // Accounts deleted at the auth-service: their conversations and feedback are purged here, now and on every poll.
+  const deletedFile =
+    !redis && config.REVOCATION_DB_PATH ? sqliteDeletedUsers(config.REVOCATION_DB_PATH) : undefined;
+  const deletedFeed = redis ? redisDeletedUsers(redis) : deletedFile;
+  const deletions = deletedFeed
+    ? scheduleAccountDeletions({
+        feed: deletedFeed,
+        store: createReaderPurge(database),
+        intervalMs: DELETION_POLL_MS,
+        lateWriteGraceMs: DELETION_LATE_WRITE_MS,
+        onPurged: (n) => logger.info({ readers: n }, "deleted accounts purged"),
+        onError: (err) =>
+          logger.warn({ err: { message: (err as Error)?.message } }, "applying deleted accounts failed"),
+      })
+    : undefined;
+  if (!deletions)
+    logger.warn(
+      "no deletion feed (REDIS_URL unset, REVOCATION_DB_PATH=off): a deleted account's conversations stay until CHAT_RETENTION_DAYS",
+    );
   return {
     config,
     logger,
@@ -149,10 +174,12 @@ export async function buildDeps(config: Config, opts: BuildDepsOptions = {}): Pr
     recorder,
     async close() {
       stopRetention();
+      await deletions?.stop();
       await recorder.flush();
       await history.close();
       await store.close();
       revocationFile?.close();
+      deletedFile?.close();
       if (redis) redis.disconnect();
     },
   };

@@ -93,6 +93,23 @@ const invalidKey = () =>
     message: "The API key is invalid, expired or revoked.",
   });
 
+/**
+ * Ends the tokens exchanged for every key of a user (a ban, an account deletion): their sid is the key's, listed in
+ * the same revocation set as an ended session.
+ */
+export async function revokeKeyTokensOf(
+  deps: Pick<ApiKeyAccessDeps, "db" | "revocation" | "tokenTtlS">,
+  userId: string,
+): Promise<void> {
+  if (!deps.revocation) return;
+  const keys = await asExecutor(deps.db)
+    .select({ id: apikey.id })
+    .from(apikey)
+    .where(eq(apikey.referenceId, userId));
+  for (const { id } of keys)
+    await deps.revocation.revoke(`${API_KEY_SID_PREFIX}${id}`, tokenExpiryMs(deps.tokenTtlS));
+}
+
 /** Our endpoints and hooks around the api-key plugin. */
 export function apiKeyAccessPlugin(deps: ApiKeyAccessDeps) {
   return {
@@ -169,12 +186,7 @@ export function apiKeyAccessPlugin(deps: ApiKeyAccessDeps) {
             const returned = ctx.context.returned;
             const userId = (ctx.body as { userId?: unknown } | undefined)?.userId;
             if (!returned || returned instanceof Error || typeof userId !== "string") return;
-            const keys = await asExecutor(deps.db)
-              .select({ id: apikey.id })
-              .from(apikey)
-              .where(eq(apikey.referenceId, userId));
-            for (const { id } of keys)
-              await deps.revocation?.revoke(`${API_KEY_SID_PREFIX}${id}`, tokenExpiryMs(deps.tokenTtlS));
+            await revokeKeyTokensOf(deps, userId);
           }),
         },
         {

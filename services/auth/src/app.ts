@@ -157,11 +157,13 @@ export async function createAuthService(
   });
   const app = createApp({ config, auth, database, logger, requestState, redis, audit });
   const pruneAudit = () =>
-    audit
-      .prune(config.auditRetentionDays)
-      .catch((err: unknown) =>
-        logger.warn({ err: { message: (err as Error).message } }, "audit prune failed"),
-      );
+    Promise.all([
+      audit.prune(config.auditRetentionDays),
+      // Deletion announcements live as long as the audit events that record the deletions.
+      revocation?.pruneDeletedUsers(Date.now() - config.auditRetentionDays * 86_400_000),
+    ]).catch((err: unknown) =>
+      logger.warn({ err: { message: (err as Error).message } }, "audit prune failed"),
+    );
   try {
     for (const id of await bootstrapAdmins(database.db, audit, config.adminEmails))
       await refreshCachedUser(auth, id, { role: "admin" });

@@ -18,8 +18,9 @@ import { z } from "zod";
 import type { AccessTokenSettings } from "./access-token.ts";
 import { accountGuardsPlugin } from "./account-guards.ts";
 import { accountFeatures } from "./accounts/options.ts";
+import { PROVIDER_SIGN_UP } from "./accounts/plugin.ts";
 import { antiAutomationPlugin } from "./anti-automation.ts";
-import { apiKeyAccessPlugin, apiKeyPlugin, type VerifiedKey } from "./api-keys.ts";
+import { apiKeyAccessPlugin, apiKeyPlugin, revokeKeyTokensOf, type VerifiedKey } from "./api-keys.ts";
 import { auditHooksPlugin } from "./audit/audit-hooks.ts";
 import type { AuditLog, AuditRequestContext } from "./audit/audit-log.ts";
 import type { AuthConfig } from "./config.ts";
@@ -42,6 +43,8 @@ export const CLIENT_IP_HEADER = "x-ai-book-client-ip";
 /** What the request pipeline learns inside Better Auth (for the access log), and where it came from (for the audit log). */
 export interface RequestState extends AuditRequestContext {
   userId?: string;
+  /** The account this request created (the audit log tells a provider's first sign-in from a later one). */
+  createdUserId?: string;
 }
 
 export interface AuthDeps {
@@ -144,8 +147,27 @@ export function createAuth(deps: AuthDeps) {
       minPasswordLength: PASSWORD_MIN,
       maxPasswordLength: PASSWORD_MAX,
       ...accounts.emailAndPassword,
+      // The reset link's token is spent by now: this is where the account it reset is known.
+      onPasswordReset: async ({ user }) => {
+        await audit.record({
+          type: "password_reset",
+          outcome: "success",
+          actorId: user.id,
+          subjectId: user.id,
+        });
+      },
     },
-    emailVerification: accounts.emailVerification,
+    emailVerification: {
+      ...accounts.emailVerification,
+      afterEmailVerification: async (user) => {
+        await audit.record({
+          type: "email_verified",
+          outcome: "success",
+          actorId: user.id,
+          subjectId: user.id,
+        });
+      },
+    },
     account: accounts.account,
     socialProviders: accounts.socialProviders,
     user: {
@@ -204,7 +226,7 @@ export function createAuth(deps: AuthDeps) {
         },
       }),
       refreshTokenPlugin({ db: deps.db, audit, settings: accessToken, accessTtlS: config.accessTokenTtlS }),
-      auditHooksPlugin(audit),
+      auditHooksPlugin(audit, { createdInRequest: () => deps.requestState.getStore()?.createdUserId }),
       passwordPolicyPlugin(),
       accountGuardsPlugin(),
       antiAutomationPlugin({
@@ -223,10 +245,39 @@ export function createAuth(deps: AuthDeps) {
             config.adminEmails.includes(user.email.toLowerCase())
               ? { data: { ...user, role: "admin" } }
               : undefined,
+          after: async (user, ctx) => {
+            const state = deps.requestState.getStore();
+            if (state) state.createdUserId = user.id;
+            // /sign-up/email is recorded by its route (failures too); a provider's first sign-in creates it here.
+            if (!PROVIDER_SIGN_UP.test(ctx?.path ?? "")) return;
+            const provider =
+              (ctx?.params as { id?: unknown } | undefined)?.id ??
+              (ctx?.body as { provider?: unknown })?.provider;
+            await audit.record({
+              type: "sign_up",
+              outcome: "success",
+              actorId: user.id,
+              subjectId: user.id,
+              reason: typeof provider === "string" ? provider : null,
+            });
+          },
         },
         delete: {
-          after: async (user) => {
-            await audit.record({ type: "account_deleted", outcome: "success", subjectId: user.id });
+          // Before the rows go, so a store that is down fails the deletion (the reader retries) instead of leaving
+          // their conversations at the api-service: the announcement makes every api-service purge them, now or when
+          // it next starts; tokens exchanged for their API keys end with it.
+          before: async (user) => {
+            await revokeKeyTokensOf({ db: deps.db, revocation, tokenTtlS: config.accessTokenTtlS }, user.id);
+            await revocation?.userDeleted(user.id);
+          },
+          after: async (user, ctx) => {
+            await audit.record({
+              type: "account_deleted",
+              outcome: "success",
+              // The reader (delete-user) or an admin (admin/remove-user).
+              actorId: ctx?.context.session?.user.id ?? null,
+              subjectId: user.id,
+            });
           },
         },
       },

@@ -1,7 +1,8 @@
-// The revocation store: every ended session (sign-out, password reset, ban, deletion, refresh-token reuse) is listed here for the api-service.
+// The revocation store: every ended session (sign-out, password reset, ban, deletion, refresh-token reuse) is listed here for the api-service,
+// and every deleted account, so the api-service purges that reader's conversations and feedback (even if it was down).
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { REVOCATION_DB_SCHEMA, REVOKED_SESSION_PREFIX } from "@ai-book/contracts";
+import { DELETED_USERS_STREAM, REVOCATION_DB_SCHEMA, REVOKED_SESSION_PREFIX } from "@ai-book/contracts";
 import Database from "better-sqlite3";
 import type { Redis } from "ioredis";
 
@@ -16,6 +17,10 @@ export interface RevocationStore {
   revoke(sid: string, untilMs: number): Promise<void>;
   /** Whether the session was revoked and its tokens may still be alive. */
   isRevoked(sid: string): Promise<boolean>;
+  /** Announces a deleted account to every api-service instance (each purges the reader's rows; idempotent). */
+  userDeleted(userId: string): Promise<void>;
+  /** Forgets deletion announcements older than `beforeMs` (epoch ms); the audit log's retention. */
+  pruneDeletedUsers(beforeMs: number): Promise<void>;
   close(): void;
 }
 
@@ -29,6 +34,13 @@ export function redisRevocationStore(redis: Redis): RevocationStore {
     },
     async isRevoked(sid) {
       return (await redis.exists(`${REVOKED_SESSION_PREFIX}${sid}`)) === 1;
+    },
+    async userDeleted(userId) {
+      await redis.xadd(DELETED_USERS_STREAM, "*", "user", userId);
+    },
+    async pruneDeletedUsers(beforeMs) {
+      // Stream ids start with their epoch ms: MINID drops the entries added before the cutoff.
+      await redis.xtrim(DELETED_USERS_STREAM, "MINID", Math.floor(beforeMs));
     },
     close() {},
   };
@@ -52,6 +64,8 @@ export function sqliteRevocationStore(path: string): RevocationStore {
     purge.run(now);
     insert.run(sid, untilMs);
   });
+  const announce = db.prepare("INSERT INTO deleted_users (user_id, at_ms) VALUES (?, ?)");
+  const forget = db.prepare("DELETE FROM deleted_users WHERE at_ms < ?");
   return {
     kind: "sqlite",
     async revoke(sid, untilMs) {
@@ -59,6 +73,12 @@ export function sqliteRevocationStore(path: string): RevocationStore {
     },
     async isRevoked(sid) {
       return find.get(sid, Date.now()) !== undefined;
+    },
+    async userDeleted(userId) {
+      announce.run(userId, Date.now());
+    },
+    async pruneDeletedUsers(beforeMs) {
+      forget.run(Math.floor(beforeMs));
     },
     close() {
       db.close();

@@ -69,6 +69,8 @@ describe.each(dbVariants())("account data on %s", (variant) => {
     });
     expect(res.json.accounts).toEqual([expect.objectContaining({ providerId: "credential" })]);
     expect(res.json.sessions).toHaveLength(1);
+    // Conversations live at the api-service: the export says where to get them.
+    expect(res.json.conversations).toMatch(/conversations\/\{id\}\/export/);
     expect(res.text).not.toContain(reader.token);
     expect(res.text).not.toMatch(/password|\$argon|scrypt|accessToken|refreshToken/i);
     const anonymous = await call(auth.url, "/api/auth/export-data", { from });

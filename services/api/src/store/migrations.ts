@@ -66,13 +66,31 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.createIndex("feedback_updated").on("feedback").column("updated_at").execute();
     },
   },
+  // Issue 13/14 seam: a deleted account's rows are purged by user_id; the cursor remembers which announcements of
+  // the auth-service's deletion feed this database has applied (shared by every instance on it).
+  "0002_reader_deletions": {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable("deletion_feed")
+        .addColumn("source", "text", (c) => c.primaryKey())
+        .addColumn("position", "text", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("turns_user").on("turns").column("user_id").execute();
+      await db.schema.createIndex("feedback_user").on("feedback").column("user_id").execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 
 /** Brings the database to the latest schema; safe when several instances start at once (the Migrator locks). */
 export async function migrateToLatest(db: Kysely<unknown>): Promise<void> {
-  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+  const { error, results } = await new Migrator({
+    db,
+    provider,
+    // Entries are added on parallel branches: a database that already ran a later-named one still runs the rest.
+    allowUnorderedMigrations: true,
+  }).migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === "Error")?.migrationName;
     throw new Error(`database migration ${failed ?? ""} failed: ${(error as Error).message ?? error}`, {

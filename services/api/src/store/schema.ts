@@ -50,10 +50,19 @@ export interface FeedbackTable {
   updated_at: string;
 }
 
+/** How far this database has applied the auth-service's feed of deleted accounts (one row per feed kind). */
+export interface DeletionFeedTable {
+  /** "redis" or "sqlite": the feed the position belongs to. */
+  source: string;
+  /** The last applied entry: a stream id (Redis) or a sequence number (the shared SQLite file). */
+  position: string;
+}
+
 export interface Database {
   conversations: ConversationsTable;
   turns: TurnsTable;
   turn_sources: TurnSourcesTable;
   feedback: FeedbackTable;
+  deletion_feed: DeletionFeedTable;
   kysely_migration: { name: string; timestamp: string; id?: Generated<number> };
 }

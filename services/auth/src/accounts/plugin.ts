@@ -6,7 +6,13 @@ import type { AccountsConfig } from "../config.ts";
 import type { EmailLimit } from "./email-limit.ts";
 
 /** Paths that create a user from a provider's profile, who must then fill in the reader profile. */
-const PROVIDER_SIGN_UP = /^\/callback\/|^\/sign-in\/social$/;
+export const PROVIDER_SIGN_UP = /^\/callback\/|^\/sign-in\/social$/;
+
+/** Where the rest of a reader's data is: the export says so, since this service does not hold it. */
+export const CONVERSATIONS_NOTE =
+  "Your conversations with the tutor and your ratings of its answers are kept by the tutor (the api-service), not " +
+  "here: export them from the tutor's history (GET /v1/conversations/{id}/export). Deleting this account deletes " +
+  "them too.";
 
 export interface ProvidersResponse {
   emailPassword: true;
@@ -67,7 +73,10 @@ export function accountsPlugin(opts: AccountsPluginOptions) {
               delete: {
                 // Reset links, 2FA sign-in attempts and trusted devices name the user only in `value`.
                 after: async (user, ctx) => {
-                  await ctx?.context.adapter.deleteMany({
+                  // With Redis (secondary storage) they live there, expiring on their own (a reset link within 30
+                  // minutes), and the table is not in the schema: deleting from it failed the deletion with a 500.
+                  if (!ctx || ctx.context.options.secondaryStorage) return;
+                  await ctx.context.adapter.deleteMany({
                     model: "verification",
                     where: [{ field: "value", value: user.id }],
                   });
@@ -97,6 +106,7 @@ export function accountsPlugin(opts: AccountsPluginOptions) {
           // Everything we hold about the reader except credentials (password hash, provider and session tokens).
           return ctx.json({
             exportedAt: new Date().toISOString(),
+            conversations: CONVERSATIONS_NOTE,
             user,
             accounts: accounts.map((a) => ({
               providerId: a.providerId,

@@ -11,6 +11,7 @@ export const AUDIT_EVENT_TYPES = [
   "sign_in",
   "sign_out",
   "password_changed",
+  "password_reset_requested",
   "password_reset",
   "email_verified",
   "two_factor_enabled",
