@@ -41,6 +41,10 @@ export const ERROR_CODES = {
     message: "The link is invalid, has expired or was already used; request a new one.",
   },
   INVALID_TWO_FACTOR_CODE: { status: 401, message: "The code is wrong or has expired." },
+  TWO_FACTOR_CODE_REUSED: {
+    status: 401,
+    message: "This code has already been used; wait for the next one in your authenticator app.",
+  },
   TWO_FACTOR_NOT_ENABLED: {
     status: 400,
     message: "Two-factor authentication is not enabled for this account.",

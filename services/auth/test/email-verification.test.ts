@@ -4,11 +4,22 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { errorEnvelopeSchema, SET_AUTH_JWT_HEADER } from "@ai-book/contracts";
 import { closeAddressAgents, waitFor } from "@ai-book/testkit";
+import { createEmailVerificationToken } from "better-auth/api";
 import { decodeJwt } from "jose";
 import { simpleParser } from "mailparser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAILS_PER_ADDRESS } from "../src/accounts/options.ts";
-import { call, cookieOf, dbVariants, ORIGIN, type RunningAuth, startAuth, uniqueEmail } from "./helpers.ts";
+import {
+  BETTER_AUTH_SECRET,
+  call,
+  cookieOf,
+  dbVariants,
+  ORIGIN,
+  type RunningAuth,
+  setsSession,
+  startAuth,
+  uniqueEmail,
+} from "./helpers.ts";
 import { type MailServer, startMailServer } from "./mail-server.ts";
 
 afterAll(closeAddressAgents);
@@ -100,6 +111,39 @@ describe.each(dbVariants())("email verification over SMTP on %s", (variant) => {
     expect(new URL(browser.headers.get("location")!).searchParams.get("error")).toBe("INVALID_TOKEN");
     const session = await call(auth.url, "/api/auth/get-session", { from, cookie: cookieOf(up) });
     expect(session.json.user.emailVerified).toBe(false);
+  });
+
+  it("answers an expired or reused link with 400 INVALID_LINK (a browser: the book with ?error) and changes nothing", async () => {
+    const email = uniqueEmail("stale");
+    const from = `${net}.51.6`;
+    const up = await signUp(auth, email, from);
+    // A link as Better Auth mails it, signed with the server's secret, whose lifetime ended a minute ago.
+    const expired = await createEmailVerificationToken(BETTER_AUTH_SECRET, email, undefined, -60, {
+      userId: up.json.user.id,
+    });
+    const api = await call(auth.url, `/api/auth/verify-email?token=${expired}`, { from, origin: null });
+    expect(api.status).toBe(400);
+    expect(errorEnvelopeSchema.parse(api.json).error.code).toBe("INVALID_LINK");
+    expect(setsSession(api)).toBe(false);
+    const browser = await call(
+      auth.url,
+      `/api/auth/verify-email?token=${expired}&callbackURL=${encodeURIComponent(`${ORIGIN}/docs`)}`,
+      { from, origin: null, redirect: "manual" },
+    );
+    expect(browser.status).toBe(302);
+    expect(new URL(browser.headers.get("location")!).searchParams.get("error")).toBe("TOKEN_EXPIRED");
+    expect(setsSession(browser)).toBe(false);
+    const still = await call(auth.url, "/api/auth/get-session", { from, cookie: cookieOf(up) });
+    expect(still.json.user.emailVerified).toBe(false);
+
+    // The mailed link, used once by a client, then again.
+    const token = new URL((await mail.waitForMail(email, VERIFY)).link).searchParams.get("token")!;
+    const first = await call(auth.url, `/api/auth/verify-email?token=${token}`, { from, origin: null });
+    expect(first.status).toBe(200);
+    const reused = await call(auth.url, `/api/auth/verify-email?token=${token}`, { from, origin: null });
+    expect(reused.status).toBe(400);
+    expect(errorEnvelopeSchema.parse(reused.json).error.code).toBe("INVALID_LINK");
+    expect(setsSession(reused)).toBe(false);
   });
 
   it("re-sends the mail on request, at most MAILS_PER_ADDRESS times per address, and answers unknown addresses alike", async () => {

@@ -143,6 +143,11 @@ export function cookieOf(res: CallResult): string {
     .join("; ");
 }
 
+/** Whether a response starts a session (sets a session cookie that is not a deletion). */
+export function setsSession(res: Pick<CallResult, "headers">): boolean {
+  return res.headers.getSetCookie().some((c) => c.includes("session_token=") && !/max-age=0/i.test(c));
+}
+
 let seq = 0;
 /** A unique email for this test run. */
 export function uniqueEmail(tag = "reader"): string {

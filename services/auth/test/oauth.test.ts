@@ -2,17 +2,18 @@
 // (oauth2-mock-server) through the generic provider; Google/GitHub configuration checked without the network.
 import { errorEnvelopeSchema } from "@ai-book/contracts";
 import { closeAddressAgents } from "@ai-book/testkit";
-import { eq } from "drizzle-orm";
+import { count, eq } from "drizzle-orm";
 import { decodeJwt } from "jose";
 import { OAuth2Server } from "oauth2-mock-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { account, user as userTable } from "../src/db/schema.ts";
+import { account, session as sessionTable, user as userTable } from "../src/db/schema.ts";
 import {
   type CallResult,
   call,
   dbVariants,
   ORIGIN,
   type RunningAuth,
+  setsSession,
   startAuth,
   uniqueEmail,
 } from "./helpers.ts";
@@ -45,6 +46,9 @@ describe.each(dbVariants())("generic OpenID Connect sign-in on %s (local oauth2-
   let idp: OAuth2Server;
   let auth: RunningAuth;
   let profile: Profile;
+  /** Authorization code → the redirect_uri the provider issued it for; each redemption ("accepted|refused <uri>"). */
+  const issuedFor = new Map<string, string>();
+  const redeemedWith: string[] = [];
   beforeAll(async () => {
     idp = new OAuth2Server();
     await idp.issuer.keys.generate("RS256");
@@ -57,6 +61,26 @@ describe.each(dbVariants())("generic OpenID Connect sign-in on %s (local oauth2-
     });
     idp.service.on("beforeUserinfo", (res) => {
       res.body = { ...profile };
+    });
+    // As a real provider does (RFC 6749 4.1.3): a code is redeemed only with the redirect_uri it was issued for. The
+    // mock issues codes to any redirect_uri and redeems them with any; it keeps the pairs here and refuses the rest.
+    idp.service.on("beforeAuthorizeRedirect", ({ url }, req) => {
+      const code = url.searchParams.get("code");
+      if (code)
+        issuedFor.set(code, String(new URL(req.url!, idp.issuer.url).searchParams.get("redirect_uri")));
+    });
+    idp.service.on("beforeResponse", (res, req) => {
+      const body = (req as unknown as { body: Record<string, string> }).body;
+      if (body.grant_type !== "authorization_code") return;
+      const matches = issuedFor.get(body.code ?? "") === body.redirect_uri;
+      redeemedWith.push(`${matches ? "accepted" : "refused"} ${body.redirect_uri}`);
+      if (!matches) {
+        res.statusCode = 400;
+        res.body = {
+          error: "invalid_grant",
+          error_description: "redirect_uri does not match the authorization",
+        };
+      }
     });
     auth = await startAuth({
       variant,
@@ -72,6 +96,17 @@ describe.each(dbVariants())("generic OpenID Connect sign-in on %s (local oauth2-
     await auth?.stop();
     await idp?.stop();
   });
+
+  /** How many users, provider/credential accounts and sessions the database holds. */
+  async function rows() {
+    const db = auth.service.database.db;
+    const [[users], [accounts], [sessions]] = await Promise.all([
+      db.select({ n: count() }).from(userTable),
+      db.select({ n: count() }).from(account),
+      db.select({ n: count() }).from(sessionTable),
+    ]);
+    return { users: users!.n, accounts: accounts!.n, sessions: sessions!.n };
+  }
 
   /** Runs start → provider → callback like a browser; returns the callback's response and the cookies. */
   async function signInWithProvider(from: string) {
@@ -127,6 +162,7 @@ describe.each(dbVariants())("generic OpenID Connect sign-in on %s (local oauth2-
     profile = { sub: `sub-${email}`, email, email_verified: true, name: "Olive" };
     const { callback } = await signInWithProvider(from);
     expect(callback.status).toBe(302);
+    expect(redeemedWith.at(-1)).toBe(`accepted ${auth.config.baseUrl}/api/auth/callback/oidc`);
     expect(callback.headers.get("location")).toBe(`${ORIGIN}/docs?welcome=1`);
     const cookie = jarOf(callback);
 
@@ -171,6 +207,7 @@ describe.each(dbVariants())("generic OpenID Connect sign-in on %s (local oauth2-
     profile = { sub: `sub-${email}`, email, email_verified: true, name: "Rex" };
     const first = await signInWithProvider(from);
     expect(first.callback.status).toBe(302);
+    const before = await rows();
     const replay = await call(auth.url, first.callbackPath, {
       from,
       cookie: first.cookie,
@@ -179,9 +216,7 @@ describe.each(dbVariants())("generic OpenID Connect sign-in on %s (local oauth2-
     });
     expect(replay.status).toBe(400);
     expect(errorEnvelopeSchema.parse(replay.json).error.code).toBe("OAUTH_FAILED");
-    expect(
-      replay.headers.getSetCookie().some((c) => c.includes("session_token=") && !/max-age=0/i.test(c)),
-    ).toBe(false);
+    expect(setsSession(replay)).toBe(false);
     const forged = await call(auth.url, "/api/auth/callback/oidc?code=x&state=forged", {
       from,
       origin: null,
@@ -189,6 +224,106 @@ describe.each(dbVariants())("generic OpenID Connect sign-in on %s (local oauth2-
     });
     expect(forged.status).toBe(400);
     expect(errorEnvelopeSchema.parse(forged.json).error.code).toBe("OAUTH_FAILED");
+    expect(await rows()).toEqual(before);
+  });
+
+  /**
+   * Starts a sign-in at our server and sends the authorization request to the provider with `redirect_uri` replaced,
+   * as an attacker does to have a code delivered to them; returns where the provider sent the code, and our cookies.
+   */
+  async function codeForAnotherRedirect(from: string, redirectUri: string, errorCallbackURL?: string) {
+    const start = await call(auth.url, "/api/auth/sign-in/social", {
+      from,
+      body: {
+        provider: "oidc",
+        callbackURL: `${ORIGIN}/docs`,
+        ...(errorCallbackURL ? { errorCallbackURL } : {}),
+      },
+    });
+    expect(start.status, start.text).toBe(200);
+    const authorize = new URL(start.json.url);
+    authorize.searchParams.set("redirect_uri", redirectUri);
+    const atIdp = await fetch(authorize, { redirect: "manual" });
+    expect(atIdp.status).toBe(302);
+    const delivered = new URL(atIdp.headers.get("location")!);
+    expect(`${delivered.origin}${delivered.pathname}`).toBe(redirectUri);
+    return { delivered, cookie: jarOf(start) };
+  }
+
+  it("a code issued for another redirect URI, brought to our callback: the provider refuses it, nothing is written", async () => {
+    const from = `${net}.91.6`;
+    const email = uniqueEmail("mismatch");
+    profile = { sub: `sub-${email}`, email, email_verified: true, name: "Mia" };
+    const ours = `${auth.config.baseUrl}/api/auth/callback/oidc`;
+    for (const redirectUri of [
+      "https://evil.example/callback",
+      `${auth.config.baseUrl}/api/auth/callback/other`,
+    ]) {
+      const { delivered, cookie } = await codeForAnotherRedirect(from, redirectUri);
+      const before = await rows();
+      const redeemed = redeemedWith.length;
+      // Right state, right cookies, a genuine code: only the redirect URI it was issued for differs.
+      const callback = await call(auth.url, `/api/auth/callback/oidc${delivered.search}`, {
+        from,
+        cookie,
+        origin: null,
+        redirect: "manual",
+      });
+      // We redeemed it with our own callback URL, and the provider said no.
+      expect(redeemedWith.slice(redeemed)).toEqual([`refused ${ours}`]);
+      expect(callback.status).toBe(400);
+      expect(errorEnvelopeSchema.parse(callback.json).error.code).toBe("OAUTH_FAILED");
+      expect(setsSession(callback)).toBe(false);
+      expect(await rows()).toEqual(before);
+    }
+    expect(
+      (await call(auth.url, "/api/auth/sign-in/email", { from, body: { email, password: PASSWORD } })).status,
+    ).toBe(401);
+  });
+
+  it("a browser (errorCallbackURL set, as the tutor does) is sent back to the book with the error instead", async () => {
+    const from = `${net}.91.7`;
+    const email = uniqueEmail("mismatch-browser");
+    profile = { sub: `sub-${email}`, email, email_verified: true, name: "Max" };
+    const errorPage = `${ORIGIN}/docs?tutor=provider-error`;
+    const { delivered, cookie } = await codeForAnotherRedirect(
+      from,
+      "https://evil.example/callback",
+      errorPage,
+    );
+    const before = await rows();
+    const callback = await call(auth.url, `/api/auth/callback/oidc${delivered.search}`, {
+      from,
+      cookie,
+      origin: null,
+      redirect: "manual",
+    });
+    expect(callback.status).toBe(302);
+    const landing = new URL(callback.headers.get("location")!);
+    expect(`${landing.origin}${landing.pathname}`).toBe(`${ORIGIN}/docs`);
+    expect(landing.searchParams.get("tutor")).toBe("provider-error");
+    expect(landing.searchParams.get("error")).toMatch(/^[a-z_]+$/);
+    expect(setsSession(callback)).toBe(false);
+    expect(await rows()).toEqual(before);
+  });
+
+  it("a provider's refusal on our callback (error=…, no code) is 400 OAUTH_FAILED and writes nothing", async () => {
+    const from = `${net}.91.8`;
+    const start = await call(auth.url, "/api/auth/sign-in/social", {
+      from,
+      body: { provider: "oidc", callbackURL: `${ORIGIN}/docs` },
+    });
+    const state = new URL(start.json.url).searchParams.get("state")!;
+    const before = await rows();
+    const refused = await call(
+      auth.url,
+      `/api/auth/callback/oidc?error=invalid_request&error_description=redirect_uri+mismatch&state=${state}`,
+      { from, cookie: jarOf(start), origin: null, redirect: "manual" },
+    );
+    expect(refused.status).toBe(400);
+    expect(errorEnvelopeSchema.parse(refused.json).error.code).toBe("OAUTH_FAILED");
+    expect(setsSession(refused)).toBe(false);
+    expect(await rows()).toEqual(before);
   });
 
   it("refuses callback URLs outside CORS_ORIGINS with a 4xx before leaving for the provider", async () => {

@@ -1,6 +1,8 @@
 // "Forgot password?" against a real SMTP server: no enumeration, limits, a single-use expiring link, every session
-// revoked; with REDIS_URL, the api-service (a real process) refuses the old access tokens.
+// revoked; the api-service (a real process) refuses the old access tokens (through the shared SQLite file, and through
+// Redis when REDIS_URL is set).
 import { randomUUID } from "node:crypto";
+import { join } from "node:path";
 import { errorEnvelopeSchema, SET_AUTH_JWT_HEADER } from "@ai-book/contracts";
 import {
   closeAddressAgents,
@@ -187,49 +189,67 @@ describe.each(dbVariants())("password reset on %s", (variant) => {
   });
 });
 
-describe.skipIf(!REDIS_URL)("password reset with REDIS_URL: the api-service refuses the old tokens", () => {
-  const prefix = `ai-book-test-${randomUUID().slice(0, 8)}:`;
-  const dir = tempDir("ai-book-reset-api-");
-  let mail: MailServer;
-  let auth: RunningAuth;
-  let api: ServiceProcess;
-  let redis: Redis;
-  beforeAll(async () => {
-    redis = new Redis(REDIS_URL!);
-    mail = await startMailServer();
-    auth = await startAuth({ env: { SMTP_URL: mail.url, REDIS_URL: REDIS_URL! }, redisKeyPrefix: prefix });
-    api = await startApiProcess({ dataDir: dir.path, jwtSecret: JWT_SECRET, redisUrl: REDIS_URL! });
-  }, 180_000);
-  afterAll(async () => {
-    await api?.stop();
-    await auth?.stop();
-    await mail?.stop();
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length) await redis.del(...keys);
-    await redis.quit();
-    dir.cleanup();
-  });
+/** How the api-service learns of ended sessions: the SQLite file both services share, and Redis when REDIS_URL is set. */
+const REVOCATION_PATHS = REDIS_URL ? (["SQLite file", "Redis"] as const) : (["SQLite file"] as const);
 
-  it("an access token issued before the reset gets 401 TOKEN_REVOKED at the api-service after it", async () => {
-    const email = uniqueEmail("revoke");
-    const up = await signUp(auth, email, "127.0.63.1");
-    const jwt = up.headers.get(SET_AUTH_JWT_HEADER)!;
-    const search = () =>
-      fetch(`${api.url}/v1/search`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${jwt}`, "content-type": "application/json" },
-        body: JSON.stringify({ query: "balance" }),
+describe.each(REVOCATION_PATHS)(
+  "password reset: the api-service refuses the old tokens (revocation via %s)",
+  (path) => {
+    const prefix = `ai-book-test-${randomUUID().slice(0, 8)}:`;
+    const dir = tempDir("ai-book-reset-api-");
+    // Without Redis both services read and write the same revocation file (REVOCATION_DB_PATH).
+    const env =
+      path === "Redis"
+        ? { REDIS_URL: REDIS_URL! }
+        : { REVOCATION_DB_PATH: join(dir.path, "revocations.sqlite"), REDIS_URL: undefined };
+    let mail: MailServer;
+    let auth: RunningAuth;
+    let api: ServiceProcess;
+    beforeAll(async () => {
+      mail = await startMailServer();
+      auth = await startAuth({ env: { SMTP_URL: mail.url, ...env }, redisKeyPrefix: prefix });
+      api = await startApiProcess({
+        dataDir: join(dir.path, "api"),
+        jwtSecret: JWT_SECRET,
+        redisUrl: env.REDIS_URL,
+        env: { REVOCATION_DB_PATH: env.REVOCATION_DB_PATH },
       });
-    expect((await search()).status).not.toBe(401);
-    await requestReset(auth, email, "127.0.63.1");
-    const token = await tokenFromMail(auth, (await mail.waitForMail(email, RESET)).link, "127.0.63.1");
-    const done = await call(auth.url, "/api/auth/reset-password", {
-      from: "127.0.63.1",
-      body: { token, newPassword: NEW_PASSWORD },
+    }, 180_000);
+    afterAll(async () => {
+      await api?.stop();
+      await auth?.stop();
+      await mail?.stop();
+      if (path === "Redis") {
+        const redis = new Redis(REDIS_URL!);
+        const keys = await redis.keys(`${prefix}*`);
+        if (keys.length) await redis.del(...keys);
+        await redis.quit();
+      }
+      dir.cleanup();
     });
-    expect(done.status).toBe(200);
-    const refused = await search();
-    expect(refused.status).toBe(401);
-    expect(errorEnvelopeSchema.parse(await refused.json()).error.code).toBe("TOKEN_REVOKED");
-  });
-});
+
+    it("an access token issued before the reset gets 401 TOKEN_REVOKED at the api-service after it", async () => {
+      const from = path === "Redis" ? "127.0.63.2" : "127.0.63.1";
+      const email = uniqueEmail("revoke");
+      const up = await signUp(auth, email, from);
+      const jwt = up.headers.get(SET_AUTH_JWT_HEADER)!;
+      const search = () =>
+        fetch(`${api.url}/v1/search`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${jwt}`, "content-type": "application/json" },
+          body: JSON.stringify({ query: "balance" }),
+        });
+      expect((await search()).status).not.toBe(401);
+      await requestReset(auth, email, from);
+      const token = await tokenFromMail(auth, (await mail.waitForMail(email, RESET)).link, from);
+      const done = await call(auth.url, "/api/auth/reset-password", {
+        from,
+        body: { token, newPassword: NEW_PASSWORD },
+      });
+      expect(done.status).toBe(200);
+      const refused = await search();
+      expect(refused.status).toBe(401);
+      expect(errorEnvelopeSchema.parse(await refused.json()).error.code).toBe("TOKEN_REVOKED");
+    });
+  },
+);

@@ -43,6 +43,13 @@ describe("errorFromResponse", () => {
     expect(html.info).toMatchObject({ kind: "server", code: "HTTP_502", status: 502 });
   });
 
+  it("shows a wrong or reused two-factor code as the server words it, not as an ended session", async () => {
+    for (const code of ["INVALID_TWO_FACTOR_CODE", "TWO_FACTOR_CODE_REUSED"]) {
+      const error = await errorFromResponse(envelope(401, code, "This code has already been used."));
+      expect(error.info).toMatchObject({ kind: "validation", message: "This code has already been used." });
+    }
+  });
+
   it("treats other 401s as an ended session", async () => {
     expect((await errorFromResponse(envelope(401, "TOKEN_EXPIRED", "expired"))).info.kind).toBe(
       "unauthorized",

@@ -37,6 +37,9 @@ const KIND_BY_CODE: Record<string, TutorErrorKind> = {
   INVALID_EMAIL_OR_PASSWORD: "bad_credentials",
   RATE_LIMITED: "rate_limited",
   TOO_MANY_REQUESTS: "rate_limited",
+  // 401s about the code just typed, not an ended session: the reader sees the server's message.
+  INVALID_TWO_FACTOR_CODE: "validation",
+  TWO_FACTOR_CODE_REUSED: "validation",
 };
 
 /** Parses a Retry-After header (delta-seconds or HTTP date) into whole seconds. */

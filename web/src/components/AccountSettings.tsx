@@ -1,7 +1,6 @@
 // Account settings of a signed-in reader: verify-email banner, two-factor enrolment (QR code), export and deletion.
 import { type ReactNode, useId, useState } from "react";
-import { toTutorError } from "../client/tutor-error.ts";
-import { FormError, TextField, useSubmit } from "./form-parts.tsx";
+import { AccountForm, FormError, PasswordField, TextField, useAttempt, useSubmit } from "./form-parts.tsx";
 import styles from "./tutor.module.css";
 import { useTutor } from "./tutor-context.tsx";
 
@@ -76,11 +75,10 @@ export function TwoFactorSettings(): ReactNode {
       <h3 id={`${id}-title`}>Two-factor authentication</h3>
       <output aria-live="polite">{done}</output>
       {enrolment ? (
-        <form
-          className={styles.form}
-          onSubmit={confirm.run}
-          noValidate
-          aria-label="Confirm two-factor set-up"
+        <AccountForm
+          label="Confirm two-factor set-up"
+          submit={confirm}
+          submitLabel="Turn on two-factor authentication"
         >
           <p>Scan this code with an authenticator app, or type the key, then enter the code it shows.</p>
           <img src={enrolment.qr} alt="QR code for your authenticator app" width={192} height={192} />
@@ -106,41 +104,22 @@ export function TwoFactorSettings(): ReactNode {
             value={code}
             onValue={setCode}
           />
-          <FormError error={confirm.error} />
-          <button type="submit" className="button button--primary button--block" disabled={confirm.busy}>
-            Turn on two-factor authentication
-          </button>
-        </form>
+        </AccountForm>
       ) : (
-        <form
-          className={styles.form}
-          onSubmit={account.twoFactorEnabled ? disable.run : enable.run}
-          noValidate
-          aria-label={account.twoFactorEnabled ? "Turn off two-factor" : "Set up two-factor"}
+        <AccountForm
+          label={account.twoFactorEnabled ? "Turn off two-factor" : "Set up two-factor"}
+          submit={account.twoFactorEnabled ? disable : enable}
+          submitLabel={account.twoFactorEnabled ? "Turn off two-factor" : "Set up two-factor"}
+          button="button--secondary"
+          disabled={enable.busy || disable.busy || !password}
         >
           <p>
             {account.twoFactorEnabled
               ? "On: signing in asks for a code from your authenticator app."
               : "Off: add a code from an authenticator app to your sign-in."}
           </p>
-          <TextField
-            label="Your password"
-            id={`${id}-password`}
-            name="password"
-            type="password"
-            autoComplete="current-password"
-            value={password}
-            onValue={setPassword}
-          />
-          <FormError error={account.twoFactorEnabled ? disable.error : enable.error} />
-          <button
-            type="submit"
-            className="button button--secondary button--block"
-            disabled={enable.busy || disable.busy || !password}
-          >
-            {account.twoFactorEnabled ? "Turn off two-factor" : "Set up two-factor"}
-          </button>
-        </form>
+          <PasswordField id={`${id}-password`} value={password} onValue={setPassword} />
+        </AccountForm>
       )}
     </section>
   );
@@ -151,14 +130,13 @@ export function DataSettings(): ReactNode {
   const id = useId();
   const [password, setPassword] = useState("");
   const [confirming, setConfirming] = useState(false);
-  const [exportError, setExportError] = useState<ReturnType<typeof toTutorError>["info"] | null>(null);
+  const exported = useAttempt();
   const remove = useSubmit(async () => {
     await authClient.deleteAccount(password || undefined);
     forget();
   });
-  const download = async () => {
-    setExportError(null);
-    try {
+  const download = () =>
+    exported.attempt(async () => {
       const json = await authClient.exportData();
       const url = URL.createObjectURL(new Blob([json], { type: "application/json" }));
       const a = document.createElement("a");
@@ -166,10 +144,7 @@ export function DataSettings(): ReactNode {
       a.download = "ai-book-my-data.json";
       a.click();
       URL.revokeObjectURL(url);
-    } catch (cause) {
-      setExportError(toTutorError(cause).info);
-    }
-  };
+    });
   return (
     <section className={styles.settings} aria-labelledby={`${id}-title`} data-testid="tutor-data-settings">
       <h3 id={`${id}-title`}>Your data</h3>
@@ -180,30 +155,26 @@ export function DataSettings(): ReactNode {
       >
         Download my data
       </button>
-      <FormError error={exportError} />
+      <FormError error={exported.error} />
       {confirming ? (
-        <form className={styles.form} onSubmit={remove.run} noValidate aria-label="Delete my account">
+        <AccountForm
+          label="Delete my account"
+          submit={remove}
+          submitLabel="Delete my account for good"
+          busyLabel="Deleting…"
+          button="button--danger"
+          after={
+            <button type="button" className={styles.linkButton} onClick={() => setConfirming(false)}>
+              Keep my account
+            </button>
+          }
+        >
           <p>
             This deletes your account, profile and sessions for good. Enter your password (not needed within a
             day of signing in).
           </p>
-          <TextField
-            label="Your password"
-            id={`${id}-password`}
-            name="password"
-            type="password"
-            autoComplete="current-password"
-            value={password}
-            onValue={setPassword}
-          />
-          <FormError error={remove.error} />
-          <button type="submit" className="button button--danger button--block" disabled={remove.busy}>
-            {remove.busy ? "Deleting…" : "Delete my account for good"}
-          </button>
-          <button type="button" className={styles.linkButton} onClick={() => setConfirming(false)}>
-            Keep my account
-          </button>
-        </form>
+          <PasswordField id={`${id}-password`} value={password} onValue={setPassword} />
+        </AccountForm>
       ) : (
         <button
           type="button"

@@ -12,7 +12,17 @@ import type { ProfileInput } from "../client/auth-client.ts";
 import { type TutorErrorInfo, toTutorError } from "../client/tutor-error.ts";
 import { DataSettings, TwoFactorSettings, VerifyEmailBanner } from "./AccountSettings.tsx";
 import { ApiKeys } from "./ApiKeys.tsx";
-import { Field, type FieldErrors, FormError, TextField, useSubmit } from "./form-parts.tsx";
+import {
+  AccountForm,
+  EmailField,
+  emailProblem,
+  Field,
+  type FieldErrors,
+  FormError,
+  PasswordField,
+  TextField,
+  useSubmit,
+} from "./form-parts.tsx";
 import {
   ForgotPasswordForm,
   ProviderButtons,
@@ -69,7 +79,8 @@ function ProfileFields({
 
 function validateCredentials(email: string, password: string): FieldErrors {
   const errors: FieldErrors = {};
-  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email.trim())) errors.email = "Enter a valid email address.";
+  const problem = emailProblem(email);
+  if (problem) errors.email = problem;
   if (password.length < PASSWORD_MIN) errors.password = `Use at least ${PASSWORD_MIN} characters.`;
   if (password.length > PASSWORD_MAX) errors.password = `Use at most ${PASSWORD_MAX} characters.`;
   return errors;
@@ -88,7 +99,7 @@ function SignInForm(): ReactNode {
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const [errors, setErrors] = useState<FieldErrors>({});
-  const { busy, error, run } = useSubmit(async () => {
+  const submit = useSubmit(async () => {
     const next: FieldErrors = {};
     if (!email.trim()) next.email = "Enter your email.";
     if (!password) next.password = "Enter your password.";
@@ -97,32 +108,22 @@ function SignInForm(): ReactNode {
     await signIn({ email: email.trim(), password });
   });
   return (
-    <form className={styles.form} onSubmit={run} noValidate aria-label="Sign in" data-testid="tutor-sign-in">
-      <TextField
-        label="Email"
-        id={`${id}-email`}
-        error={errors.email}
-        name="email"
-        type="email"
-        autoComplete="email"
-        value={email}
-        onValue={setEmail}
-      />
-      <TextField
+    <AccountForm
+      label="Sign in"
+      testId="tutor-sign-in"
+      submit={submit}
+      submitLabel="Sign in"
+      busyLabel="Signing in…"
+    >
+      <EmailField id={`${id}-email`} error={errors.email} value={email} onValue={setEmail} />
+      <PasswordField
         label="Password"
         id={`${id}-password`}
         error={errors.password}
-        name="password"
-        type="password"
-        autoComplete="current-password"
         value={password}
         onValue={setPassword}
       />
-      <FormError error={error} />
-      <button type="submit" className="button button--primary button--block" disabled={busy}>
-        {busy ? "Signing in…" : "Sign in"}
-      </button>
-    </form>
+    </AccountForm>
   );
 }
 
@@ -140,7 +141,7 @@ function SignUpForm(): ReactNode {
   const [password, setPassword] = useState("");
   const [profile, setProfile] = useState<ProfileInput>(DEFAULT_PROFILE);
   const [errors, setErrors] = useState<FieldErrors>({});
-  const { busy, error, run } = useSubmit(async () => {
+  const submit = useSubmit(async () => {
     const next = validateCredentials(email, password);
     if (!name.trim()) next.name = "Enter your name.";
     setErrors(next);
@@ -155,12 +156,14 @@ function SignUpForm(): ReactNode {
     }
   });
   return (
-    <form
-      className={styles.form}
-      onSubmit={run}
-      noValidate
-      aria-label="Create account"
-      data-testid="tutor-sign-up"
+    <AccountForm
+      label="Create account"
+      testId="tutor-sign-up"
+      submit={submit}
+      submitLabel="Create account"
+      busyLabel="Creating account…"
+      // An error about one field is shown beside it.
+      error={submit.error && !fieldOf(submit.error) ? submit.error : null}
     >
       <TextField
         label="Name"
@@ -171,32 +174,17 @@ function SignUpForm(): ReactNode {
         value={name}
         onValue={setName}
       />
-      <TextField
-        label="Email"
-        id={`${id}-email`}
-        error={errors.email}
-        name="email"
-        type="email"
-        autoComplete="email"
-        value={email}
-        onValue={setEmail}
-      />
-      <TextField
+      <EmailField id={`${id}-email`} error={errors.email} value={email} onValue={setEmail} />
+      <PasswordField
         label={`Password (at least ${PASSWORD_MIN} characters)`}
         id={`${id}-password`}
         error={errors.password}
-        name="password"
-        type="password"
         autoComplete="new-password"
         value={password}
         onValue={setPassword}
       />
       <ProfileFields value={profile} onChange={setProfile} errors={errors} />
-      {error && !fieldOf(error) && <FormError error={error} />}
-      <button type="submit" className="button button--primary button--block" disabled={busy}>
-        {busy ? "Creating account…" : "Create account"}
-      </button>
-    </form>
+    </AccountForm>
   );
 }
 
@@ -208,7 +196,7 @@ function ProfileForm(): ReactNode {
     interestArea: user?.interestArea ?? "",
   });
   const [saved, setSaved] = useState(false);
-  const { busy, error, run } = useSubmit(async () => {
+  const submit = useSubmit(async () => {
     setSaved(false);
     await updateProfile(profile);
     setSaved(true);
@@ -220,7 +208,13 @@ function ProfileForm(): ReactNode {
         Signed in as <strong>{user.name}</strong> ({user.email})
       </p>
       <VerifyEmailBanner />
-      <form className={styles.form} onSubmit={run} noValidate aria-label="Your background">
+      <AccountForm
+        label="Your background"
+        submit={submit}
+        submitLabel="Save background"
+        busyLabel="Saving…"
+        status={saved ? "Saved. New answers use this background." : ""}
+      >
         <ProfileFields
           value={profile}
           onChange={(next) => {
@@ -229,14 +223,7 @@ function ProfileForm(): ReactNode {
           }}
           errors={{}}
         />
-        <FormError error={error} />
-        <output className={styles.saved} aria-live="polite">
-          {saved ? "Saved. New answers use this background." : ""}
-        </output>
-        <button type="submit" className="button button--primary button--block" disabled={busy}>
-          {busy ? "Saving…" : "Save background"}
-        </button>
-      </form>
+      </AccountForm>
       <button
         type="button"
         className="button button--secondary button--block margin-top--sm"
@@ -255,19 +242,15 @@ function ProfileForm(): ReactNode {
 function CompleteProfile(): ReactNode {
   const { account, updateProfile, signOut } = useTutor();
   const [profile, setProfile] = useState<ProfileInput>(DEFAULT_PROFILE);
-  const { busy, error, run } = useSubmit(() => updateProfile(profile));
+  const submit = useSubmit(() => updateProfile(profile));
   return (
     <div data-testid="tutor-complete-profile">
       <p className={styles.whoami}>
         Welcome{account ? `, ${account.name}` : ""}! Tell the tutor about your background to start.
       </p>
-      <form className={styles.form} onSubmit={run} noValidate aria-label="Your background">
+      <AccountForm label="Your background" submit={submit} submitLabel="Continue" busyLabel="Saving…">
         <ProfileFields value={profile} onChange={setProfile} errors={{}} />
-        <FormError error={error} />
-        <button type="submit" className="button button--primary button--block" disabled={busy}>
-          {busy ? "Saving…" : "Continue"}
-        </button>
-      </form>
+      </AccountForm>
       <button type="button" className={styles.linkButton} onClick={() => void signOut()}>
         Sign out
       </button>
@@ -289,6 +272,12 @@ function AwaitVerification(): ReactNode {
 }
 
 type Mode = "sign-in" | "sign-up" | "forgot" | "reset";
+
+/** The two forms a signed-out reader switches between. */
+const SWITCH: [Mode, string][] = [
+  ["sign-up", "Create account"],
+  ["sign-in", "Sign in"],
+];
 
 const LANDING_MESSAGES: Record<string, string> = {
   verified: "Your email address is verified.",
@@ -358,22 +347,17 @@ export function AccountView(): ReactNode {
       <FormError error={sessionError} />
       <ProviderButtons />
       <nav className={styles.switcher} aria-label="Sign in or create an account">
-        <button
-          type="button"
-          className={mode === "sign-up" ? styles.switchActive : styles.switchButton}
-          aria-pressed={mode === "sign-up"}
-          onClick={() => setMode("sign-up")}
-        >
-          Create account
-        </button>
-        <button
-          type="button"
-          className={mode === "sign-in" ? styles.switchActive : styles.switchButton}
-          aria-pressed={mode === "sign-in"}
-          onClick={() => setMode("sign-in")}
-        >
-          Sign in
-        </button>
+        {SWITCH.map(([to, label]) => (
+          <button
+            key={to}
+            type="button"
+            className={mode === to ? styles.switchActive : styles.switchButton}
+            aria-pressed={mode === to}
+            onClick={() => setMode(to)}
+          >
+            {label}
+          </button>
+        ))}
       </nav>
       {mode === "sign-up" ? (
         <SignUpForm />

@@ -2,7 +2,7 @@
 import { API_KEY_SCOPES, type ApiKeyScope } from "@ai-book/contracts";
 import { type ReactNode, useCallback, useEffect, useId, useState } from "react";
 import type { ApiKeySummary, NewApiKey } from "../client/auth-client.ts";
-import { type TutorErrorInfo, toTutorError } from "../client/tutor-error.ts";
+import { FormError, useAttempt } from "./form-parts.tsx";
 import styles from "./tutor.module.css";
 import { useTutor } from "./tutor-context.tsx";
 
@@ -16,20 +16,7 @@ export function ApiKeys(): ReactNode {
   const [scopes, setScopes] = useState<ApiKeyScope[]>(["search"]);
   const [days, setDays] = useState<number>(90);
   const [created, setCreated] = useState<NewApiKey | null>(null);
-  const [error, setError] = useState<TutorErrorInfo | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  const attempt = useCallback(async (action: () => Promise<void>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await action();
-    } catch (cause) {
-      setError(toTutorError(cause).info);
-    } finally {
-      setBusy(false);
-    }
-  }, []);
+  const { busy, error, attempt } = useAttempt();
   const reload = useCallback(
     () => attempt(async () => setKeys(await authClient.listApiKeys())),
     [attempt, authClient],
@@ -105,11 +92,7 @@ export function ApiKeys(): ReactNode {
             </option>
           ))}
         </select>
-        {error ? (
-          <p role="alert" className={styles.error}>
-            {error.message}
-          </p>
-        ) : null}
+        <FormError error={error} />
         <button
           type="submit"
           className="button button--primary button--block"

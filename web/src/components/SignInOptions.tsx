@@ -1,8 +1,17 @@
 // The ways in besides the password form: provider buttons, "Forgot password?", the reset form and the 2FA step.
 import { PASSWORD_MAX, PASSWORD_MIN } from "@ai-book/contracts";
 import { type ReactNode, useId, useState } from "react";
-import { toTutorError } from "../client/tutor-error.ts";
-import { type FieldErrors, FormError, TextField, useSubmit } from "./form-parts.tsx";
+import {
+  AccountForm,
+  EmailField,
+  emailProblem,
+  type FieldErrors,
+  FormError,
+  PasswordField,
+  TextField,
+  useAttempt,
+  useSubmit,
+} from "./form-parts.tsx";
 import styles from "./tutor.module.css";
 import { useTutor } from "./tutor-context.tsx";
 
@@ -11,24 +20,18 @@ const PROVIDER_LABELS: Record<string, string> = { google: "Google", github: "Git
 /** "Continue with …" for each provider the auth-service has configured; nothing when there is none. */
 export function ProviderButtons(): ReactNode {
   const { providers, authClient } = useTutor();
-  const [error, setError] = useState<ReturnType<typeof toTutorError>["info"] | null>(null);
-  const [busy, setBusy] = useState(false);
+  // Busy until the browser has left for the provider.
+  const { busy, error, attempt } = useAttempt({ keepBusy: true });
   if (!providers) return null;
   const buttons = [
     ...providers.social.map((id) => ({ id, label: PROVIDER_LABELS[id] ?? id })),
     ...(providers.oidc ? [{ id: providers.oidc.providerId, label: providers.oidc.name }] : []),
   ];
   if (buttons.length === 0) return null;
-  const go = async (id: string) => {
-    setBusy(true);
-    setError(null);
-    try {
+  const go = (id: string) =>
+    attempt(async () => {
       window.location.assign(await authClient.providerSignInUrl(id));
-    } catch (cause) {
-      setError(toTutorError(cause).info);
-      setBusy(false);
-    }
-  };
+    });
   return (
     <div className={styles.providers} data-testid="tutor-providers">
       {buttons.map((b) => (
@@ -54,47 +57,34 @@ export function ForgotPasswordForm({ onDone }: { onDone(): void }): ReactNode {
   const [email, setEmail] = useState("");
   const [sent, setSent] = useState(false);
   const [errors, setErrors] = useState<FieldErrors>({});
-  const { busy, error, run } = useSubmit(async () => {
-    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email.trim())) {
-      setErrors({ email: "Enter a valid email address." });
-      return;
-    }
-    setErrors({});
+  const submit = useSubmit(async () => {
+    const problem = emailProblem(email);
+    setErrors({ email: problem });
+    if (problem) return;
     await authClient.requestPasswordReset(email.trim());
     setSent(true);
   });
   return (
-    <form
-      className={styles.form}
-      onSubmit={run}
-      noValidate
-      aria-label="Reset your password"
-      data-testid="tutor-forgot"
+    <AccountForm
+      label="Reset your password"
+      testId="tutor-forgot"
+      submit={submit}
+      submitLabel="Send reset link"
+      busyLabel="Sending…"
+      status={
+        sent
+          ? "If an account uses this address, a reset link is on its way. It works once, for 30 minutes."
+          : ""
+      }
+      after={
+        <button type="button" className={styles.linkButton} onClick={onDone}>
+          Back to sign in
+        </button>
+      }
     >
       <p>Enter your account's email; we will mail you a link to choose a new password.</p>
-      <TextField
-        label="Email"
-        id={`${id}-email`}
-        error={errors.email}
-        name="email"
-        type="email"
-        autoComplete="email"
-        value={email}
-        onValue={setEmail}
-      />
-      <FormError error={error} />
-      <output className={styles.saved} aria-live="polite">
-        {sent
-          ? "If an account uses this address, a reset link is on its way. It works once, for 30 minutes."
-          : ""}
-      </output>
-      <button type="submit" className="button button--primary button--block" disabled={busy}>
-        {busy ? "Sending…" : "Send reset link"}
-      </button>
-      <button type="button" className={styles.linkButton} onClick={onDone}>
-        Back to sign in
-      </button>
-    </form>
+      <EmailField id={`${id}-email`} error={errors.email} value={email} onValue={setEmail} />
+    </AccountForm>
   );
 }
 
@@ -105,7 +95,7 @@ export function ResetPasswordForm({ token, onDone }: { token: string; onDone(): 
   const [password, setPassword] = useState("");
   const [errors, setErrors] = useState<FieldErrors>({});
   const [done, setDone] = useState(false);
-  const { busy, error, run } = useSubmit(async () => {
+  const submit = useSubmit(async () => {
     if (password.length < PASSWORD_MIN || password.length > PASSWORD_MAX) {
       setErrors({ password: `Use ${PASSWORD_MIN} to ${PASSWORD_MAX} characters.` });
       return;
@@ -126,28 +116,23 @@ export function ResetPasswordForm({ token, onDone }: { token: string; onDone(): 
       </div>
     );
   return (
-    <form
-      className={styles.form}
-      onSubmit={run}
-      noValidate
-      aria-label="Choose a new password"
-      data-testid="tutor-reset"
+    <AccountForm
+      label="Choose a new password"
+      testId="tutor-reset"
+      submit={submit}
+      submitLabel="Set new password"
+      busyLabel="Saving…"
     >
-      <TextField
+      <PasswordField
         label={`New password (at least ${PASSWORD_MIN} characters)`}
         id={`${id}-password`}
         error={errors.password}
         name="newPassword"
-        type="password"
         autoComplete="new-password"
         value={password}
         onValue={setPassword}
       />
-      <FormError error={error} />
-      <button type="submit" className="button button--primary button--block" disabled={busy}>
-        {busy ? "Saving…" : "Set new password"}
-      </button>
-    </form>
+    </AccountForm>
   );
 }
 
@@ -159,7 +144,7 @@ export function TwoFactorChallenge(): ReactNode {
   const [backup, setBackup] = useState(false);
   const [trustDevice, setTrustDevice] = useState(false);
   const [errors, setErrors] = useState<FieldErrors>({});
-  const { busy, error, run } = useSubmit(async () => {
+  const submit = useSubmit(async () => {
     if (!code.trim()) {
       setErrors({ code: "Enter the code." });
       return;
@@ -168,12 +153,22 @@ export function TwoFactorChallenge(): ReactNode {
     await verifySecondFactor(code.trim(), { backup, trustDevice });
   });
   return (
-    <form
-      className={styles.form}
-      onSubmit={run}
-      noValidate
-      aria-label="Two-factor code"
-      data-testid="tutor-2fa"
+    <AccountForm
+      label="Two-factor code"
+      testId="tutor-2fa"
+      submit={submit}
+      submitLabel="Verify"
+      busyLabel="Checking…"
+      after={
+        <>
+          <button type="button" className={styles.linkButton} onClick={() => setBackup(!backup)}>
+            {backup ? "Use the authenticator app" : "Use a backup code instead"}
+          </button>
+          <button type="button" className={styles.linkButton} onClick={forget}>
+            Cancel
+          </button>
+        </>
+      }
     >
       <p>
         {backup ? "Enter one of your backup codes." : "Enter the 6-digit code from your authenticator app."}
@@ -193,16 +188,6 @@ export function TwoFactorChallenge(): ReactNode {
         <input type="checkbox" checked={trustDevice} onChange={(e) => setTrustDevice(e.target.checked)} />{" "}
         Trust this device for 30 days
       </label>
-      <FormError error={error} />
-      <button type="submit" className="button button--primary button--block" disabled={busy}>
-        {busy ? "Checking…" : "Verify"}
-      </button>
-      <button type="button" className={styles.linkButton} onClick={() => setBackup(!backup)}>
-        {backup ? "Use the authenticator app" : "Use a backup code instead"}
-      </button>
-      <button type="button" className={styles.linkButton} onClick={forget}>
-        Cancel
-      </button>
-    </form>
+    </AccountForm>
   );
 }

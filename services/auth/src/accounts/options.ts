@@ -5,10 +5,12 @@ import type { BetterAuthOptions } from "better-auth";
 import { genericOAuth, twoFactor } from "better-auth/plugins";
 import type { Redis } from "ioredis";
 import type { AuthConfig } from "../config.ts";
+import type { AuthDb } from "../db/client.ts";
 import type { Mailer } from "../mail.ts";
 import { createEmailLimit } from "./email-limit.ts";
 import { passwordResetMail, verificationMail } from "./mail-templates.ts";
 import { accountsPlugin } from "./plugin.ts";
+import { TOTP_DIGITS, TOTP_PERIOD_S, totpReplayPlugin } from "./totp-replay.ts";
 
 /** How long a password-reset link works. */
 export const RESET_LINK_TTL_S = 30 * 60;
@@ -19,6 +21,7 @@ export const MAILS_PER_ADDRESS = 3;
 
 export interface AccountFeatureDeps {
   config: AuthConfig;
+  db: AuthDb;
   mailer: Mailer;
   redis?: Redis | undefined;
   redisKeyPrefix?: string | undefined;
@@ -103,7 +106,13 @@ export function accountFeatures(deps: AccountFeatureDeps) {
 
   const plugins = [
     // First: its sign-in hook withdraws the new session while the second step is pending, before any token is issued.
-    twoFactor({ issuer: "ai-book", backupCodeOptions: { amount: 10, length: 10 } }),
+    twoFactor({
+      issuer: "ai-book",
+      totpOptions: { period: TOTP_PERIOD_S, digits: TOTP_DIGITS },
+      backupCodeOptions: { amount: 10, length: 10 },
+    }),
+    // Each TOTP code once: Better Auth would accept the same code again until its window has passed.
+    totpReplayPlugin({ db: deps.db }),
     ...(accounts.oidc
       ? [
           genericOAuth({

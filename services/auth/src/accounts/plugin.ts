@@ -1,7 +1,8 @@
 // Better Auth plugin of the account features: which sign-in methods exist, "download my data", the profile step
 // after a first provider sign-in, and the per-email limits of the routes that send mail.
 import type { BetterAuthPlugin } from "better-auth";
-import { createAuthEndpoint, createAuthMiddleware, sessionMiddleware } from "better-auth/api";
+import { APIError, createAuthEndpoint, createAuthMiddleware, sessionMiddleware } from "better-auth/api";
+import { verifyJWT } from "better-auth/crypto";
 import type { AccountsConfig } from "../config.ts";
 import type { EmailLimit } from "./email-limit.ts";
 
@@ -128,6 +129,26 @@ export function accountsPlugin(opts: AccountsPluginOptions) {
     },
     hooks: {
       before: [
+        {
+          // Better Auth answers a verification link followed again with 200 (it changes nothing). A client is told
+          // it was used; a browser (callbackURL, as in every mail) still lands on the book, whose reader is verified.
+          matcher: (ctx) => ctx.path === "/verify-email" && !ctx.query?.callbackURL,
+          handler: createAuthMiddleware(async (ctx) => {
+            const token = ctx.query?.token;
+            if (typeof token !== "string" || !token) return;
+            const claims = await verifyJWT<{ email?: unknown; updateTo?: unknown }>(
+              token,
+              ctx.context.secret,
+            );
+            if (!claims || typeof claims.email !== "string" || claims.updateTo) return;
+            const found = await ctx.context.internalAdapter.findUserByEmail(claims.email);
+            if (found?.user.emailVerified)
+              throw APIError.from("BAD_REQUEST", {
+                code: "INVALID_LINK",
+                message: "This link was already used: the email address is verified.",
+              });
+          }),
+        },
         {
           matcher: (ctx) => ctx.path === "/request-password-reset" || ctx.path === "/send-verification-email",
           handler: createAuthMiddleware(async (ctx) => {
