@@ -2,7 +2,7 @@
 import type { ReaderProfile } from "@ai-book/contracts";
 import { type TextAnalysis, uncachedAnalysis } from "./analysis-cache.ts";
 import type { Retrieved } from "./retrieve.ts";
-import { contentStems, isProse, isTableRow, sentences, truncate } from "./text.ts";
+import { contentStems, isProse, isTableRow, sentences, topicStems, truncate } from "./text.ts";
 
 export interface ExtractiveInput {
   message: string;
@@ -112,7 +112,7 @@ function cite(groups: Map<number, Candidate[]>): string[] {
 
 export function extractiveAnswer(input: ExtractiveInput): string {
   const depth = depthFor(input.profile);
-  const terms = contentStems(input.message);
+  const terms = topicStems(input.message);
   const cands = candidatesOf(input.hits, input.analysis ?? uncachedAnalysis);
   score(cands, terms);
   const want = SENTENCES_FOR[depth];
