@@ -50,7 +50,8 @@ const ASKING_PHRASE =
 const ASKING_WHOLE =
   /^(?:[\d.]+\s*)?(?:exercises?|objectives|challenges?|assignments?|homework|try it yourself|questions)$/i;
 
-function isAskingHeading(s: string): boolean {
+/** Whether a heading opens a part that asks (quiz, review questions, exercises, learning objectives). */
+export function isAskingHeading(s: string): boolean {
   return ASKING_PHRASE.test(s) || ASKING_WHOLE.test(s.trim());
 }
 
