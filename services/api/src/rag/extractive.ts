@@ -148,9 +148,12 @@ export function extractiveAnswer(input: ExtractiveInput): string {
   const body = cite(groups);
   // The best-ranked section holds no sentence to quote (code, a table, a list of commands): name it first, so the
   // reader is sent where retrieval found the answer rather than only to weaker sections.
-  const first = input.hits.find((h) => !h.chunk.headingPath.some(isAskingHeading));
+  // When that section only asks (learning objectives, a quiz), its page is still where retrieval found the answer:
+  // the page is named, never the asking part's text.
+  const first = input.hits[0];
   if (first && !groups.has(first.n)) {
-    const where = [first.chunk.title, ...first.chunk.headingPath].join(" › ");
+    const asking = first.chunk.headingPath.some(isAskingHeading);
+    const where = asking ? first.chunk.title : [first.chunk.title, ...first.chunk.headingPath].join(" › ");
     body.unshift(`The book covers this in "${where}" [${first.n}].`);
   }
 
