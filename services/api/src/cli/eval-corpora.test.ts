@@ -19,7 +19,7 @@ if (!present && !mustRun)
 
 describe("multi-book retrieval gate", () => {
   it.runIf(present || mustRun)(
-    "beats the plain-BM25 anchor on recall@1 and matches it on recall@5 and MRR@5 on every corpus (lexical)",
+    "beats the plain-BM25 anchor on recall@1, matches it on recall@5 and reaches MRR@5 >= min(anchor + 0.05, 0.97) on every corpus (lexical)",
     async () => {
       expect(existsSync(DEFAULT_CORPORA), `${DEFAULT_CORPORA} must exist in CI`).toBe(true);
       const corpora = readCorpora(DEFAULT_CORPORA);
@@ -35,7 +35,9 @@ describe("multi-book retrieval gate", () => {
         expect(m.questions, corpus.name).toBe(a.questions);
         expect(m.recallAt1, `${corpus.name} recall@1`).toBeGreaterThan(a["recall@1"]);
         expect(m.recallAtK, `${corpus.name} recall@5`).toBeGreaterThanOrEqual(a["recall@5"]);
-        expect(m.mrrAtK, `${corpus.name} MRR@5`).toBeGreaterThanOrEqual(a["mrr@5"]);
+        // Issue 20's target; rounded to the published anchors' three decimals.
+        const target = Math.round(Math.min(a["mrr@5"] + 0.05, 0.97) * 1000) / 1000;
+        expect(Math.round(m.mrrAtK * 1000) / 1000, `${corpus.name} MRR@5`).toBeGreaterThanOrEqual(target);
       }
     },
     600_000,

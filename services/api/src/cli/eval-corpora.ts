@@ -26,7 +26,7 @@ option, the share of answers holding >= 60% of its content words.
 Options:
   --only NAME      only the corpora whose name contains NAME (repeatable)
   --no-chat        retrieval only (skip citation@1 and the correct-option measure)
-  --misses         list the questions whose answer file is not in the top 5
+  --misses         list the questions whose answer file is not in the top 5, then those not ranked first
   -h, --help       show this help`;
 
 const anchorSchema = z.object({
@@ -178,6 +178,9 @@ export async function runCorporaCli(
       if (values.misses) {
         for (const m of result.misses)
           io.stderr.write(`  miss: ${m.question}\n        want ${m.expected}; got ${m.got.join(", ")}\n`);
+        const missed = new Set(result.misses.map((m) => m.question));
+        for (const q of result.notFirst)
+          if (!missed.has(q)) io.stderr.write(`  not first (in the top 5): ${q}\n`);
       }
     },
   });

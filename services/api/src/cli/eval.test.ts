@@ -1,9 +1,10 @@
 // The retrieval eval on the sample book, offline (lexical): a tight gate (thresholds just under today's figures, the exact misses).
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { tempDir } from "@ai-book/testkit";
 import { describe, expect, it } from "vitest";
+import { isAskingHeading } from "../rag/extractive.ts";
 import { formatEval, readQuestions, runEval, runEvalCli } from "./eval.ts";
 
 const BOOK = fileURLToPath(new URL("../../../../book/", import.meta.url));
@@ -20,6 +21,27 @@ const NOT_FIRST = [
   "Why is my subscriber getting no messages even though ros2 topic list shows the topic?",
   "What observations does an RL walking policy for a humanoid usually receive?",
 ];
+
+/** The lines of the book's asking parts ("Check your understanding", exercises, quizzes), read from the sources. */
+function askingLines(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir, { recursive: true, encoding: "utf8" })) {
+    if (!/\.mdx?$/.test(entry)) continue;
+    let asking = false;
+    for (const line of readFileSync(join(dir, entry), "utf8").split(/\r?\n/)) {
+      const heading = /^#{1,6}\s+(.*)$/.exec(line);
+      if (heading) asking = isAskingHeading(heading[1] ?? "");
+      if (!asking || heading) continue;
+      // A quiz component's props (question, options, explanation) or a list item's text, sentence by sentence.
+      const quoted = [...line.matchAll(/"([^"]{20,})"/g)].map((m) => m[1] ?? "");
+      const parts = quoted.length > 0 ? quoted : [line.replace(/^\s*(?:[-*+]|\d+\.)\s+/, "")];
+      for (const part of parts)
+        for (const sentence of part.replace(/[*_`]/g, "").split(/(?<=[.!?])\s+/))
+          if (sentence.trim().length >= 20) out.push(sentence.trim());
+    }
+  }
+  return out;
+}
 
 describe("retrieval eval", () => {
   it.skipIf(!present)(
@@ -44,6 +66,16 @@ describe("retrieval eval", () => {
       expect(result.notFirst).toEqual(NOT_FIRST);
       // The offline answer cites the first-ranked file about as often as search ranks the answer first.
       expect(result.citation?.recallAt1).toBeGreaterThanOrEqual(0.9);
+      // Never a line of a "Check your understanding", exercise or quiz part, whatever its punctuation.
+      const asking = askingLines(docs);
+      expect(asking.length).toBeGreaterThanOrEqual(6);
+      for (const { question, response } of result.answers) {
+        const flat = response.replace(/[*_`]/g, "");
+        expect(
+          asking.filter((line) => flat.includes(line)),
+          question,
+        ).toEqual([]);
+      }
       // Never a question (from a quiz, an exercise list or a lead-in) presented as an answer.
       for (const { question, response } of result.answers) {
         const quoted = response

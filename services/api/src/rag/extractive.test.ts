@@ -143,7 +143,10 @@ describe("what an offline answer never quotes", () => {
       expect(text).not.toMatch(/\?/);
       expect(text).not.toMatch(/Explain why|treadmill|Check your understanding/);
       expect(text).toMatch(/\[2\]/);
-      expect(text).not.toMatch(/\[[13]\]/);
+      expect(text).not.toMatch(/\[3\]/);
+      // The first-ranked section only asks: its page is named (where retrieval found the answer), not quoted.
+      expect(text).toContain('The book covers this in "Walking" [1].');
+      expect(text.match(/\[1\]/g)).toHaveLength(1);
     }
   });
 });

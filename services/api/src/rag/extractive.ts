@@ -2,7 +2,7 @@
 import type { ReaderProfile } from "@ai-book/contracts";
 import { type TextAnalysis, uncachedAnalysis } from "./analysis-cache.ts";
 import type { Retrieved } from "./retrieve.ts";
-import { contentStems, isProse, isTableRow, sentences, truncate } from "./text.ts";
+import { contentStems, isProse, isTableRow, sentences, topicStems, truncate } from "./text.ts";
 
 export interface ExtractiveInput {
   message: string;
@@ -50,7 +50,8 @@ const ASKING_PHRASE =
 const ASKING_WHOLE =
   /^(?:[\d.]+\s*)?(?:exercises?|objectives|challenges?|assignments?|homework|try it yourself|questions)$/i;
 
-function isAskingHeading(s: string): boolean {
+/** Whether a heading opens a part that asks (quiz, review questions, exercises, learning objectives). */
+export function isAskingHeading(s: string): boolean {
   return ASKING_PHRASE.test(s) || ASKING_WHOLE.test(s.trim());
 }
 
@@ -112,7 +113,7 @@ function cite(groups: Map<number, Candidate[]>): string[] {
 
 export function extractiveAnswer(input: ExtractiveInput): string {
   const depth = depthFor(input.profile);
-  const terms = contentStems(input.message);
+  const terms = topicStems(input.message);
   const cands = candidatesOf(input.hits, input.analysis ?? uncachedAnalysis);
   score(cands, terms);
   const want = SENTENCES_FOR[depth];
@@ -147,9 +148,12 @@ export function extractiveAnswer(input: ExtractiveInput): string {
   const body = cite(groups);
   // The best-ranked section holds no sentence to quote (code, a table, a list of commands): name it first, so the
   // reader is sent where retrieval found the answer rather than only to weaker sections.
-  const first = input.hits.find((h) => !h.chunk.headingPath.some(isAskingHeading));
+  // When that section only asks (learning objectives, a quiz), its page is still where retrieval found the answer:
+  // the page is named, never the asking part's text.
+  const first = input.hits[0];
   if (first && !groups.has(first.n)) {
-    const where = [first.chunk.title, ...first.chunk.headingPath].join(" › ");
+    const asking = first.chunk.headingPath.some(isAskingHeading);
+    const where = asking ? first.chunk.title : [first.chunk.title, ...first.chunk.headingPath].join(" › ");
     body.unshift(`The book covers this in "${where}" [${first.n}].`);
   }
 

@@ -1,6 +1,6 @@
-// Reciprocal rank fusion: scores, legs, tie order, duplicates.
+// Reciprocal rank fusion and the convex score fusion: scores, legs, tie order, duplicates, a strong lexical hit kept.
 import { describe, expect, it } from "vitest";
-import { RRF_K, reciprocalRankFusion } from "./fusion.ts";
+import { convexFusion, RRF_K, reciprocalRankFusion } from "./fusion.ts";
 
 describe("reciprocalRankFusion", () => {
   it("adds 1/(k+rank) over the lists and records the legs that found each id", () => {
@@ -33,5 +33,70 @@ describe("reciprocalRankFusion", () => {
       { id: "b", score: 1 / 3, legs: ["lexical"] },
     ]);
     expect(reciprocalRankFusion([])).toEqual([]);
+  });
+});
+
+describe("convexFusion", () => {
+  // The lexical leg is sure of "a" (far ahead of the rest); the dense leg ranks it last and prefers "b".
+  const lexical = [
+    { id: "a", score: 30 },
+    { id: "b", score: 12 },
+    { id: "c", score: 11 },
+    { id: "d", score: 10 },
+  ];
+  const dense = [
+    { id: "b", score: 0.9 },
+    { id: "c", score: 0.85 },
+    { id: "d", score: 0.8 },
+    { id: "a", score: 0.5 },
+  ];
+
+  it("keeps a strong lexical first hit that reciprocal ranks would drown", () => {
+    const rrf = reciprocalRankFusion([
+      { leg: "lexical", ids: lexical.map((h) => h.id) },
+      { leg: "dense", ids: dense.map((h) => h.id) },
+    ]);
+    expect(rrf[0]?.id).toBe("b");
+    const fused = convexFusion([
+      { leg: "lexical", hits: lexical, weight: 1 },
+      { leg: "dense", hits: dense, weight: 0.25 },
+    ]);
+    expect(fused.map((f) => f.id)).toEqual(["a", "b", "c", "d"]);
+    // min-max normalised: a = 1 + 0.25 × 0, b = (12 - 10) / 20 + 0.25 × 1
+    expect(fused[0]?.score).toBeCloseTo(1, 9);
+    expect(fused[1]?.score).toBeCloseTo(0.1 + 0.25, 9);
+    expect(fused[0]?.legs).toEqual(["lexical", "dense"]);
+  });
+
+  it("lets the dense leg decide between close lexical hits, and keeps dense-only hits", () => {
+    const fused = convexFusion(
+      [
+        {
+          leg: "lexical",
+          hits: [
+            { id: "x", score: 10 },
+            { id: "y", score: 9.9 },
+            { id: "z", score: 1 },
+          ],
+          weight: 1,
+        },
+        {
+          leg: "dense",
+          hits: [
+            { id: "y", score: 0.9 },
+            { id: "w", score: 0.8 },
+            { id: "x", score: 0.1 },
+          ],
+          weight: 0.25,
+        },
+      ],
+      { limit: 3 },
+    );
+    expect(fused.map((f) => f.id)).toEqual(["y", "x", "w"]);
+    expect(fused[2]?.legs).toEqual(["dense"]);
+    // One hit alone, or equal scores, normalise to 1.
+    expect(convexFusion([{ leg: "lexical", hits: [{ id: "q", score: 3 }], weight: 1 }])).toEqual([
+      { id: "q", score: 1, legs: ["lexical"] },
+    ]);
   });
 });

@@ -1,7 +1,7 @@
 // Lexical re-ranking and query analysis: hub pages, document aggregation, proximity, letter-digit names, quiz phrasing.
 import { describe, expect, it } from "vitest";
 import { isHubPage, rankSections } from "./lexical-rank.ts";
-import { queryConcepts, queryPhrases, queryTerms } from "./lexicon.ts";
+import { queryConcepts, queryPairs, queryPhrases, queryTerms } from "./lexicon.ts";
 
 describe("hub pages", () => {
   it("are overview, index, summary, glossary and capstone pages, and exercise material, by name", () => {
@@ -91,5 +91,20 @@ describe("query analysis", () => {
       "message definition",
     ]);
     expect(queryPhrases("What is torque?")).toEqual([]);
+  });
+
+  it("pairs content words that follow each other once function and instruction words are gone", () => {
+    expect(queryPairs("What is the difference between a node and a topic in ROS 2?")).toEqual([
+      ["difference", "node"],
+      ["node", "topic"],
+      ["topic", "ros"],
+      ["ros", "2"],
+    ]);
+    // Each pair once; no pair of a word with itself.
+    expect(queryPairs("Which of the following are true? Nodes talk to nodes, nodes talk.")).toEqual([
+      ["nodes", "talk"],
+      ["talk", "nodes"],
+    ]);
+    expect(queryPairs("What is torque?")).toEqual([]);
   });
 });

@@ -53,9 +53,12 @@ export function words(text: string): string[] {
   return (text.normalize("NFKC").toLowerCase().match(WORD) ?? []).map((w) => w.replace(/['’].*$/, ""));
 }
 
-/** "in 2-3 sentences", "(3 points)": a length or score instruction, whose numbers name no topic. */
+/**
+ * "in 2-3 sentences", "(3 points)", "in your own words": a length, score or wording instruction, whose words name no
+ * topic.
+ */
 const LENGTH_INSTRUCTION =
-  /\b(?:in\s+)?\d+\s*(?:[-–]|to|or)?\s*\d*\s+(?:sentences?|words|paragraphs?|points?|lines|marks?|bullet\s+points)\b/gi;
+  /\b(?:in\s+)?\d+\s*(?:[-–]|to|or)?\s*\d*\s+(?:sentences?|words|paragraphs?|points?|lines|marks?|bullet\s+points)\b|\b(?:in|with|using)\s+your\s+own\s+words\b/gi;
 
 /**
  * The distinct content words of a query, in order: function words and quiz instruction words dropped. When
@@ -86,6 +89,25 @@ export function queryPhrases(text: string, opts: { instructionWords?: boolean } 
     if (content.has(a) && content.has(b) && a !== b) out.add(`${a} ${b}`);
   }
   return [...out];
+}
+
+/**
+ * Adjacent pairs of the query's content words once function and instruction words are gone ("difference between a
+ * node and a topic" → node/topic): the term pairs of the sequential dependence model (Metzler & Croft 2005), for
+ * matching within a window of words in any order.
+ */
+export function queryPairs(text: string, opts: { instructionWords?: boolean } = {}): Array<[string, string]> {
+  const content = new Set(queryTerms(text, opts));
+  const seq = words(opts.instructionWords ? text : text.replace(LENGTH_INSTRUCTION, " ")).filter((w) =>
+    content.has(w),
+  );
+  const out = new Map<string, [string, string]>();
+  for (let i = 0; i + 1 < seq.length; i++) {
+    const a = seq[i] ?? "";
+    const b = seq[i + 1] ?? "";
+    if (a !== b) out.set(`${a} ${b}`, [a, b]);
+  }
+  return [...out.values()];
 }
 
 /**

@@ -60,7 +60,10 @@ export interface StoreStats {
 
 /** Where chunks live: SQLite (embedded default) or Qdrant. One contract test suite runs against each. */
 export interface ChunkStore {
-  /** Hybrid search: BM25 always, plus dense when `vector` is given, fused with reciprocal rank fusion. */
+  /**
+   * Hybrid search: BM25 always, plus dense when `vector` is given, fused by the store (SQLite: convex score fusion;
+   * Qdrant: reciprocal rank fusion server-side).
+   */
   search(query: SearchQuery): Promise<SearchHit[]>;
   /**
    * Whether a query vector of `dimensions` would be used now (false: a lexical-only index, or vectors of another

@@ -80,6 +80,20 @@ describe("retrieve", () => {
     }
   });
 
+  it("judges a quiz-phrased question on its topic words, not on the quiz's instructions", async () => {
+    for (const q of [
+      "Which of the following statements are true about the zero moment point and the support polygon? (Check all that apply)",
+      "In your own words, explain in 2-3 sentences what the zero moment point is. Provide one specific example.",
+    ]) {
+      const r = await retrieve({ store }, { query: q, limit: 5 });
+      expect(r.relevant, q).toBe(true);
+      expect(r.hits[0]?.chunk.route, q).toBe("/docs/locomotion/balance#zero-moment-point");
+    }
+    // The instructions alone do not make an off-topic question covered.
+    const off = "Which of the following statements are true about sourdough bread? Give one example.";
+    expect((await retrieve({ store }, { query: off, limit: 5 })).relevant).toBe(false);
+  });
+
   it("wraps store failures as RetrievalUnavailableError", async () => {
     const broken = openSqliteStore({ path: ":memory:" });
     await broken.close();

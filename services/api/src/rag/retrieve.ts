@@ -2,7 +2,7 @@
 import { type TextAnalysis, uncachedAnalysis } from "./analysis-cache.ts";
 import { type RagObserver, timed } from "./observer.ts";
 import type { Chunk, ChunkStore, Embedder, SearchFilters, SearchHit } from "./ports.ts";
-import { contentStems, coverage, jaccard } from "./text.ts";
+import { contentStems, coverage, jaccard, topicStems } from "./text.ts";
 
 /** The store could not be searched (SQLite file gone, Qdrant unreachable ...). Routes answer 503. */
 export class RetrievalUnavailableError extends Error {
@@ -121,21 +121,25 @@ export async function retrieve(deps: RetrieveDeps, req: RetrieveRequest): Promis
     throw new RetrievalUnavailableError("the chunk store could not be searched", { cause: err });
   }
 
-  const questionTerms = contentStems(req.relevanceText ?? req.query);
+  const relevanceText = req.relevanceText ?? req.query;
+  const questionTerms = contentStems(relevanceText);
+  // Whether the book answers is judged on the question's topic words: quiz phrasing ("which of the following
+  // statements are true") is in no section and would make a covered question look uncovered.
+  const topicTerms = topicStems(relevanceText);
   const queryTerms = contentStems(req.query);
   const analysed = raw.map((hit) => ({ hit, stems: analysis.chunkStems(hit.chunk) }));
-  const weights = termWeights(
-    questionTerms,
-    analysed.map((a) => a.stems),
-  );
+  const candidateStems = analysed.map((a) => a.stems);
+  const weights = termWeights(questionTerms, candidateStems);
+  const topicWeights = termWeights(topicTerms, candidateStems);
   const kept: Array<Omit<Retrieved, "n"> & { shingles: Uint32Array }> = [];
   let best = 0;
   for (const { hit, stems } of analysed) {
     const c = hit.chunk;
     const cov = weightedCoverage(weights, stems);
     // One shared word is chance when the question has several ("the plot of Hamlet" vs plotting data).
-    const matched = questionTerms.filter((t) => stems.has(t)).length;
-    if (matched >= Math.min(2, questionTerms.length)) best = Math.max(best, cov);
+    const matched = topicTerms.filter((t) => stems.has(t)).length;
+    if (matched >= Math.min(2, topicTerms.length))
+      best = Math.max(best, weightedCoverage(topicWeights, stems));
     // A lexical hit on function words only, with no dense support, says nothing about the question.
     if (coverage(queryTerms, stems) === 0 && !hit.legs.includes("dense")) continue;
     const sh = analysis.chunkShingles(c);

@@ -1,7 +1,7 @@
 // Near-duplicate measure: hashed word 3-grams compared by Jaccard similarity.
 import { describe, expect, it } from "vitest";
 import { shingles } from "./analysis-cache.ts";
-import { jaccard } from "./text.ts";
+import { contentStems, jaccard, topicStems } from "./text.ts";
 
 const base = Array.from({ length: 120 }, (_, i) => `word${i % 37}x${i}`).join(" ");
 
@@ -26,5 +26,20 @@ describe("shingles + jaccard", () => {
     expect(s.length).toBe(3); // "a b c", "b c a", "c a b"
     expect(shingles("two words").length).toBe(1);
     expect(jaccard(shingles(""), shingles(""))).toBe(1);
+  });
+});
+
+describe("topic words", () => {
+  it("are the content stems without quiz instructions or lone letters, else the content stems", () => {
+    expect(topicStems("Which of the following statements are true about decentralized learning?")).toEqual([
+      "decentr",
+      "learn",
+    ]);
+    expect(topicStems("In your own words, what is a raycast? Answer in 2 sentences.")).toEqual([
+      "raycast",
+      "answer",
+    ]);
+    expect(topicStems("The policy is called a b _ _ _ n")).toEqual(["polici", "call"]);
+    expect(topicStems("Which statements are true?")).toEqual(contentStems("Which statements are true?"));
   });
 });

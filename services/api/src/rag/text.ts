@@ -1,5 +1,5 @@
 // Text analysis for the RAG domain: content-word stems, sentence splitting, coverage and near-duplicate measures.
-import { STOPWORDS, stem, words } from "./lexicon.ts";
+import { queryTerms, STOPWORDS, stem, words } from "./lexicon.ts";
 
 export { words };
 
@@ -21,6 +21,20 @@ export function contentStems(text: string): string[] {
     out.add(stem(w));
   }
   return [...out];
+}
+
+/**
+ * Distinct stems of a question's topic words: its content words without quiz instruction words ("which of the
+ * following statements are true", "in 2-3 sentences", "in your own words") and lone letters — the words the keyword
+ * search uses.
+ * Relevance and sentence choice are judged on these, so "Which statements are true about decentralized learning"
+ * is judged on decentralized/learning. Falls back to `contentStems` when nothing else is left.
+ */
+export function topicStems(text: string): string[] {
+  const out = new Set<string>();
+  // A lone letter ("called a b _ _ _ n", "options a-d") names no topic.
+  for (const w of queryTerms(text)) if (!QUESTION_WORDS.has(w) && !/^\p{L}$/u.test(w)) out.add(stem(w));
+  return out.size > 0 ? [...out] : contentStems(text);
 }
 
 /** Fraction of `terms` present in `stems` (0 when there are no terms). */

@@ -36,7 +36,14 @@ describe("hybrid search with embeddings (local OpenAI-protocol stub, real openai
   it("embeds the query with the configured model and dimensions, and /health says hybrid", async () => {
     const res = await api.post("/v1/search", { query: "gyroscope drift correction", limit: 3 }, token);
     const body = searchResponseSchema.parse(await res.json());
-    expect(body.results[0]?.url).toBe(`${BOOK}/docs/sensors/imu#inertial-measurement-units`);
+    // The IMU section and its word-for-word appendix copy tie lexically; the dense leg may prefer either (the
+    // copy's shorter embedded title), and the near-duplicate collapse keeps exactly one of them.
+    const copies = [
+      `${BOOK}/docs/sensors/imu#inertial-measurement-units`,
+      `${BOOK}/docs/appendix/imu-notes#imu-notes`,
+    ];
+    expect(copies).toContain(body.results[0]?.url);
+    expect(body.results.filter((r) => copies.includes(r.url))).toHaveLength(1);
     const [req] = stub.embeddingRequests();
     expect(req?.body).toMatchObject({
       model: MODEL,

@@ -1,11 +1,11 @@
-// The embedded chunk store: one SQLite file (WAL) with FTS5 for BM25 and sqlite-vec for dense vectors, fused by RRF.
+// The embedded chunk store: one SQLite file (WAL) with FTS5 for BM25 and sqlite-vec for dense vectors, fused by score.
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import * as sqliteVec from "sqlite-vec";
-import { reciprocalRankFusion } from "../../rag/fusion.ts";
-import { DEFAULT_LEXICAL_RANKING, type LexicalRanking, rankSections } from "../../rag/lexical-rank.ts";
-import { queryConcepts, queryPhrases } from "../../rag/lexicon.ts";
+import { convexFusion, reciprocalRankFusion } from "../../rag/fusion.ts";
+import { DEFAULT_LEXICAL_RANKING, type LexicalRanking, scoreSections } from "../../rag/lexical-rank.ts";
+import { queryConcepts, queryPairs, queryPhrases } from "../../rag/lexicon.ts";
 import type {
   Chunk,
   ChunkStore,
@@ -35,6 +35,8 @@ export interface SqliteStoreOptions {
   codesRefreshMs?: number;
   /** How the lexical leg ranks (tuning and evaluation only; the default is the one configuration). */
   lexical?: Partial<LexicalRanking>;
+  /** The dense leg's weight in the fusion (tuning and evaluation only). @default DENSE_WEIGHT */
+  denseWeight?: number;
 }
 
 type EmbeddingInfo = { model: string; dimensions: number };
@@ -59,6 +61,15 @@ interface ChunkRow {
 }
 
 const SCHEMA_VERSION = "1";
+
+/**
+ * The dense leg's weight against the lexical leg's 1 in the convex fusion (rag/fusion.ts): the lexical first hit
+ * is overtaken only by a section within this many normalised lexical units of it that the dense leg clearly
+ * prefers, so a strong lexical hit cannot be drowned. Measured with the test stub's hashed bag-of-words embeddings
+ * only (docs/BENCHMARKS.md): RRF lost up to 0.32 recall@1 against lexical alone; this fusion at 0.25 loses at most
+ * 0.024 on a book and gains up to 0.042. Real embeddings were not available to measure.
+ */
+export const DENSE_WEIGHT = 0.25;
 
 /**
  * How many rows the sign-bit scan hands to the exact float re-score, by index size. Sign bits lose more of the
@@ -109,10 +120,16 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteChunkStore {
     db.pragma("synchronous = NORMAL");
     db.exec(BASE_SCHEMA);
     db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)").run(SCHEMA_VERSION);
-    const store = new SqliteChunkStore(db, opts.candidates ?? 50, opts.codesRefreshMs ?? 1000, {
-      ...DEFAULT_LEXICAL_RANKING,
-      ...opts.lexical,
-    });
+    const store = new SqliteChunkStore(
+      db,
+      opts.candidates ?? 50,
+      opts.codesRefreshMs ?? 1000,
+      {
+        ...DEFAULT_LEXICAL_RANKING,
+        ...opts.lexical,
+      },
+      opts.denseWeight ?? DENSE_WEIGHT,
+    );
     const embedding = store.embeddingInfo();
     if (opts.dimensions !== undefined && embedding && embedding.dimensions !== opts.dimensions) {
       throw new Error(
@@ -176,14 +193,17 @@ export class SqliteChunkStore implements ChunkStore {
   #lastCodes: { codes: BinaryCodes | null; dims: number; version: number; builtAt: number } | null = null;
 
   readonly #lexicalRanking: LexicalRanking;
+  readonly #denseWeight: number;
 
   constructor(
     db: Database.Database,
     candidates: number,
     codesRefreshMs: number,
     lexicalRanking: LexicalRanking = DEFAULT_LEXICAL_RANKING,
+    denseWeight = DENSE_WEIGHT,
   ) {
     this.#lexicalRanking = lexicalRanking;
+    this.#denseWeight = denseWeight;
     this.#db = db;
     this.#candidates = candidates;
     this.#codesRefreshMs = codesRefreshMs;
@@ -237,11 +257,19 @@ export class SqliteChunkStore implements ChunkStore {
         query.vector && embedding && query.vector.length === embedding.dimensions
           ? this.#dense(query.vector, embedding.dimensions, prefix, pool, chunks)
           : null;
-      const lists: Array<{ leg: "lexical" | "dense"; ids: string[] }> = [
-        { leg: "lexical", ids: lexical.map(String) },
-      ];
-      if (dense) lists.push({ leg: "dense", ids: dense.map(String) });
-      const fused = reciprocalRankFusion(lists, { limit: query.limit });
+      const asIds = (hits: Array<{ rowid: number; score: number }>) =>
+        hits.map((h) => ({ id: String(h.rowid), score: h.score }));
+      const fused = dense
+        ? convexFusion(
+            [
+              { leg: "lexical" as const, hits: asIds(lexical), weight: 1 },
+              { leg: "dense" as const, hits: asIds(dense), weight: this.#denseWeight },
+            ],
+            { limit: query.limit },
+          )
+        : reciprocalRankFusion([{ leg: "lexical" as const, ids: lexical.map((h) => String(h.rowid)) }], {
+            limit: query.limit,
+          });
       if (fused.length === 0) return [];
       const rows = this.#prepared(
         `SELECT * FROM chunks WHERE rowid IN (${fused.map(() => "?").join(",")})`,
@@ -260,7 +288,7 @@ export class SqliteChunkStore implements ChunkStore {
    * evidence and hub damping (rag/lexical-rank.ts). FTS5 ranks alone; only its top `depth` rows are joined to
    * their documents (the join before ranking was 3-4x slower at 10k+ chunks).
    */
-  #lexical(text: string, prefix: string | null, limit: number): number[] {
+  #lexical(text: string, prefix: string | null, limit: number): Array<{ rowid: number; score: number }> {
     const ranking = this.#lexicalRanking;
     const match = ftsQuery(text, ranking);
     if (!match) return [];
@@ -283,7 +311,7 @@ export class SqliteChunkStore implements ChunkStore {
           ).all({ match, depth, prefix })
     ) as Array<{ rowid: number; score: number; docId: string }>;
     const phrases = this.#phraseScores(text, rows, ranking);
-    return rankSections(
+    return scoreSections(
       rows.map((r) => ({
         item: r.rowid,
         docId: r.docId,
@@ -291,7 +319,9 @@ export class SqliteChunkStore implements ChunkStore {
         phraseScore: phrases.get(r.rowid) ?? 0,
       })),
       ranking,
-    ).slice(0, limit);
+    )
+      .slice(0, limit)
+      .map((s) => ({ rowid: s.item, score: s.score }));
   }
 
   /**
@@ -306,9 +336,16 @@ export class SqliteChunkStore implements ChunkStore {
     ranking: LexicalRanking,
   ): Map<number, number> {
     if (ranking.phraseWeight === 0 || rows.length === 0) return new Map();
-    const phrases = queryPhrases(text, ranking);
-    if (phrases.length === 0) return new Map();
-    const match = phrases.map((p) => `"${p.replaceAll('"', '""')}"`).join(" OR ");
+    const quote = (p: string) => `"${p.replaceAll('"', '""')}"`;
+    // Ordered (exact phrase) and, with a window, unordered (NEAR) pairs: the sequential dependence model's two
+    // proximity features; a pair adjacent as written matches both and counts twice, as it does there.
+    const match = [
+      ...queryPhrases(text, ranking).map(quote),
+      ...(ranking.window > 0
+        ? queryPairs(text, ranking).map(([a, b]) => `NEAR(${quote(a)} ${quote(b)}, ${ranking.window})`)
+        : []),
+    ].join(" OR ");
+    if (!match) return new Map();
     const { title, headings, text: body } = ranking.weights;
     const found = this.#prepared(
       `SELECT rowid, bm25(chunks_fts, ${title}, ${headings}, ${body}) AS score FROM chunks_fts
@@ -325,25 +362,34 @@ export class SqliteChunkStore implements ChunkStore {
    * re-scored exactly with the float vectors. With a path filter the matching subset is scanned exactly, since
    * the codes know nothing of paths.
    */
-  #dense(vector: Float32Array, dims: number, prefix: string | null, limit: number, chunks: number): number[] {
+  #dense(
+    vector: Float32Array,
+    dims: number,
+    prefix: string | null,
+    limit: number,
+    chunks: number,
+  ): Array<{ rowid: number; score: number }> {
     const blob = vectorBlob(vector);
-    let rows: Array<{ rowid: number }>;
+    let rows: Array<{ rowid: number; d: number }>;
     const codes = prefix === null ? this.#codes(dims) : undefined;
     if (codes) {
       const bits = this.#prepared("SELECT vec_quantize_binary(?)").pluck().get(blob) as Buffer;
       const pool = codes.nearest(bits, denseRescorePool(chunks, limit));
       rows = this.#prepared(
-        `SELECT rowid FROM chunk_vectors WHERE rowid IN (SELECT value FROM json_each(@pool))
-           ORDER BY vec_distance_cosine(embedding, @v), rowid LIMIT @limit`,
-      ).all({ v: blob, pool: JSON.stringify(pool), limit }) as Array<{ rowid: number }>;
+        `SELECT rowid, vec_distance_cosine(embedding, @v) AS d FROM chunk_vectors
+           WHERE rowid IN (SELECT value FROM json_each(@pool)) ORDER BY d, rowid LIMIT @limit`,
+      ).all({ v: blob, pool: JSON.stringify(pool), limit }) as Array<{ rowid: number; d: number }>;
     } else {
       const filter = prefix === null ? "" : "WHERE substr(c.path, 1, length(@prefix)) = @prefix";
       rows = this.#prepared(
-        `SELECT v.rowid AS rowid FROM chunk_vectors v JOIN chunks c ON c.rowid = v.rowid ${filter}
-           ORDER BY vec_distance_cosine(v.embedding, @v), v.rowid LIMIT @limit`,
-      ).all({ v: blob, limit, ...(prefix === null ? {} : { prefix }) }) as Array<{ rowid: number }>;
+        `SELECT v.rowid AS rowid, vec_distance_cosine(v.embedding, @v) AS d FROM chunk_vectors v
+           JOIN chunks c ON c.rowid = v.rowid ${filter} ORDER BY d, v.rowid LIMIT @limit`,
+      ).all({ v: blob, limit, ...(prefix === null ? {} : { prefix }) }) as Array<{
+        rowid: number;
+        d: number;
+      }>;
     }
-    return rows.map((r) => r.rowid);
+    return rows.map((r) => ({ rowid: r.rowid, score: 1 - r.d }));
   }
 
   /** The sign-bit codes for the current snapshot (call inside the search transaction), when the index has them. */
