@@ -7,7 +7,16 @@ import { REWRITE_INSTRUCTION } from "../rag/prompt.ts";
 
 let stub: OpenAIStub;
 let api: TestApi;
+/** The same service with a short LLM timeout, for the cases where the model goes silent and only the timeout ends it. */
+let impatient: TestApi;
 let token: string;
+
+/**
+ * The silence after which `impatient` gives up on the model. Only the hang cases use it: every answer that is
+ * expected to come from the model goes through `api` with the service's default (30 s), so a loaded machine cannot
+ * turn a slow answer into a fallback.
+ */
+const SILENCE_TIMEOUT_MS = "2000";
 
 const systemOf = (i: number) => {
   const body = stub.chatRequests()[i]?.body as
@@ -22,13 +31,20 @@ beforeAll(async () => {
     OPENAI_API_KEY: "sk-test-not-a-real-key",
     OPENAI_BASE_URL: stub.baseURL,
     LLM_MAX_RETRIES: "0",
-    LLM_TIMEOUT_MS: "800",
+    RATE_LIMIT_PER_MINUTE: "1000",
+  });
+  impatient = await startTestApi({
+    OPENAI_API_KEY: "sk-test-not-a-real-key",
+    OPENAI_BASE_URL: stub.baseURL,
+    LLM_MAX_RETRIES: "0",
+    LLM_TIMEOUT_MS: SILENCE_TIMEOUT_MS,
     RATE_LIMIT_PER_MINUTE: "1000",
   });
   token = await signToken();
 });
 afterAll(async () => {
   await api.stop();
+  await impatient.stop();
   await stub.close();
 });
 beforeEach(() => stub.reset());
@@ -212,7 +228,7 @@ describe("LLM answers through the OpenAI wire protocol (local stub, real openai 
       seen += new TextDecoder().decode(value);
     }
     ctrl.abort();
-    await waitFor(() => stub.chatRequests()[0]?.aborted === true, 5000);
+    await waitFor(() => stub.chatRequests()[0]?.aborted === true, 30_000);
     expect(stub.chatRequests()[0]?.finished).toBe(false);
     expect(stub.chatRequests()[0]?.deltasSent).toBeLessThan(200);
   });
@@ -227,7 +243,9 @@ describe("LLM failures fall back to the extractive answer (local OpenAI-protocol
   ] as const) {
     it(`/v1/chat: upstream ${name} → mode extractive with citations`, async () => {
       stub.failNext(1, fault, { endpoint: "chat" });
-      const res = await api.post("/v1/chat", { message: "What is the zero moment point?" }, token);
+      // A hang ends only by the timeout: the impatient instance; every other fault ends the request by itself.
+      const service = fault.type === "hang" ? impatient : api;
+      const res = await service.post("/v1/chat", { message: "What is the zero moment point?" }, token);
       expect(res.status).toBe(200);
       const body = chatResponseSchema.parse(await res.json());
       expect(body).toMatchObject({ mode: "extractive", grounded: true });
@@ -254,7 +272,7 @@ describe("LLM failures fall back to the extractive answer (local OpenAI-protocol
     stub.setReply("one two three four five six seven eight");
     stub.failNext(1, { type: "hang", afterTokens: 2 }, { endpoint: "chat" });
     const { events } = await readSse(
-      await api.post("/v1/chat/stream", { message: "zero moment point" }, token),
+      await impatient.post("/v1/chat/stream", { message: "zero moment point" }, token),
     );
     const names = events.map((e) => e.event);
     expect(names[0]).toBe("sources");
