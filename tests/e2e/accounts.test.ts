@@ -2,7 +2,7 @@
 // with a TOTP code → reset the password from the mail → the old session's token refused by the api-service.
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { REPO_ROOT, requireEnv, tempDir } from "@ai-book/testkit";
+import { REPO_ROOT, requireEnv, skipUnlessPresent, tempDir } from "@ai-book/testkit";
 import { Redis } from "ioredis";
 import { simpleParser } from "mailparser";
 import { TOTP } from "otpauth";
@@ -18,7 +18,7 @@ const missing =
   chromiumMissing() ??
   stackMissing() ??
   (REDIS_URL ? undefined : "REDIS_URL is not set (the api-service learns of revoked sessions through Redis)");
-if (missing) console.warn(`[e2e] skipping the accounts walk: ${missing}`);
+const skip = skipUnlessPresent(missing && `[e2e] skipping the accounts walk: ${missing}`);
 
 function eventually<T>(check: () => Promise<T> | T, options: { timeout?: number } = {}) {
   return expect.poll(check, { timeout: 30_000, interval: 100, ...options });
@@ -31,7 +31,7 @@ function isolatedRedis(url: string): string {
   return u.href;
 }
 
-describe.skipIf(Boolean(missing))("accounts in Chromium (real services, mail as .eml files)", () => {
+describe.skipIf(skip)("accounts in Chromium (real services, mail as .eml files)", () => {
   let tmp: ReturnType<typeof tempDir>;
   let stack: Stack;
   let browser: BrowserContext;

@@ -1,20 +1,20 @@
 // Browser end-to-end test of stored conversations: ask, reload, resume, rate with a reason, follow a suggestion.
 import { join } from "node:path";
-import { tempDir } from "@ai-book/testkit";
+import { skipUnlessPresent, tempDir } from "@ai-book/testkit";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromiumMissing, launchChromium } from "./browser.ts";
 import { type Stack, stackMissing, startStack } from "./stack.ts";
 
 const missing = chromiumMissing() ?? stackMissing();
-if (missing) console.warn(`[e2e] skipping the conversations suite: ${missing}`);
+const skip = skipUnlessPresent(missing && `[e2e] skipping the conversations suite: ${missing}`);
 
 /** expect.poll with room for a loaded 2-core machine. */
 function eventually<T>(check: () => Promise<T> | T, options: { timeout?: number } = {}) {
   return expect.poll(check, { timeout: 30_000, interval: 100, ...options });
 }
 
-describe.skipIf(Boolean(missing))("conversations in Chromium (real services, built site)", () => {
+describe.skipIf(skip)("conversations in Chromium (real services, built site)", () => {
   let tmp: ReturnType<typeof tempDir>;
   let stack: Stack;
   let browser: BrowserContext;

@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { tempDir } from "@ai-book/testkit";
+import { skipUnlessPresent, tempDir } from "@ai-book/testkit";
 import { describe, expect, it } from "vitest";
 import { formatEval, readQuestions, runEval, runEvalCli } from "./eval.ts";
 
@@ -10,7 +10,9 @@ const BOOK = fileURLToPath(new URL("../../../../book/", import.meta.url));
 const docs = join(BOOK, "docs");
 const questions = join(BOOK, "questions.tsv");
 const present = existsSync(docs) && existsSync(questions);
-if (!present) console.warn(`[skip] ${questions} or ${docs} is missing: skipping the sample-book eval`);
+const skip = skipUnlessPresent(
+  !present && `${questions} or ${docs} is missing: skipping the sample-book eval`,
+);
 
 /** The sample-book questions whose answer file is ranked below first today. */
 const NOT_FIRST = [
@@ -22,7 +24,7 @@ const NOT_FIRST = [
 ];
 
 describe("retrieval eval", () => {
-  it.skipIf(!present)(
+  it.skipIf(skip)(
     "sample book: thresholds just under today's figures, the exact missed questions, and no question in an answer",
     async () => {
       const qs = readQuestions(questions);
