@@ -2,15 +2,15 @@
 // production bundles, embedded defaults) and the book's static server.
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { waitFor } from "@ai-book/testkit";
 import { openSqliteStore } from "../../services/api/src/adapters/vector/sqlite.ts";
 import { syncDocs } from "../../services/api/src/ingest/sync.ts";
 import { notRun, type Scenario } from "../lib/context.ts";
-import { REPO_ROOT, startService } from "../lib/processes.ts";
+import { REPO_ROOT, rssOf, startService } from "../lib/processes.ts";
 import type { Figure } from "../lib/report.ts";
-import { round } from "../lib/stats.ts";
+import { percentile, round } from "../lib/stats.ts";
 
 const TARGET = "< 500 MB together (issue 18), so each < 500";
 const TARGET_MB = 500;
@@ -20,17 +20,8 @@ const SAMPLES = 5;
 const SETTLE_MS = 3_000;
 
 function rssMb(pid: number): number | undefined {
-  try {
-    const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return m ? Number(m[1]) / 1024 : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? Number.NaN;
+  const kb = rssOf(pid);
+  return kb === undefined ? undefined : kb / 1024;
 }
 
 /** The book's server as `npm start` runs it (book/scripts/serve.ts), on a free port; undefined without a build. */
@@ -137,9 +128,9 @@ export const idleRss: Scenario = {
         }
         await new Promise((r) => setTimeout(r, 1_000));
       }
-      const auth_mb = round(median(readings.auth), 1);
-      const api_mb = round(median(readings.api), 1);
-      const book_mb = book ? round(median(readings.book), 1) : null;
+      const auth_mb = round(percentile(readings.auth, 0.5), 1);
+      const api_mb = round(percentile(readings.api, 0.5), 1);
+      const book_mb = book ? round(percentile(readings.book, 0.5), 1) : null;
       const detail = {
         auth_mb,
         api_mb,
