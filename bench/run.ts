@@ -30,7 +30,7 @@ if (unknown.length > 0) {
 }
 const scenarios = only ? SCENARIOS.filter((s) => only.includes(s.id)) : SCENARIOS;
 const day = new Date().toISOString().slice(0, 10);
-// Quick runs (CI) and partial runs never overwrite the day's full results nor the docs.
+// Quick runs (CI) and partial runs never overwrite the day's full results, nor the docs' other rows.
 const complete = !values.quick && !only;
 const resultsPath =
   values.out ??
@@ -41,6 +41,8 @@ const outcome = await runBench({
   scenarios,
   resultsPath,
   docPath: complete ? join(here, "..", "docs", "BENCHMARKS.md") : undefined,
+  // A partial run replaces only its own figures' rows (marked with its date); a quick run leaves the docs alone.
+  mergeDocPath: only && !values.quick && !values.out ? join(here, "..", "docs", "BENCHMARKS.md") : undefined,
   log: (m) => console.log(m),
 });
 console.log(`\nresults: ${resultsPath}`);

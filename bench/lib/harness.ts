@@ -9,6 +9,7 @@ import {
   FIGURE_NAMES,
   type Figure,
   markdownSection,
+  mergeBenchmarksRows,
   type Results,
   toResults,
   updateBenchmarksDoc,
@@ -20,8 +21,10 @@ export interface RunOptions {
   scenarios: Scenario[];
   /** Where the results JSON goes. */
   resultsPath: string;
-  /** docs/BENCHMARKS.md to update (full runs only), or undefined. */
+  /** docs/BENCHMARKS.md to rewrite (full runs only), or undefined. */
   docPath?: string;
+  /** docs/BENCHMARKS.md whose rows of the measured figures are replaced (partial runs), or undefined. */
+  mergeDocPath?: string;
   log?: (msg: string) => void;
 }
 
@@ -78,6 +81,7 @@ export async function runBench(opts: RunOptions): Promise<RunOutcome> {
   const results = toResults(ordered, meta);
   writeJson(opts.resultsPath, results);
   if (opts.docPath) updateBenchmarksDoc(opts.docPath, markdownSection(ordered, meta));
+  if (opts.mergeDocPath) mergeBenchmarksRows(opts.mergeDocPath, ordered, meta);
   log("");
   log(consoleTable(ordered));
   return { figures: ordered, results, errors };

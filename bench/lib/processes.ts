@@ -17,7 +17,8 @@ export interface OwnedProcess {
   output(): string;
 }
 
-function rssOf(pid: number): number | undefined {
+/** Resident memory of a process in kB (Linux /proc), undefined once it has exited. */
+export function rssOf(pid: number): number | undefined {
   try {
     const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
     return m ? Number(m[1]) : undefined;

@@ -16,6 +16,7 @@ export const FIGURE_NAMES = [
   "signin_overhead_ratio",
   "ingest_throughput",
   "api_rss_mb",
+  "idle_rss_mb",
 ] as const;
 export type FigureName = (typeof FIGURE_NAMES)[number];
 
@@ -122,13 +123,45 @@ export function markdownSection(figures: Figure[], meta: Results["_meta"]): stri
     "",
     "| figure | value | unit | target | result | detail |",
     "|---|---|---|---|---|---|",
-    ...figures.map(
-      (f) =>
-        `| ${f.name} | ${fmt(f.value)} | ${f.unit} | ${f.target} | ${metText(f.met)} | ${detailText(f)} |`,
-    ),
+    ...figures.map((f) => tableRow(f)),
     GENERATED_END,
   ];
   return lines.join("\n");
+}
+
+function tableRow(f: Figure, prefix = ""): string {
+  return `| ${f.name} | ${fmt(f.value)} | ${f.unit} | ${f.target} | ${metText(f.met)} | ${prefix}${detailText(f)} |`;
+}
+
+/**
+ * A partial run (`--only`) puts the rows of the figures it measured into the generated table, marked with its
+ * date, and keeps every other row of the last full run; the next full run rewrites them all.
+ */
+export function mergeBenchmarksRows(path: string, figures: Figure[], meta: Results["_meta"]) {
+  if (!existsSync(path)) return;
+  const doc = readFileSync(path, "utf8");
+  const start = doc.indexOf(GENERATED_BEGIN);
+  const end = doc.indexOf(GENERATED_END);
+  if (start < 0 || end < start) return;
+  const lines = doc.slice(start, end).split("\n");
+  const nameOf = (line: string) => /^\| (\w+) \|/.exec(line)?.[1];
+  const order = (name: string | undefined) => FIGURE_NAMES.indexOf(name as FigureName);
+  for (const f of figures) {
+    const row = tableRow(f, `partial run ${meta.date}: `);
+    const at = lines.findIndex((l) => nameOf(l) === f.name);
+    if (at >= 0) {
+      lines[at] = row;
+      continue;
+    }
+    // A figure the table does not have yet: after the last row that comes before it.
+    let after = lines.findIndex((l) => l.startsWith("|---"));
+    lines.forEach((l, i) => {
+      const n = nameOf(l);
+      if (n && n !== "figure" && order(n) < order(f.name)) after = i;
+    });
+    lines.splice(after + 1, 0, row);
+  }
+  writeFileSync(path, doc.slice(0, start) + lines.join("\n") + doc.slice(end));
 }
 
 const DOC_SKELETON = `# Benchmarks

@@ -41,4 +41,19 @@ describe("site server", () => {
       await site.close();
     }
   });
+
+  it("asks a function for the service URLs at each request, so it can listen before the services have ports", async () => {
+    writeFileSync(join(dir.path, "tutor-config.js"), "/* the build's own */");
+    let urls: { authUrl: string; apiUrl: string } | undefined;
+    const site = await startSiteServer({ dir: dir.path, port: 0, host: "127.0.0.1", urls: () => urls });
+    try {
+      expect(await (await fetch(`${site.url}/tutor-config.js`)).text()).toContain("the build's own");
+      urls = { authUrl: "http://127.0.0.1:4101", apiUrl: "http://127.0.0.1:4102" };
+      const config = await (await fetch(`${site.url}/tutor-config.js`)).text();
+      expect(config).toContain("http://127.0.0.1:4101");
+      expect(config).toContain("http://127.0.0.1:4102");
+    } finally {
+      await site.close();
+    }
+  });
 });

@@ -19,17 +19,26 @@ export const CONTENT_SECURITY_POLICY =
 export interface SiteServerOptions {
   /** The Docusaurus build directory. */
   dir: string;
-  /** Service URLs handed to the tutor at runtime; without them the build's own tutor-config.js is served. */
-  urls?: TutorUrls | undefined;
+  /**
+   * Service URLs handed to the tutor at runtime; without them the build's own tutor-config.js is served. A function
+   * is asked at each request, so the site can listen before the services it points to have ports.
+   */
+  urls?: TutorUrls | (() => TutorUrls | undefined) | undefined;
 }
 
 export function createSiteServer({ dir, urls }: SiteServerOptions): Server {
-  const runtimeConfig = urls ? renderRuntimeConfig(urls) : undefined;
+  const fixed = typeof urls === "function" ? undefined : urls && renderRuntimeConfig(urls);
+  const runtimeConfig = () => {
+    if (typeof urls !== "function") return fixed;
+    const now = urls();
+    return now && renderRuntimeConfig(now);
+  };
   return createServer((req, res) => {
     res.setHeader("Content-Security-Policy", CONTENT_SECURITY_POLICY);
-    if (runtimeConfig && req.url?.split("?")[0] === `/${RUNTIME_CONFIG_FILE}`) {
+    const config = req.url?.split("?")[0] === `/${RUNTIME_CONFIG_FILE}` ? runtimeConfig() : undefined;
+    if (config) {
       res.writeHead(200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "no-store" });
-      res.end(runtimeConfig);
+      res.end(config);
       return;
     }
     // The same options `docusaurus serve` uses, so routes and trailing slashes behave as in production.

@@ -14,6 +14,7 @@ import {
   type Reader,
   type ServiceProcess,
   signUpReader,
+  skipUnlessPresent,
   startApiProcess,
   startAuthProcess,
   startOwnedRedis,
@@ -30,10 +31,12 @@ vi.setConfig({ testTimeout: 300_000, hookTimeout: 900_000 });
 
 const DATABASE_URL = process.env.DATABASE_URL;
 const hasRedis = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].some(existsSync);
-if (!DATABASE_URL) console.warn("[skip] DATABASE_URL is not set: skipping the cluster access suite");
-if (!hasRedis) console.warn("[skip] redis-server is not installed: skipping the cluster access suite");
+const skip = skipUnlessPresent(
+  (!DATABASE_URL && "DATABASE_URL is not set: skipping the cluster access suite") ||
+    (!hasRedis && "redis-server is not installed: skipping the cluster access suite"),
+);
 
-describe.skipIf(!DATABASE_URL || !hasRedis)("access across 2 auth + 2 api instances", () => {
+describe.skipIf(skip)("access across 2 auth + 2 api instances", () => {
   const dir = tempDir("ai-book-cluster-access-");
   const secret = newSecret();
   const betterAuthSecret = newSecret();

@@ -16,10 +16,11 @@ import {
   startOwnedRedis,
   TRUSTED_ORIGIN,
   tempDir,
+  waitFor,
 } from "@ai-book/testkit";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { type Answer, call, envelopeCode, figure, percentile, postJson, sleep } from "../security/support.ts";
+import { type Answer, call, envelopeCode, figure, percentile, postJson } from "../security/support.ts";
 
 // Processes start slowly on a busy machine: generous limits here guard against hangs, they are not speed targets.
 vi.setConfig({ testTimeout: 300_000, hookTimeout: 900_000 });
@@ -160,22 +161,25 @@ describe.skipIf(skip)("scale-out: 2 auth + 2 api instances on PostgreSQL and Red
     const signedOut = Date.now();
     const refusedAfter: number[] = [];
     for (const api of [apis[P1]!, apis[P2]!]) {
-      for (;;) {
-        const a = await search(api, r.jwt);
-        if (envelopeCode(a) === "TOKEN_REVOKED") {
-          refusedAfter.push(Date.now() - signedOut);
-          break;
-        }
-        if (Date.now() - signedOut > 5_000)
-          throw new Error(`${api.name} still accepts the JWT: ${a.status} ${a.text}`);
-        await sleep(50);
-      }
+      let last: Answer | undefined;
+      // A generous hang guard, not a speed target: the delay is a figure (the design bound is one Redis round trip).
+      await waitFor(
+        async () => {
+          last = await search(api, r.jwt);
+          return envelopeCode(last) === "TOKEN_REVOKED";
+        },
+        {
+          timeoutMs: 30_000,
+          stepMs: 50,
+          explain: () => `${api.name} still accepts the JWT: ${last?.status} ${last?.text.slice(0, 200)}`,
+        },
+      );
+      refusedAfter.push(Date.now() - signedOut);
     }
     figure(
       "cluster",
       `revocation: both api instances refused the signed-out session's JWT after ${refusedAfter.join(" / ")} ms`,
     );
-    expect(Math.max(...refusedAfter)).toBeLessThan(1_000);
   });
 
   it(`shares the chat rate limit: ${API_LIMIT * 2} requests of one reader over both api instances → ${API_LIMIT} pass`, async () => {

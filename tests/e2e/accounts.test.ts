@@ -2,7 +2,7 @@
 // with a TOTP code → reset the password from the mail → the old session's token refused by the api-service.
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { REPO_ROOT, tempDir } from "@ai-book/testkit";
+import { REPO_ROOT, skipUnlessPresent, tempDir } from "@ai-book/testkit";
 import { Redis } from "ioredis";
 import { simpleParser } from "mailparser";
 import { TOTP } from "otpauth";
@@ -16,7 +16,7 @@ const ARTIFACTS = join(REPO_ROOT, "test-artifacts");
 // SQLite file both services share (REVOCATION_DB_PATH).
 const REDIS_URL = process.env.REDIS_URL || undefined;
 const missing = chromiumMissing() ?? stackMissing();
-if (missing) console.warn(`[e2e] skipping the accounts walk: ${missing}`);
+const skip = skipUnlessPresent(missing && `[e2e] skipping the accounts walk: ${missing}`);
 
 function eventually<T>(check: () => Promise<T> | T, options: { timeout?: number } = {}) {
   return expect.poll(check, { timeout: 30_000, interval: 100, ...options });
@@ -29,7 +29,7 @@ function isolatedRedis(url: string): string {
   return u.href;
 }
 
-describe.skipIf(Boolean(missing))(
+describe.skipIf(skip)(
   `accounts in Chromium (real services, mail as .eml files, revocation via ${REDIS_URL ? "Redis" : "a SQLite file"})`,
   () => {
     let tmp: ReturnType<typeof tempDir>;

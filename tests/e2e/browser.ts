@@ -8,7 +8,8 @@ export function chromiumMissing(): string | undefined {
   return existsSync(CHROMIUM_PATH) ? undefined : `${CHROMIUM_PATH} not found (apt-get install -y chromium)`;
 }
 
-export async function launchChromium(userDataDir: string): Promise<BrowserContext> {
+/** `extraArgs`: more command-line switches, e.g. `--host-resolver-rules=MAP book.test 127.0.0.1`. */
+export async function launchChromium(userDataDir: string, extraArgs: string[] = []): Promise<BrowserContext> {
   return chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM_PATH,
     headless: true,
@@ -20,6 +21,7 @@ export async function launchChromium(userDataDir: string): Promise<BrowserContex
       "--disable-background-networking",
       "--disable-component-update",
       "--disable-sync",
+      ...extraArgs,
     ],
     viewport: { width: 1280, height: 900 },
     colorScheme: "light",

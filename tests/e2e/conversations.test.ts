@@ -2,21 +2,21 @@
 
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { REPO_ROOT, tempDir } from "@ai-book/testkit";
+import { REPO_ROOT, skipUnlessPresent, tempDir } from "@ai-book/testkit";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromiumMissing, launchChromium } from "./browser.ts";
 import { type Stack, stackMissing, startStack } from "./stack.ts";
 
 const missing = chromiumMissing() ?? stackMissing();
-if (missing) console.warn(`[e2e] skipping the conversations suite: ${missing}`);
+const skip = skipUnlessPresent(missing && `[e2e] skipping the conversations suite: ${missing}`);
 
 /** expect.poll with room for a loaded 2-core machine. */
 function eventually<T>(check: () => Promise<T> | T, options: { timeout?: number } = {}) {
   return expect.poll(check, { timeout: 30_000, interval: 100, ...options });
 }
 
-describe.skipIf(Boolean(missing))("conversations in Chromium (real services, built site)", () => {
+describe.skipIf(skip)("conversations in Chromium (real services, built site)", () => {
   let tmp: ReturnType<typeof tempDir>;
   let stack: Stack;
   let browser: BrowserContext;

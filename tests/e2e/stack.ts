@@ -68,57 +68,105 @@ async function ingestBook(dataDir: string, indexPath: string, bookBaseUrl: strin
   else if (code !== 0) throw new Error(`ingest exited with ${code}:\n${output.join("")}`);
 }
 
-export async function startStack(
-  dataDir: string,
-  /** `env`: extra variables for both services (e.g. REDIS_URL). */
-  opts: { rateLimitPerMinute?: number; env?: Record<string, string> } = {},
-): Promise<Stack> {
+export interface StackOptions {
+  rateLimitPerMinute?: number;
+  /** Extra variables for both services (e.g. REDIS_URL, OPENAI_BASE_URL). */
+  env?: Record<string, string>;
+  /**
+   * The name the services are published under (their URLs in the tutor's runtime config, BETTER_AUTH_URL). They
+   * always listen on 127.0.0.1, as does the site. "localhost" gives what `npm start` prints. @default "127.0.0.1"
+   */
+  serviceHost?: "127.0.0.1" | "localhost";
+  /** More host names the book is opened under (each `http://<name>:<site port>` joins CORS_ORIGINS). */
+  siteAliases?: string[];
+}
+
+/** Tries to start the auth-service on a port chosen in advance, again on another one if that port was taken. */
+async function startAuthOnChosenPort(
+  start: (port: number) => Promise<ServiceProcess>,
+  attempts = 3,
+): Promise<ServiceProcess> {
+  for (let i = 1; ; i++) {
+    const port = await freePort();
+    try {
+      return await start(port);
+    } catch (err) {
+      // Another process took the port between choosing and binding it: choose again; anything else is real.
+      if (i >= attempts || !/EADDRINUSE/.test(String(err))) throw err;
+    }
+  }
+}
+
+export async function startStack(dataDir: string, opts: StackOptions = {}): Promise<Stack> {
   // A one-off build when the book or the tutor changed; afterwards it is a hash check.
   await buildIfStale(BOOK_DIR, { ...process.env, TUTOR_AUTH_URL: undefined, TUTOR_API_URL: undefined });
 
-  const sitePort = await freePort();
-  const siteUrl = `http://127.0.0.1:${sitePort}`;
+  // The site listens first (port 0, in this process: nothing can take the port in between); it hands the tutor
+  // the services' URLs once they are known.
+  let urls: { authUrl: string; apiUrl: string } | undefined;
+  const site = await startSiteServer({
+    dir: join(BOOK_DIR, "build"),
+    port: 0,
+    host: "127.0.0.1",
+    urls: () => urls,
+  });
+  const siteUrl = site.url;
+  const sitePort = new URL(siteUrl).port;
+  const serviceHost = opts.serviceHost ?? "127.0.0.1";
+  const published = (url: string) => {
+    const u = new URL(url);
+    u.hostname = serviceHost;
+    return u.href.replace(/\/$/, "");
+  };
   const jwtSecret = newSecret();
   const indexPath = join(dataDir, "api", "index.sqlite");
   mkdirSync(join(dataDir, "api"), { recursive: true });
   mkdirSync(join(dataDir, "auth"), { recursive: true });
-  await ingestBook(join(dataDir, "api"), indexPath, siteUrl);
+  try {
+    await ingestBook(join(dataDir, "api"), indexPath, siteUrl);
+  } catch (err) {
+    await site.close();
+    throw err;
+  }
 
-  const [authPort, apiPort] = [await freePort(), await freePort()];
-  const authUrl = `http://127.0.0.1:${authPort}`;
   const common = {
     NODE_ENV: "test",
     JWT_SECRET: jwtSecret,
-    CORS_ORIGINS: siteUrl,
+    CORS_ORIGINS: [siteUrl, ...(opts.siteAliases ?? []).map((h) => `http://${h}:${sitePort}`)].join(","),
     LOG_LEVEL: "warn",
     ...opts.env,
   };
-  // The services' own entry points as processes; a loaded 2-core machine may need a while to start them.
-  const [auth, api] = await Promise.all([
-    startServiceProcess({
-      entry: AUTH_MAIN,
-      name: "auth-service",
-      url: authUrl,
-      cwd: join(dataDir, "auth"),
-      readyTimeoutMs: READY_TIMEOUT_MS,
-      env: {
-        ...common,
-        AUTH_SERVER_PORT: String(authPort),
-        AUTH_SERVER_HOST: "127.0.0.1",
-        BETTER_AUTH_URL: authUrl,
-        BETTER_AUTH_SECRET: newSecret(),
-        DATA_DIR: join(dataDir, "auth"),
-      },
-    }),
+  // The services' own entry points as processes; a loaded 2-core machine may need a while to start them. The
+  // api-service binds port 0 and says where in its "listening" line. The auth-service needs its public URL before
+  // it starts (BETTER_AUTH_URL: the links in its mails, its redirects), so its port is chosen first.
+  const [auth, api] = await Promise.allSettled([
+    startAuthOnChosenPort((port) =>
+      startServiceProcess({
+        entry: AUTH_MAIN,
+        name: "auth-service",
+        url: `http://127.0.0.1:${port}`,
+        cwd: join(dataDir, "auth"),
+        readyTimeoutMs: READY_TIMEOUT_MS,
+        env: {
+          ...common,
+          AUTH_SERVER_PORT: String(port),
+          AUTH_SERVER_HOST: "127.0.0.1",
+          BETTER_AUTH_URL: `http://${serviceHost}:${port}`,
+          BETTER_AUTH_SECRET: newSecret(),
+          DATA_DIR: join(dataDir, "auth"),
+        },
+      }),
+    ),
     startServiceProcess({
       entry: API_MAIN,
       name: "api-service",
-      url: `http://127.0.0.1:${apiPort}`,
       cwd: join(dataDir, "api"),
       readyTimeoutMs: READY_TIMEOUT_MS,
       env: {
         ...common,
-        API_SERVER_PORT: String(apiPort),
+        API_SERVER_PORT: "0",
+        // The "listening" line that names the port is an info line.
+        LOG_LEVEL: "info",
         API_SERVER_HOST: "127.0.0.1",
         DATA_DIR: join(dataDir, "api"),
         INDEX_PATH: indexPath,
@@ -127,21 +175,24 @@ export async function startStack(
       },
     }),
   ]);
-  const site = await startSiteServer({
-    dir: join(BOOK_DIR, "build"),
-    port: sitePort,
-    host: "127.0.0.1",
-    urls: { authUrl: auth.url, apiUrl: api.url },
-  });
+  if (auth.status === "rejected" || api.status === "rejected") {
+    await Promise.allSettled([
+      site.close(),
+      auth.status === "fulfilled" ? auth.value.stop() : undefined,
+      api.status === "fulfilled" ? api.value.stop() : undefined,
+    ]);
+    throw auth.status === "rejected" ? auth.reason : (api as PromiseRejectedResult).reason;
+  }
+  urls = { authUrl: published(auth.value.url), apiUrl: published(api.value.url) };
   return {
-    siteUrl: site.url,
-    authUrl: auth.url,
-    apiUrl: api.url,
-    auth,
-    api,
+    siteUrl,
+    authUrl: urls.authUrl,
+    apiUrl: urls.apiUrl,
+    auth: auth.value,
+    api: api.value,
     site,
     async close() {
-      await Promise.allSettled([site.close(), auth.stop(), api.stop()]);
+      await Promise.allSettled([site.close(), auth.value.stop(), api.value.stop()]);
     },
   };
 }

@@ -2,11 +2,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { QDRANT_OPENAPI_PATH, qdrantApiAvailable } from "./qdrant-api.ts";
 import { type QdrantStub, startQdrantStub } from "./qdrant-stub.ts";
+import { skipUnlessPresent } from "./skips.ts";
 
-const haveApi = qdrantApiAvailable();
-if (!haveApi) console.warn(`[skip] ${QDRANT_OPENAPI_PATH} is missing: skipping the Qdrant stub tests`);
+const skip = skipUnlessPresent(
+  !qdrantApiAvailable() && `${QDRANT_OPENAPI_PATH} is missing: skipping the Qdrant stub tests`,
+);
 
-describe.skipIf(!haveApi)("Qdrant protocol stub", () => {
+describe.skipIf(skip)("Qdrant protocol stub", () => {
   let stub: QdrantStub;
   const call = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${stub.url}${path}`, {

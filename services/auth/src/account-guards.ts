@@ -1,4 +1,4 @@
-// Better Auth plugin for account input and sign-up privacy: display-name cap, and an existing email answered as slowly as a new one.
+// Better Auth plugin for account input and sign-up privacy: display name a string of capped length, and an existing email answered as slowly as a new one.
 import { NAME_MAX } from "@ai-book/contracts";
 import type { BetterAuthPlugin } from "better-auth";
 import { APIError, createAuthMiddleware, isAPIError } from "better-auth/api";
@@ -19,7 +19,13 @@ export function accountGuardsPlugin() {
           matcher: (ctx) => NAME_PATHS.has(ctx.path ?? ""),
           handler: createAuthMiddleware(async (ctx) => {
             const name = (ctx.body as { name?: unknown } | undefined)?.name;
-            if (typeof name === "string" && name.length > NAME_MAX)
+            // update-user took {"name":{"a":1}}, ["x"] or 42 with 200 (its body schema lets any field through).
+            if (name !== undefined && typeof name !== "string")
+              throw APIError.from("BAD_REQUEST", {
+                code: "VALIDATION_ERROR",
+                message: "name: must be a string",
+              });
+            if (name !== undefined && name.length > NAME_MAX)
               throw APIError.from("BAD_REQUEST", {
                 code: "VALIDATION_ERROR",
                 message: `name: must be at most ${NAME_MAX} characters`,

@@ -105,6 +105,11 @@ describe.skipIf(!REDIS_URL)("when its Redis stops answering", () => {
         body: { name: "O", email: uniqueEmail("outage"), password: "a long enough password" },
       });
       expect(up.status).toBe(200);
+      const warnings = () => auth!.logs.lines.filter((l) => l.includes('"msg":"redis error"')).length;
+      const warnedBefore = warnings();
+      let errors = 0;
+      auth.service.redis?.on("error", () => errors++);
+      const outageStarted = Date.now();
       await owned.stop();
       for (const res of [
         await call(auth.url, "/api/auth/jwt", { from, bearer: up.json.token }),
@@ -119,6 +124,12 @@ describe.skipIf(!REDIS_URL)("when its Redis stops answering", () => {
       const health = await call(auth.url, "/health", { origin: null });
       expect(health.status).toBe(503);
       expect(health.json).toMatchObject({ status: "unhealthy", redis: "down" });
+      // Issue 19, item 13: ioredis reports every reconnect attempt; the log gets one warning per 10 s of outage.
+      await waitFor(() => errors >= 5, 60_000);
+      const allowed = 1 + Math.floor((Date.now() - outageStarted) / 10_000);
+      const warned = warnings() - warnedBefore;
+      expect(warned, `${errors} Redis errors were logged as ${warned} warnings`).toBeGreaterThanOrEqual(1);
+      expect(warned).toBeLessThanOrEqual(allowed);
       await owned.start();
       await waitFor(
         async () => (await call(auth!.url, "/health", { origin: null })).status === 200,

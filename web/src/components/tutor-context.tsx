@@ -1,7 +1,16 @@
 // Shared tutor state for every page: configuration, the reader's session and in-memory JWT.
 import type { JwtResponse, PublicUser } from "@ai-book/contracts";
 import { usePluginData } from "@docusaurus/useGlobalData";
-import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from "react";
+import {
+  createContext,
+  type ReactNode,
+  useCallback,
+  useContext,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+} from "react";
 import {
   type AccountState,
   AuthClient,
@@ -10,6 +19,7 @@ import {
   type SignInInput,
   type SignUpInput,
 } from "../client/auth-client.ts";
+import { cookieNotKeptError, sameLoopbackName } from "../client/session-host.ts";
 import { TokenStore } from "../client/token-store.ts";
 import { type TutorErrorInfo, toTutorError } from "../client/tutor-error.ts";
 import type { TutorGlobalData } from "../options.ts";
@@ -97,9 +107,11 @@ function readRuntimeUrls(fallback: TutorGlobalData): TutorUrls {
   const runtime = (globalThis as Record<string, unknown>)[RUNTIME_CONFIG_GLOBAL] as
     | Partial<TutorUrls>
     | undefined;
+  // On loopback, the page's own name for the services, so the session cookie is same-site (session-host.ts).
+  const page = typeof window === "undefined" ? undefined : window.location.hostname;
   return {
-    authUrl: trimSlash(runtime?.authUrl ?? fallback.authUrl),
-    apiUrl: trimSlash(runtime?.apiUrl ?? fallback.apiUrl),
+    authUrl: sameLoopbackName(trimSlash(runtime?.authUrl ?? fallback.authUrl), page),
+    apiUrl: sameLoopbackName(trimSlash(runtime?.apiUrl ?? fallback.apiUrl), page),
   };
 }
 
@@ -123,10 +135,14 @@ export function TutorProvider({ children }: { children: ReactNode }): ReactNode 
     return jwt;
   }, []);
 
+  /** Set while the session waits on a step (verification, profile) rather than being absent. */
+  const pendingStep = useRef<AuthStatus | null>(null);
+
   const getToken = useCallback(
     async (force = false) => {
       try {
         const jwt = apply(await (force ? tokens.refresh() : tokens.get()));
+        pendingStep.current = null;
         if (jwt && force) setAccount(await authClient.account().catch(() => null));
         return jwt;
       } catch (cause) {
@@ -134,6 +150,7 @@ export function TutorProvider({ children }: { children: ReactNode }): ReactNode 
         if (!pending) throw cause;
         // Signed in, but no token yet: the account view asks for what is missing.
         tokens.clear();
+        pendingStep.current = pending;
         setUser(null);
         setAccount(await authClient.account().catch(() => null));
         setStatus(pending);
@@ -156,6 +173,20 @@ export function TutorProvider({ children }: { children: ReactNode }): ReactNode 
         setProviders({ emailPassword: true, social: [], oidc: null, requireEmailVerification: false }),
       );
   }, [getToken, authClient]);
+
+  /**
+   * After a sign-in or sign-up the auth-service accepted: still no session (and no pending step) means the browser
+   * did not keep the cookie. Said plainly instead of leaving the form on screen (a second try would only answer
+   * "already exists").
+   */
+  const expectSession = useCallback(
+    (jwt: JwtResponse | null) => {
+      if (jwt || typeof window === "undefined") return;
+      if (pendingStep.current) return;
+      throw cookieNotKeptError(urls.authUrl, window.location.href);
+    },
+    [urls.authUrl],
+  );
 
   const value = useMemo<TutorContextValue>(
     () => ({
@@ -182,14 +213,16 @@ export function TutorProvider({ children }: { children: ReactNode }): ReactNode 
       },
       async signUp(input) {
         await authClient.signUp(input);
-        await getToken(true);
+        const jwt = await getToken(true);
+        // With email verification a sign-up opens no session (the reader confirms by mail first).
+        if (!providers?.requireEmailVerification) expectSession(jwt);
       },
       async signIn(input) {
         if ((await authClient.signIn(input)) === "two-factor") {
           setStatus("two-factor");
           return;
         }
-        await getToken(true);
+        expectSession(await getToken(true));
       },
       async signOut() {
         try {
@@ -219,6 +252,7 @@ export function TutorProvider({ children }: { children: ReactNode }): ReactNode 
       tokens,
       apply,
       getToken,
+      expectSession,
     ],
   );
   return <TutorContext.Provider value={value}>{children}</TutorContext.Provider>;

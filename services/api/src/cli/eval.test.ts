@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { tempDir } from "@ai-book/testkit";
+import { skipUnlessPresent, tempDir } from "@ai-book/testkit";
 import { describe, expect, it } from "vitest";
 import { isAskingHeading } from "../rag/extractive.ts";
 import { formatEval, readQuestions, runEval, runEvalCli } from "./eval.ts";
@@ -11,7 +11,9 @@ const BOOK = fileURLToPath(new URL("../../../../book/", import.meta.url));
 const docs = join(BOOK, "docs");
 const questions = join(BOOK, "questions.tsv");
 const present = existsSync(docs) && existsSync(questions);
-if (!present) console.warn(`[skip] ${questions} or ${docs} is missing: skipping the sample-book eval`);
+const skip = skipUnlessPresent(
+  !present && `${questions} or ${docs} is missing: skipping the sample-book eval`,
+);
 
 /** The sample-book questions whose answer file is ranked below first today. */
 const NOT_FIRST = [
@@ -44,7 +46,7 @@ function askingLines(dir: string): string[] {
 }
 
 describe("retrieval eval", () => {
-  it.skipIf(!present)(
+  it.skipIf(skip)(
     "sample book: thresholds just under today's figures, the exact missed questions, and no question in an answer",
     async () => {
       const qs = readQuestions(questions);

@@ -8,10 +8,19 @@ import { REWRITE_INSTRUCTION } from "../rag/prompt.ts";
 
 let stub: OpenAIStub;
 let api: TestApi;
+/** The same service with a short LLM timeout, for the cases where the model goes silent and only the timeout ends it. */
+let impatient: TestApi;
 let token: string;
 
 /** The chat requests of the answers themselves (after an answer, a model is also asked for follow-up questions). */
 const answerRequests = () => stub.chatRequests().filter((r) => !isFollowUpRequest(r));
+
+/**
+ * The silence after which `impatient` gives up on the model. Only the hang cases use it: every answer that is
+ * expected to come from the model goes through `api` with the service's default (30 s), so a loaded machine cannot
+ * turn a slow answer into a fallback.
+ */
+const SILENCE_TIMEOUT_MS = "2000";
 
 const systemOf = (i: number) => {
   const body = answerRequests()[i]?.body as
@@ -21,11 +30,19 @@ const systemOf = (i: number) => {
 };
 
 beforeAll(async () => {
-  ({ stub, api } = await startStubbedApi({ LLM_TIMEOUT_MS: "800" }));
+  ({ stub, api } = await startStubbedApi());
+  impatient = await startTestApi({
+    OPENAI_API_KEY: "sk-test-not-a-real-key",
+    OPENAI_BASE_URL: stub.baseURL,
+    LLM_MAX_RETRIES: "0",
+    LLM_TIMEOUT_MS: SILENCE_TIMEOUT_MS,
+    RATE_LIMIT_PER_MINUTE: "1000",
+  });
   token = await signToken();
 });
 afterAll(async () => {
   await api.stop();
+  await impatient.stop();
   await stub.close();
 });
 beforeEach(() => stub.reset());
@@ -209,7 +226,7 @@ describe("LLM answers through the OpenAI wire protocol (local stub, real openai 
       seen += new TextDecoder().decode(value);
     }
     ctrl.abort();
-    await waitFor(() => answerRequests()[0]?.aborted === true, 5000);
+    await waitFor(() => answerRequests()[0]?.aborted === true, 30_000);
     expect(answerRequests()[0]?.finished).toBe(false);
     expect(answerRequests()[0]?.deltasSent).toBeLessThan(200);
   });
@@ -224,7 +241,9 @@ describe("LLM failures fall back to the extractive answer (local OpenAI-protocol
   ] as const) {
     it(`/v1/chat: upstream ${name} → mode extractive with citations`, async () => {
       stub.failNext(1, fault, { endpoint: "chat" });
-      const res = await api.post("/v1/chat", { message: "What is the zero moment point?" }, token);
+      // A hang ends only by the timeout: the impatient instance; every other fault ends the request by itself.
+      const service = fault.type === "hang" ? impatient : api;
+      const res = await service.post("/v1/chat", { message: "What is the zero moment point?" }, token);
       expect(res.status).toBe(200);
       const body = chatResponseSchema.parse(await res.json());
       expect(body).toMatchObject({ mode: "extractive", grounded: true });
@@ -251,7 +270,7 @@ describe("LLM failures fall back to the extractive answer (local OpenAI-protocol
     stub.setReply("one two three four five six seven eight");
     stub.failNext(1, { type: "hang", afterTokens: 2 }, { endpoint: "chat" });
     const { events } = await readSse(
-      await api.post("/v1/chat/stream", { message: "zero moment point" }, token),
+      await impatient.post("/v1/chat/stream", { message: "zero moment point" }, token),
     );
     const names = events.map((e) => e.event);
     expect(names[0]).toBe("sources");

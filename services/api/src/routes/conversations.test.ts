@@ -15,6 +15,7 @@ import {
   findPgBin,
   type OwnedPostgres,
   requireEnv,
+  skipUnlessPresent,
   startPostgres,
   tempDir,
   waitFor,
@@ -570,7 +571,9 @@ describe("a failing history write (embedded store)", () => {
   });
 });
 
-describe.skipIf(!findPgBin())("PostgreSQL going down under a running api-service (owned cluster)", () => {
+describe.skipIf(
+  skipUnlessPresent(!findPgBin() && "initdb/pg_ctl not installed: skipping the owned-cluster outage test"),
+)("PostgreSQL going down under a running api-service (owned cluster)", () => {
   let pgServer: OwnedPostgres;
   let api: TestApi;
   beforeAll(async () => {

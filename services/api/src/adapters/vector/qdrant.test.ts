@@ -6,6 +6,7 @@ import {
   QDRANT_OPENAPI_PATH,
   type QdrantStub,
   qdrantApiAvailable,
+  skipUnlessPresent,
   startQdrantStub,
   tempDir,
   waitFor,
@@ -25,7 +26,9 @@ import {
 const liveUrl = process.env.QDRANT_URL || undefined;
 const liveKey = process.env.QDRANT_API_KEY || undefined;
 const haveApi = qdrantApiAvailable();
-if (!haveApi) console.warn(`[skip] ${QDRANT_OPENAPI_PATH} is missing: skipping the Qdrant protocol tests`);
+const skipStub = skipUnlessPresent(
+  !haveApi && `${QDRANT_OPENAPI_PATH} is missing: skipping the Qdrant protocol tests`,
+);
 if (!liveUrl) console.warn("[skip] QDRANT_URL is not set: the contract runs against the protocol stub only");
 
 const uniqueName = () => `contract_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
@@ -77,7 +80,7 @@ describeChunkStoreContract(
     : null,
 );
 
-describe.skipIf(!haveApi)("qdrant store against the protocol stub", () => {
+describe.skipIf(skipStub)("qdrant store against the protocol stub", () => {
   let stub: QdrantStub;
   let collection: string;
   const open = (over: Partial<QdrantStoreOptions> = {}) =>
