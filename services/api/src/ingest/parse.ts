@@ -107,8 +107,6 @@ export function markdownTree(source: string, opts: { mdx: boolean }): Root {
 const NON_PROSE_PROPS = new Set([
   "className",
   "classNames",
-  "allow",
-  "sandbox",
   "class",
   "style",
   "id",
