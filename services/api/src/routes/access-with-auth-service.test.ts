@@ -1,56 +1,29 @@
 // Roles, bans, API keys and refresh reuse across the real auth-service and api-service (with Redis: the revocation set).
 import { randomUUID } from "node:crypto";
 import { SET_AUTH_JWT_HEADER } from "@ai-book/contracts";
-import { startServer } from "@ai-book/http";
-import { requireEnv, tempDir } from "@ai-book/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAuthService } from "../../../auth/src/app.ts";
-import { loadConfig as loadAuthConfig } from "../../../auth/src/config.ts";
-import { startTestApi, TEST_SECRET, type TestApi } from "../../test/harness.ts";
+import { requireEnv } from "@ai-book/testkit";
+import { beforeAll, describe, expect, it } from "vitest";
+import { AUTH_ORIGIN, authAndApiForFile } from "../../test/harness.ts";
 
-const ORIGIN = "http://localhost:3000";
 const REDIS_URL = requireEnv("REDIS_URL");
 const PASSWORD = "correct horse battery";
 const ADMIN = `admin-${randomUUID().slice(0, 8)}@example.com`;
 
-let api: TestApi;
-let auth: Awaited<ReturnType<typeof createAuthService>>;
-let authServer: Awaited<ReturnType<typeof startServer>>;
-const dir = tempDir("ai-book-auth-");
-
-beforeAll(async () => {
-  const redis = REDIS_URL ? { REDIS_URL } : {};
-  auth = await createAuthService(
-    loadAuthConfig({
-      NODE_ENV: "test",
-      DATA_DIR: dir.path,
-      JWT_SECRET: TEST_SECRET,
-      BETTER_AUTH_SECRET: "better-auth-secret-for-tests-0123456789abcdef",
-      CORS_ORIGINS: ORIGIN,
-      LOG_LEVEL: "silent",
-      ADMIN_EMAILS: ADMIN,
-      ...redis,
-    }),
-    { redisKeyPrefix: `ai-book-access-${randomUUID().slice(0, 8)}:` },
-  );
-  authServer = await startServer(auth.app, { port: 0 });
-  api = await startTestApi({ RATE_LIMIT_PER_MINUTE: "1000", ...redis });
-});
-afterAll(async () => {
-  await api?.stop();
-  await authServer?.close(1000);
-  await auth?.close();
-  dir.cleanup();
+const redis = REDIS_URL ? { REDIS_URL } : {};
+const file = authAndApiForFile({
+  authEnv: { ADMIN_EMAILS: ADMIN, ...redis },
+  apiEnv: redis,
+  redisKeyPrefix: `ai-book-access-${randomUUID().slice(0, 8)}:`,
 });
 
 async function authCall(
   path: string,
   opts: { body?: unknown; bearer?: string; headers?: Record<string, string> },
 ) {
-  const res = await fetch(`${authServer.url}${path}`, {
+  const res = await fetch(`${file.authUrl}${path}`, {
     method: opts.body === undefined && !path.includes("exchange") && !path.includes("issue") ? "GET" : "POST",
     headers: {
-      ...(opts.body === undefined ? {} : { "content-type": "application/json", origin: ORIGIN }),
+      ...(opts.body === undefined ? {} : { "content-type": "application/json", origin: AUTH_ORIGIN }),
       ...(opts.bearer ? { authorization: `Bearer ${opts.bearer}` } : {}),
       ...opts.headers,
     },
@@ -70,10 +43,10 @@ async function signUp(email = `u-${randomUUID().slice(0, 8)}@example.com`) {
   };
 }
 
-const search = (token: string) => api.post("/v1/search", { query: "zero moment point" }, token);
-const chat = (token: string) => api.post("/v1/chat", { message: "What is an IMU?" }, token);
+const search = (token: string) => file.api.post("/v1/search", { query: "zero moment point" }, token);
+const chat = (token: string) => file.api.post("/v1/chat", { message: "What is an IMU?" }, token);
 const authorIndex = (token: string) =>
-  fetch(`${api.url}/v1/author/index`, { headers: { authorization: `Bearer ${token}` } });
+  fetch(`${file.api.url}/v1/author/index`, { headers: { authorization: `Bearer ${token}` } });
 
 describe("access across the auth-service and the api-service", () => {
   let admin: Awaited<ReturnType<typeof signUp>>;
