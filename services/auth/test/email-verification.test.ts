@@ -8,7 +8,16 @@ import { decodeJwt } from "jose";
 import { simpleParser } from "mailparser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAILS_PER_ADDRESS } from "../src/accounts/options.ts";
-import { call, cookieOf, dbVariants, ORIGIN, type RunningAuth, startAuth, uniqueEmail } from "./helpers.ts";
+import {
+  call,
+  cookieOf,
+  dbVariants,
+  ORIGIN,
+  type RunningAuth,
+  startAuth,
+  uniqueEmail,
+  variantNet,
+} from "./helpers.ts";
 import { type MailServer, startMailServer } from "./mail-server.ts";
 
 afterAll(closeAddressAgents);
@@ -26,8 +35,7 @@ async function signUp(auth: RunningAuth, email: string, from: string, extra: Rec
 }
 
 describe.each(dbVariants())("email verification over SMTP on %s", (variant) => {
-  // Better Auth keeps its in-memory rate-limit counters per process: each variant uses addresses of its own.
-  const net = variant === "pglite" ? "127.0" : "127.1";
+  const net = variantNet(variant);
   let mail: MailServer;
   let auth: RunningAuth;
   let strict: RunningAuth;

@@ -3,15 +3,16 @@ import { errorEnvelopeSchema, SET_AUTH_JWT_HEADER } from "@ai-book/contracts";
 import { closeAddressAgents } from "@ai-book/testkit";
 import { decodeJwt } from "jose";
 import { type TOTP, URI } from "otpauth";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import {
+  authForSuite,
   type CallResult,
   call,
   cookieOf,
   dbVariants,
   type RunningAuth,
-  startAuth,
   uniqueEmail,
+  variantNet,
 } from "./helpers.ts";
 
 afterAll(closeAddressAgents);
@@ -89,15 +90,8 @@ async function firstStep(auth: RunningAuth, email: string, from: string, jar = "
 }
 
 describe.each(dbVariants())("two-factor TOTP on %s", (variant) => {
-  // Better Auth keeps its in-memory rate-limit counters per process: each variant uses addresses of its own.
-  const net = variant === "pglite" ? "127.0" : "127.1";
-  let auth: RunningAuth;
-  beforeAll(async () => {
-    auth = await startAuth({ variant });
-  });
-  afterAll(async () => {
-    await auth?.stop();
-  });
+  const net = variantNet(variant);
+  const auth = authForSuite({ variant });
 
   it("asks for a second step at sign-in; no session or JWT until the right TOTP code", async () => {
     const from = `${net}.81.1`;
