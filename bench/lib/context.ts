@@ -19,7 +19,8 @@ export interface Profile {
   loadSeconds: number;
   /** Requests for latency-by-request scenarios (auth overhead, ttfb, sign-in). */
   requests: number;
-  concurrentStreams: number;
+  /** Concurrent stream counts; the first is the one the target is set at (issue 12: 100 per api process). */
+  concurrentStreams: number[];
   streamTokens: number;
   /** `--conversations`: every stream continues one of a few conversations (the ownership lookup on its path). */
   streamConversations?: boolean;
@@ -39,7 +40,7 @@ export const PROFILES: Record<Profile["mode"], Profile> = {
     serverChunks: 10_000,
     loadSeconds: 10,
     requests: 500,
-    concurrentStreams: 200,
+    concurrentStreams: [100, 200, 500],
     streamTokens: 50,
     ingestWords: 100_000,
     rssRequests: 10_000,
@@ -52,7 +53,7 @@ export const PROFILES: Record<Profile["mode"], Profile> = {
     serverChunks: 1_000,
     loadSeconds: 1,
     requests: 20,
-    concurrentStreams: 10,
+    concurrentStreams: [10, 20, 50],
     streamTokens: 10,
     ingestWords: 3_000,
     rssRequests: 100,
@@ -65,7 +66,7 @@ export const PROFILES: Record<Profile["mode"], Profile> = {
     serverChunks: 100,
     loadSeconds: 0.5,
     requests: 10,
-    concurrentStreams: 4,
+    concurrentStreams: [4],
     streamTokens: 5,
     ingestWords: 2_000,
     rssRequests: 40,

@@ -56,9 +56,8 @@ export type Source = z.infer<typeof sourceSchema>;
 export const answerModeSchema = z.enum(["llm", "extractive"]);
 export type AnswerMode = z.infer<typeof answerModeSchema>;
 
-export const chatResponseSchema = z.object({
-  response: z.string(),
-  sources: z.array(sourceSchema),
+/** What closes an answer, in POST /v1/chat's body and in /v1/chat/stream's `done` event. */
+const answerEndShape = {
   processing_time_ms: z.number(),
   mode: answerModeSchema,
   grounded: z.boolean(),
@@ -68,6 +67,12 @@ export const chatResponseSchema = z.object({
   answerId: z.string(),
   /** 2–3 suggested next questions, from the retrieved sections' neighbours. */
   suggestions: z.array(z.string()),
+};
+
+export const chatResponseSchema = z.object({
+  response: z.string(),
+  sources: z.array(sourceSchema),
+  ...answerEndShape,
 });
 export type ChatResponse = z.infer<typeof chatResponseSchema>;
 
@@ -90,14 +95,7 @@ export type SearchResponse = z.infer<typeof searchResponseSchema>;
 export const streamEventSchemas = {
   sources: z.object({ sources: z.array(sourceSchema) }),
   delta: z.object({ text: z.string() }),
-  done: z.object({
-    processing_time_ms: z.number(),
-    mode: answerModeSchema,
-    grounded: z.boolean(),
-    conversationId: z.string(),
-    answerId: z.string(),
-    suggestions: z.array(z.string()),
-  }),
+  done: z.object(answerEndShape),
   error: z.object({ code: z.string(), message: z.string(), requestId: z.string() }),
 } as const;
 export type StreamEventName = keyof typeof streamEventSchemas;

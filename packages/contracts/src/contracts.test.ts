@@ -2,26 +2,10 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { chatRequestSchema, ERROR_CODES, errorEnvelopeSchema, jwtClaimsSchema } from "./index.ts";
-import { readerProfileSchema } from "./profile.ts";
 
 /** The claims schema as it was before roles and API keys (issue 14): a verifier that has not been upgraded. */
-const claimsBeforeRoles = z
-  .object({
-    userId: z.string().min(1),
-    email: z.string().email(),
-    name: z.string(),
-    emailVerified: z.boolean(),
-    sid: z.string().min(1),
-  })
-  .extend(readerProfileSchema.shape)
-  .extend({
-    sub: z.string().min(1),
-    jti: z.string().min(1),
-    iat: z.number().int(),
-    exp: z.number().int(),
-    iss: z.literal("auth-service"),
-    aud: z.literal("api-service"),
-  });
+const { role, keyId, scopes, ...fieldsBeforeRoles } = jwtClaimsSchema.shape;
+const claimsBeforeRoles = z.object(fieldsBeforeRoles);
 
 const claims = {
   userId: "u1",

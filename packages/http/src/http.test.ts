@@ -6,13 +6,11 @@ import { describe, expect, it } from "vitest";
 import {
   ApiError,
   type AppEnv,
-  accessLog,
   bodyLimit,
-  clientIp,
   createLogger,
   handleError,
   handleNotFound,
-  requestId,
+  requestBasics,
   startServer,
 } from "./index.ts";
 
@@ -20,7 +18,7 @@ function buildApp(opts: { trustProxy?: number } = {}) {
   const logs = captureLogs();
   const logger = createLogger({ service: "test", destination: logs.stream });
   const app = new Hono<AppEnv>();
-  app.use(requestId(), clientIp(opts), accessLog(logger), bodyLimit(1024));
+  app.use(...requestBasics({ logger, ...opts }), bodyLimit(1024));
   app.onError(handleError);
   app.notFound(handleNotFound);
   app.get("/ip", (c) => c.json({ ip: c.get("clientIp") }));

@@ -80,3 +80,13 @@ export function bodyLimit(maxBytes: number): MiddlewareHandler<AppEnv> {
       }),
   });
 }
+
+/**
+ * What every request passes first, in this order: its id, the caller's address, then the access log (which logs
+ * both). Both services mount these before anything else: `app.use(...requestBasics({ logger, trustProxy }))`.
+ */
+export function requestBasics(
+  opts: { logger: Logger } & ClientIpOptions,
+): [MiddlewareHandler<AppEnv>, MiddlewareHandler<AppEnv>, MiddlewareHandler<AppEnv>] {
+  return [requestId(), clientIp({ trustProxy: opts.trustProxy }), accessLog(opts.logger)];
+}

@@ -1,4 +1,4 @@
-// A redis-server a fault test owns and can stop and start again on the same port (startRedis cannot restart).
+// A redis-server a test owns (so it may stop it, and start it again on the same port), keeping nothing on disk.
 import { type ChildProcess, spawn } from "node:child_process";
 import * as net from "node:net";
 import { freePort } from "./free-port.ts";
@@ -53,45 +53,5 @@ export async function startOwnedRedis(): Promise<OwnedRedis> {
     start,
     stop,
     running: () => !!proc && proc.exitCode === null,
-  };
-}
-
-/** A redis-server process this test owns (so it may stop it), on a free port, keeping nothing on disk. */
-export async function startRedis(): Promise<{
-  url: string;
-  port: number;
-  stop: () => Promise<void>;
-  process: ChildProcess;
-}> {
-  const port = await freePort();
-  const proc = spawn(
-    "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-    {
-      stdio: "ignore",
-    },
-  );
-  const url = `redis://127.0.0.1:${port}`;
-  await waitFor(
-    () =>
-      new Promise<boolean>((resolve) => {
-        const sock = net.connect(port, "127.0.0.1");
-        sock.once("connect", () => {
-          sock.destroy();
-          resolve(true);
-        });
-        sock.once("error", () => resolve(false));
-      }),
-  );
-  return {
-    url,
-    port,
-    process: proc,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (proc.exitCode !== null) return resolve();
-        proc.once("exit", () => resolve());
-        proc.kill("SIGTERM");
-      }),
   };
 }

@@ -2,13 +2,11 @@
 import {
   ApiError,
   type AppEnv,
-  accessLog,
   bodyLimit,
-  clientIp,
   errorResponse,
   handleError,
   handleNotFound,
-  requestId,
+  requestBasics,
 } from "@ai-book/http";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context, MiddlewareHandler } from "hono";
@@ -78,7 +76,7 @@ export function createApp(deps: Deps): OpenAPIHono<ApiEnv> {
   const { config, metrics, logger } = deps;
   const app = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
 
-  app.use("*", requestId(), clientIp({ trustProxy: config.TRUST_PROXY }), accessLog(logger));
+  app.use("*", ...requestBasics({ logger, trustProxy: config.TRUST_PROXY }));
   app.use("*", async (c, next) => {
     const started = performance.now();
     await next();

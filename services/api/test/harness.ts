@@ -6,6 +6,9 @@ import { createLogger, type RunningServer, startServer } from "@ai-book/http";
 import { captureLogs, tempDir } from "@ai-book/testkit";
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { SignJWT } from "jose";
+import { afterAll, beforeAll } from "vitest";
+import { type AuthService, createAuthService } from "../../auth/src/app.ts";
+import { loadConfig as loadAuthConfig } from "../../auth/src/config.ts";
 import { openSqliteStore } from "../src/adapters/vector/sqlite.ts";
 import { createApp } from "../src/app.ts";
 import { type Config, loadConfig } from "../src/config.ts";
@@ -14,6 +17,8 @@ import type { Chunk } from "../src/rag/ports.ts";
 
 export const TEST_SECRET = "test-secret-for-the-api-service-0123456789abcdef";
 export const BOOK = "http://book.test";
+/** The browser origin the auth-service of `authAndApiForFile` trusts. */
+export const AUTH_ORIGIN = "http://localhost:3000";
 
 function chunk(
   docId: string,
@@ -220,6 +225,56 @@ export async function startTestApi(
       dir.cleanup();
     },
   };
+}
+
+/** An api-service for one test file: started before its tests with `env`, stopped after; `token` is a reader's. */
+export function apiForFile(env: Record<string, string | undefined> = {}): { api: TestApi; token: string } {
+  const file = {} as { api: TestApi; token: string };
+  beforeAll(async () => {
+    file.api = await startTestApi(env);
+    file.token = await signToken();
+  });
+  afterAll(() => file.api?.stop());
+  return file;
+}
+
+/**
+ * The real auth-service (in process, on a socket; origin `AUTH_ORIGIN`) beside an api-service, for one test file:
+ * started before its tests, stopped after. `authEnv` adds to the auth-service's variables, `apiEnv` to the api's.
+ */
+export function authAndApiForFile(
+  opts: {
+    authEnv?: Record<string, string | undefined>;
+    apiEnv?: Record<string, string | undefined>;
+    redisKeyPrefix?: string;
+  } = {},
+): { api: TestApi; authUrl: string } {
+  const file = {} as { api: TestApi; authUrl: string };
+  const dir = tempDir("ai-book-auth-");
+  let auth: AuthService | undefined;
+  let authServer: RunningServer | undefined;
+  beforeAll(async () => {
+    const config = loadAuthConfig({
+      NODE_ENV: "test",
+      DATA_DIR: dir.path,
+      JWT_SECRET: TEST_SECRET,
+      BETTER_AUTH_SECRET: "better-auth-secret-for-tests-0123456789abcdef",
+      CORS_ORIGINS: AUTH_ORIGIN,
+      LOG_LEVEL: "silent",
+      ...opts.authEnv,
+    });
+    auth = await createAuthService(config, { redisKeyPrefix: opts.redisKeyPrefix });
+    authServer = await startServer(auth.app, { port: 0 });
+    file.authUrl = authServer.url;
+    file.api = await startTestApi({ RATE_LIMIT_PER_MINUTE: "1000", ...opts.apiEnv });
+  });
+  afterAll(async () => {
+    await file.api?.stop();
+    await authServer?.close(1000);
+    await auth?.close();
+    dir.cleanup();
+  });
+  return file;
 }
 
 export interface SseEvent {

@@ -3,14 +3,12 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { REQUEST_ID_HEADER, SET_AUTH_JWT_HEADER } from "@ai-book/contracts";
 import {
   type AppEnv,
-  accessLog,
   bodyLimit,
-  clientIp,
   createLogger,
   handleError,
   handleNotFound,
   type Logger,
-  requestId,
+  requestBasics,
 } from "@ai-book/http";
 import { Hono } from "hono";
 import { cors } from "hono/cors";
@@ -43,9 +41,7 @@ export interface AppDeps {
 export function createApp(deps: AppDeps) {
   const { config } = deps;
   const app = new Hono<AppEnv>();
-  app.use(requestId());
-  app.use(clientIp({ trustProxy: config.trustProxy }));
-  app.use(accessLog(deps.logger));
+  app.use(...requestBasics({ logger: deps.logger, trustProxy: config.trustProxy }));
   app.use(
     cors({
       origin: config.corsOrigins,

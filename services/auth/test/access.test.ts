@@ -49,6 +49,13 @@ interface Account {
 
 describe.each(dbVariants())("access on %s", (variant) => {
   let auth: RunningAuth;
+  /** POST /api/auth/api-key/exchange with an API key (as a server calls it: no Origin). */
+  const exchange = (apiKey: string) =>
+    call(auth.url, "/api/auth/api-key/exchange", {
+      method: "POST",
+      origin: null,
+      headers: { "x-api-key": apiKey },
+    });
   let redis: Redis | undefined;
   const adminEmail = uniqueEmail("admin");
   let adminAccount: Account;
@@ -164,11 +171,7 @@ describe.each(dbVariants())("access on %s", (variant) => {
       bearer: user.session,
       body: { name: "srv", metadata: { scopes: ["search"] } },
     });
-    const exchanged = await call(auth.url, "/api/auth/api-key/exchange", {
-      method: "POST",
-      origin: null,
-      headers: { "x-api-key": key.json.key },
-    });
+    const exchanged = await exchange(key.json.key);
     expect(exchanged.status).toBe(200);
 
     const ban = await call(auth.url, "/api/auth/admin/ban-user", {
@@ -193,11 +196,7 @@ describe.each(dbVariants())("access on %s", (variant) => {
       // Tokens exchanged for the user's keys end with the ban too.
       expect(await redis.get(`${REVOKED_SESSION_PREFIX}${API_KEY_SID_PREFIX}${key.json.id}`)).toBe("1");
     }
-    const keyAfterBan = await call(auth.url, "/api/auth/api-key/exchange", {
-      method: "POST",
-      origin: null,
-      headers: { "x-api-key": key.json.key },
-    });
+    const keyAfterBan = await exchange(key.json.key);
     expect(keyAfterBan.status).toBe(401);
 
     const unban = await call(auth.url, "/api/auth/admin/unban-user", {
@@ -308,11 +307,7 @@ describe.each(dbVariants())("access on %s", (variant) => {
     const stored = await asExecutor(auth.service.database.db).execute(sql`select key from apikey`);
     expect(JSON.stringify(stored)).not.toContain(key);
 
-    const exchanged = await call(auth.url, "/api/auth/api-key/exchange", {
-      method: "POST",
-      origin: null,
-      headers: { "x-api-key": key },
-    });
+    const exchanged = await exchange(key);
     expect(exchanged.status).toBe(200);
     expect(Object.keys(exchanged.json).sort()).toEqual(["expiresAt", "token"]);
     const claims = await claimsOf(exchanged.json.token);
@@ -347,11 +342,7 @@ describe.each(dbVariants())("access on %s", (variant) => {
       body: { keyId: created.json.id },
     });
     expect(revoked.status).toBe(200);
-    const after = await call(auth.url, "/api/auth/api-key/exchange", {
-      method: "POST",
-      origin: null,
-      headers: { "x-api-key": key },
-    });
+    const after = await exchange(key);
     expect(after.status).toBe(401);
     expect(after.json.error.code).toBe("API_KEY_INVALID");
     if (redis) expect(await redis.get(`${REVOKED_SESSION_PREFIX}${claims.sid}`)).toBe("1");
@@ -367,11 +358,7 @@ describe.each(dbVariants())("access on %s", (variant) => {
       bearer: user.session,
       body: { name: "py", metadata: { scopes: ["chat", "search"] } },
     });
-    const exchanged = await call(auth.url, "/api/auth/api-key/exchange", {
-      method: "POST",
-      origin: null,
-      headers: { "x-api-key": key.json.key },
-    });
+    const exchanged = await exchange(key.json.key);
     const script = [
       "import json, os, jwt",
       "print(json.dumps(jwt.decode(os.environ['TOKEN'], os.environ['JWT_SECRET'], algorithms=['HS256'], audience='api-service', issuer='auth-service')))",
@@ -420,11 +407,7 @@ describe.each(dbVariants())("access on %s", (variant) => {
       body: { name: "audit", metadata: { scopes: ["chat"] } },
     });
     secrets.push(key.json.key);
-    const ex = await call(auth.url, "/api/auth/api-key/exchange", {
-      method: "POST",
-      origin: null,
-      headers: { "x-api-key": key.json.key },
-    });
+    const ex = await exchange(key.json.key);
     secrets.push(ex.json.token);
     await call(auth.url, "/api/auth/api-key/delete", { bearer: session, body: { keyId: key.json.id } });
     const pair = await call(auth.url, "/api/auth/refresh-token/issue", { bearer: session, method: "POST" });

@@ -3,9 +3,17 @@
 import { errorEnvelopeSchema } from "@ai-book/contracts";
 import { closeAddressAgents } from "@ai-book/testkit";
 import { eq, sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { session as sessionTable, user as userTable, verification } from "../src/db/schema.ts";
-import { call, cookieOf, dbVariants, type RunningAuth, startAuth, uniqueEmail } from "./helpers.ts";
+import {
+  authForSuite,
+  call,
+  cookieOf,
+  dbVariants,
+  type RunningAuth,
+  uniqueEmail,
+  variantNet,
+} from "./helpers.ts";
 
 afterAll(closeAddressAgents);
 
@@ -44,15 +52,8 @@ async function rowsAbout(auth: RunningAuth, userId: string): Promise<Record<stri
 }
 
 describe.each(dbVariants())("account data on %s", (variant) => {
-  // Better Auth keeps its in-memory rate-limit counters per process: each variant uses addresses of its own.
-  const net = variant === "pglite" ? "127.0" : "127.1";
-  let auth: RunningAuth;
-  beforeAll(async () => {
-    auth = await startAuth({ variant });
-  });
-  afterAll(async () => {
-    await auth?.stop();
-  });
+  const net = variantNet(variant);
+  const auth = authForSuite({ variant });
 
   it("exports what we hold as a JSON attachment, without password hashes or tokens", async () => {
     const from = `${net}.71.1`;

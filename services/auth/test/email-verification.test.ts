@@ -19,6 +19,7 @@ import {
   setsSession,
   startAuth,
   uniqueEmail,
+  variantNet,
 } from "./helpers.ts";
 import { type MailServer, startMailServer } from "./mail-server.ts";
 
@@ -37,8 +38,7 @@ async function signUp(auth: RunningAuth, email: string, from: string, extra: Rec
 }
 
 describe.each(dbVariants())("email verification over SMTP on %s", (variant) => {
-  // Better Auth keeps its in-memory rate-limit counters per process: each variant uses addresses of its own.
-  const net = variant === "pglite" ? "127.0" : "127.1";
+  const net = variantNet(variant);
   let mail: MailServer;
   let auth: RunningAuth;
   let strict: RunningAuth;

@@ -2,6 +2,7 @@
 
 import { startServer } from "@ai-book/http";
 import { captureLogs, createPgDatabase, fromAddress, requireEnv, tempDir } from "@ai-book/testkit";
+import { afterAll, beforeAll } from "vitest";
 import { type AuthService, type AuthServiceOptions, createAuthService } from "../src/app.ts";
 import { type AuthConfig, loadConfig } from "../src/config.ts";
 
@@ -32,6 +33,44 @@ export interface StartOptions extends AuthServiceOptions {
   pgliteDir?: string;
   /** Share this instance's open database (a second instance of the same deployment). */
   shareDatabaseOf?: RunningAuth;
+}
+
+/**
+ * The address block of a `describe.each(dbVariants())` variant: Better Auth keeps its in-memory rate-limit
+ * counters per process, so each variant signs in from addresses of its own.
+ */
+export function variantNet(variant: DbVariant): string {
+  return variant === "pglite" ? "127.0" : "127.1";
+}
+
+/** An auth-service for the enclosing suite: started before its tests, stopped after; read it inside tests only. */
+export function authForSuite(opts: StartOptions = {}): RunningAuth {
+  let running: RunningAuth | undefined;
+  const current = () => {
+    if (!running) throw new Error("authForSuite: the service runs only during the suite's tests");
+    return running;
+  };
+  beforeAll(async () => {
+    running = await startAuth(opts);
+  });
+  afterAll(async () => {
+    await running?.stop();
+  });
+  return {
+    get url() {
+      return current().url;
+    },
+    get service() {
+      return current().service;
+    },
+    get config() {
+      return current().config;
+    },
+    get logs() {
+      return current().logs;
+    },
+    stop: () => current().stop(),
+  };
 }
 
 /** Starts an auth-service on 127.0.0.1:<free port> with its own empty database. */

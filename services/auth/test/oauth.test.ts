@@ -16,6 +16,7 @@ import {
   setsSession,
   startAuth,
   uniqueEmail,
+  variantNet,
 } from "./helpers.ts";
 
 afterAll(closeAddressAgents);
@@ -41,8 +42,7 @@ interface Profile {
 }
 
 describe.each(dbVariants())("generic OpenID Connect sign-in on %s (local oauth2-mock-server)", (variant) => {
-  // Better Auth keeps its in-memory rate-limit counters per process: each variant uses addresses of its own.
-  const net = variant === "pglite" ? "127.0" : "127.1";
+  const net = variantNet(variant);
   let idp: OAuth2Server;
   let auth: RunningAuth;
   let profile: Profile;

@@ -25,6 +25,7 @@ import {
   type RunningAuth,
   startAuth,
   uniqueEmail,
+  variantNet,
 } from "./helpers.ts";
 import { type MailServer, startMailServer } from "./mail-server.ts";
 
@@ -67,8 +68,7 @@ async function tokenFromMail(auth: RunningAuth, link: string, from: string): Pro
 }
 
 describe.each(dbVariants())("password reset on %s", (variant) => {
-  // Better Auth keeps its in-memory rate-limit counters per process: each variant uses addresses of its own.
-  const net = variant === "pglite" ? "127.0" : "127.1";
+  const net = variantNet(variant);
   let mail: MailServer;
   let auth: RunningAuth;
   beforeAll(async () => {

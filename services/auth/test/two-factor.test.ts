@@ -4,18 +4,19 @@ import { closeAddressAgents } from "@ai-book/testkit";
 import { eq } from "drizzle-orm";
 import { decodeJwt } from "jose";
 import { type TOTP, URI } from "otpauth";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { TOTP_PERIOD_S } from "../src/accounts/totp-replay.ts";
 import { twoFactor } from "../src/db/schema.ts";
 import {
+  authForSuite,
   type CallResult,
   call,
   cookieOf,
   dbVariants,
   type RunningAuth,
   setsSession,
-  startAuth,
   uniqueEmail,
+  variantNet,
 } from "./helpers.ts";
 
 afterAll(closeAddressAgents);
@@ -102,15 +103,8 @@ async function firstStep(auth: RunningAuth, email: string, from: string, jar = "
 }
 
 describe.each(dbVariants())("two-factor TOTP on %s", (variant) => {
-  // Better Auth keeps its in-memory rate-limit counters per process: each variant uses addresses of its own.
-  const net = variant === "pglite" ? "127.0" : "127.1";
-  let auth: RunningAuth;
-  beforeAll(async () => {
-    auth = await startAuth({ variant });
-  });
-  afterAll(async () => {
-    await auth?.stop();
-  });
+  const net = variantNet(variant);
+  const auth = authForSuite({ variant });
 
   it("asks for a second step at sign-in; no session or JWT until the right TOTP code", async () => {
     const from = `${net}.81.1`;

@@ -1,13 +1,12 @@
 // `npm run eval:corpora`: the retrieval eval on every corpus of ../shared/corpus/corpora.json and the sample book, as one table.
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { packageDir } from "@ai-book/runtime";
 import { z } from "zod";
 import type { Embedder } from "../rag/ports.ts";
 import { type EvalResult, readQuestions, runEval } from "./eval.ts";
 import { type CliIo, cliConfig, createEmbedderFromConfig } from "./ingest.ts";
-import { runIfMain } from "./main-guard.ts";
+import { parseCliArgs, runIfMain } from "./main-guard.ts";
 
 /** The repository root (this file is services/api/src/cli/). */
 export const REPO_ROOT = resolve(packageDir(import.meta.url), "../..");
@@ -135,27 +134,13 @@ export async function runCorporaCli(
   env: Record<string, string | undefined>,
   io: CliIo,
 ): Promise<number> {
-  let values: { only?: string[]; "no-chat"?: boolean; misses?: boolean; help?: boolean };
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        only: { type: "string", multiple: true },
-        "no-chat": { type: "boolean", default: false },
-        misses: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }));
-  } catch (err) {
-    io.stderr.write(`${(err as Error).message}\n\n${CORPORA_USAGE}\n`);
-    return 2;
-  }
-  if (values.help) {
-    io.stdout.write(`${CORPORA_USAGE}\n`);
-    return 0;
-  }
+  const args = parseCliArgs(argv, io, CORPORA_USAGE, {
+    only: { type: "string", multiple: true },
+    "no-chat": { type: "boolean", default: false },
+    misses: { type: "boolean", default: false },
+  });
+  if (typeof args === "number") return args;
+  const { values, positionals } = args;
   if (positionals.length > 1) {
     io.stderr.write(`${CORPORA_USAGE}\n`);
     return 2;

@@ -2,7 +2,6 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { openSqliteStore } from "../adapters/vector/sqlite.ts";
 import { syncDocs } from "../ingest/sync.ts";
 import { answer, prepare } from "../rag/pipeline.ts";
@@ -10,7 +9,7 @@ import type { Chunk, Embedder } from "../rag/ports.ts";
 import { retrieve } from "../rag/retrieve.ts";
 import { contentStems } from "../rag/text.ts";
 import { type CliIo, cliConfig, createEmbedderFromConfig } from "./ingest.ts";
-import { runIfMain } from "./main-guard.ts";
+import { parseCliArgs, runIfMain } from "./main-guard.ts";
 
 export const EVAL_USAGE = `Usage: npm run eval:retrieval -- <docs dir> <questions.tsv> [options]
 
@@ -265,34 +264,14 @@ export async function runEvalCli(
   env: Record<string, string | undefined>,
   io: CliIo,
 ): Promise<number> {
-  let values: {
-    k?: string;
-    "base-url"?: string;
-    "route-base-path"?: string;
-    misses?: boolean;
-    help?: boolean;
-  };
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        k: { type: "string" },
-        "base-url": { type: "string" },
-        "route-base-path": { type: "string" },
-        misses: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }));
-  } catch (err) {
-    io.stderr.write(`${(err as Error).message}\n\n${EVAL_USAGE}\n`);
-    return 2;
-  }
-  if (values.help) {
-    io.stdout.write(`${EVAL_USAGE}\n`);
-    return 0;
-  }
+  const args = parseCliArgs(argv, io, EVAL_USAGE, {
+    k: { type: "string" },
+    "base-url": { type: "string" },
+    "route-base-path": { type: "string" },
+    misses: { type: "boolean", default: false },
+  });
+  if (typeof args === "number") return args;
+  const { values, positionals } = args;
   const k = values.k === undefined ? 5 : Number(values.k);
   if (positionals.length !== 2 || !Number.isInteger(k) || k < 1) {
     io.stderr.write(`${EVAL_USAGE}\n`);

@@ -1,7 +1,6 @@
 // `npm run ingest -- [docs dir] [options]`: sync a Docusaurus docs folder into the api-service's index.
 import { existsSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { indexPathOf, packageDir, parseEnv } from "@ai-book/runtime";
 import { MultiBar, Presets } from "cli-progress";
 import { createOpenAIEmbedder, type OpenAIEmbedder } from "../adapters/embed/openai.ts";
@@ -9,7 +8,7 @@ import { openChunkStore } from "../adapters/vector/open-store.ts";
 import { openSqliteStore } from "../adapters/vector/sqlite.ts";
 import { configSchema } from "../config.ts";
 import { type SyncProgress, type SyncSummary, syncDocs } from "../ingest/sync.ts";
-import { runIfMain } from "./main-guard.ts";
+import { parseCliArgs, runIfMain } from "./main-guard.ts";
 
 export const DEFAULT_DOCS_DIR = resolve(packageDir(import.meta.url), "../../book/docs");
 
@@ -129,31 +128,14 @@ export async function runIngestCli(
   env: Record<string, string | undefined>,
   io: CliIo,
 ): Promise<number> {
-  let args: ReturnType<typeof parse>;
-  function parse() {
-    return parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        "base-url": { type: "string" },
-        "route-base-path": { type: "string" },
-        reset: { type: "boolean", default: false },
-        "dry-run": { type: "boolean", default: false },
-        strict: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-  }
-  try {
-    args = parse();
-  } catch (err) {
-    io.stderr.write(`${(err as Error).message}\n\n${INGEST_USAGE}\n`);
-    return 2;
-  }
-  if (args.values.help) {
-    io.stdout.write(`${INGEST_USAGE}\n`);
-    return 0;
-  }
+  const args = parseCliArgs(argv, io, INGEST_USAGE, {
+    "base-url": { type: "string" },
+    "route-base-path": { type: "string" },
+    reset: { type: "boolean", default: false },
+    "dry-run": { type: "boolean", default: false },
+    strict: { type: "boolean", default: false },
+  });
+  if (typeof args === "number") return args;
   if (args.positionals.length > 1) {
     io.stderr.write(`expected at most one docs folder, got ${args.positionals.length}\n\n${INGEST_USAGE}\n`);
     return 2;

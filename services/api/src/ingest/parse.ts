@@ -1,30 +1,18 @@
-// Markdown/MDX → sections of plain text blocks, with micromark/mdast (frontmatter, GFM, math, directives, MDX JSX).
+// Markdown/MDX → sections of plain text blocks, through remark configured as Docusaurus configures it.
+import remarkComment from "@slorber/remark-comment";
 import type { Element, Root as HastRoot } from "hast";
 import { fromHtml } from "hast-util-from-html";
 import { toText } from "hast-util-to-text";
 import { load as loadYaml, YAMLException } from "js-yaml";
 import type { Heading, Nodes, Root, RootContent } from "mdast";
-import { directiveFromMarkdown } from "mdast-util-directive";
-import { fromMarkdown, type Extension as MdastExtension } from "mdast-util-from-markdown";
-import { frontmatterFromMarkdown } from "mdast-util-frontmatter";
-import { gfmAutolinkLiteralFromMarkdown } from "mdast-util-gfm-autolink-literal";
-import { gfmFootnoteFromMarkdown } from "mdast-util-gfm-footnote";
-import { gfmStrikethroughFromMarkdown } from "mdast-util-gfm-strikethrough";
-import { gfmTableFromMarkdown } from "mdast-util-gfm-table";
-import { gfmTaskListItemFromMarkdown } from "mdast-util-gfm-task-list-item";
-import { mathFromMarkdown } from "mdast-util-math";
-import { mdxFromMarkdown } from "mdast-util-mdx";
 import { toString as mdastToString } from "mdast-util-to-string";
-import { directive } from "micromark-extension-directive";
-import { frontmatter } from "micromark-extension-frontmatter";
-import { gfmAutolinkLiteral } from "micromark-extension-gfm-autolink-literal";
-import { gfmFootnote } from "micromark-extension-gfm-footnote";
-import { gfmStrikethrough } from "micromark-extension-gfm-strikethrough";
-import { gfmTable } from "micromark-extension-gfm-table";
-import { gfmTaskListItem } from "micromark-extension-gfm-task-list-item";
-import { math } from "micromark-extension-math";
-import { mdxjs } from "micromark-extension-mdxjs";
-import type { Extension as MicromarkExtension } from "micromark-util-types";
+import remarkDirective from "remark-directive";
+import remarkFrontmatter from "remark-frontmatter";
+import remarkGfm from "remark-gfm";
+import remarkMath from "remark-math";
+import remarkMdx from "remark-mdx";
+import remarkParse from "remark-parse";
+import { unified } from "unified";
 
 /** The frontmatter fields ingest understands (others are kept in `raw`). */
 export interface Frontmatter {
@@ -87,101 +75,38 @@ export class ParseError extends Error {
   }
 }
 
+/** Docusaurus's two formats: "md" (CommonMark) for .md files, "mdx" for .mdx (`markdown.format: "detect"`). */
+type MarkdownFormat = "md" | "mdx";
+
 /**
- * The syntax Docusaurus reads docs with, in its plugin order: MDX only for .mdx files (`markdown.format:
- * "detect"`), front matter, GFM (autolink literals, footnotes, strikethrough, tables, task lists), math and
- * directives (admonitions). micromark tries an extension at every character that could start its syntax (GFM
- * autolink literals at every letter, tables at every line), so each document is parsed with only the
- * extensions whose syntax can occur in it: `mayOccur` is true whenever the extension could match anything
- * in the source, so leaving it out cannot change the tree (parse.test.ts checks this against the full set).
+ * The parser Docusaurus's mdx-loader builds for a format (its processor.ts): remark-parse, remark-mdx for "mdx"
+ * only, then its remark plugins in its order (front matter, directives for admonitions, GFM, MDX 1 `<!-- -->`
+ * comments) and the book's own (remark-math, as the sample book configures it). Only the parser runs: the trees
+ * are read, not compiled. Each processor is built once and frozen.
  */
-interface SyntaxExtension {
-  name: string;
-  /** Only in .mdx files. */
-  mdxOnly?: true;
-  mayOccur: (source: string) => boolean;
-  micromark: MicromarkExtension;
-  mdast: MdastExtension | MdastExtension[];
+function docusaurusParser(format: MarkdownFormat) {
+  const parser = unified().use(remarkParse);
+  if (format === "mdx") parser.use(remarkMdx);
+  return parser
+    .use(remarkFrontmatter)
+    .use(remarkDirective)
+    .use(remarkGfm)
+    .use(remarkComment)
+    .use(remarkMath)
+    .freeze();
 }
 
-const SYNTAX: SyntaxExtension[] = [
-  // Always on in .mdx: besides its own syntax it turns off indented code, HTML and <autolinks>.
-  { name: "mdx", mdxOnly: true, mayOccur: () => true, micromark: mdxjs(), mdast: mdxFromMarkdown() },
-  {
-    name: "frontmatter",
-    mayOccur: (s) => /^\uFEFF?---/.test(s),
-    micromark: frontmatter(["yaml"]),
-    mdast: frontmatterFromMarkdown(["yaml"]),
-  },
-  {
-    // www.example.com, http(s)://..., and e-mail addresses (also behind mailto: and xmpp:).
-    name: "gfm-autolink-literal",
-    mayOccur: (s) => /www\.|https?:\/\/|[\w+.-]@/i.test(s),
-    micromark: gfmAutolinkLiteral(),
-    mdast: gfmAutolinkLiteralFromMarkdown(),
-  },
-  {
-    name: "gfm-footnote",
-    mayOccur: (s) => s.includes("[^"),
-    micromark: gfmFootnote(),
-    mdast: gfmFootnoteFromMarkdown(),
-  },
-  {
-    name: "gfm-strikethrough",
-    mayOccur: (s) => s.includes("~"),
-    micromark: gfmStrikethrough(),
-    mdast: gfmStrikethroughFromMarkdown(),
-  },
-  {
-    // A table needs a delimiter row: cells split by "|", or a single aligned cell such as ":--" or "-:".
-    name: "gfm-table",
-    mayOccur: (s) => s.includes("|") || /:-|-:/.test(s),
-    micromark: gfmTable(),
-    mdast: gfmTableFromMarkdown(),
-  },
-  {
-    name: "gfm-task-list-item",
-    mayOccur: (s) => /\[(?:\r\n|[\sxX])\]/.test(s),
-    micromark: gfmTaskListItem(),
-    mdast: gfmTaskListItemFromMarkdown(),
-  },
-  { name: "math", mayOccur: (s) => s.includes("$"), micromark: math(), mdast: mathFromMarkdown() },
-  {
-    name: "directive",
-    mayOccur: (s) => s.includes(":"),
-    micromark: directive(),
-    mdast: directiveFromMarkdown(),
-  },
-];
+const PARSERS = { md: docusaurusParser("md"), mdx: docusaurusParser("mdx") };
 
-/** Parser options per set of extensions (a bit mask over SYNTAX), built on first use. */
-const parserOptions = new Map<
-  number,
-  { extensions: MicromarkExtension[]; mdastExtensions: Array<MdastExtension | MdastExtension[]> }
->();
-
-/**
- * Markdown (or MDX) source → mdast, as Docusaurus's remark reads it. `allExtensions` parses with every
- * extension whatever the source holds (the reference the per-document selection is tested against).
- */
-export function markdownTree(source: string, opts: { mdx: boolean; allExtensions?: boolean }): Root {
-  let mask = 0;
-  for (const [i, ext] of SYNTAX.entries()) {
-    if (ext.mdxOnly && !opts.mdx) continue;
-    if (opts.allExtensions || ext.mayOccur(source)) mask |= 1 << i;
-  }
-  let options = parserOptions.get(mask);
-  if (!options) {
-    const chosen = SYNTAX.filter((_, i) => mask & (1 << i));
-    options = { extensions: chosen.map((e) => e.micromark), mdastExtensions: chosen.map((e) => e.mdast) };
-    parserOptions.set(mask, options);
-  }
-  return fromMarkdown(source, options);
+/** Markdown (`mdx: false`) or MDX source → mdast, as Docusaurus's remark reads it. */
+export function markdownTree(source: string, opts: { mdx: boolean }): Root {
+  return PARSERS[opts.mdx ? "mdx" : "md"].parse(source);
 }
 
 /** JSX props that never carry reader-facing prose. */
 const NON_PROSE_PROPS = new Set([
   "className",
+  "classNames",
   "class",
   "style",
   "id",
@@ -563,6 +488,11 @@ export function parseDocument(
     });
   }
   const frontmatter = readFrontmatter(root, opts.path);
+  // Docusaurus lets a page's front matter choose its format over the file extension (`format: md`).
+  const format = frontmatter.raw.format;
+  if ((format === "md" || format === "mdx") && (format === "mdx") !== opts.mdx) {
+    return parseDocument(source, { ...opts, mdx: format === "mdx" });
+  }
 
   const sections: Section[] = [];
   let current: Section = { headingPath: [], depth: 0, anchor: null, blocks: [] };

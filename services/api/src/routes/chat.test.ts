@@ -1,20 +1,13 @@
 // POST /v1/chat, /v1/chat/stream and /v1/search offline (no keys): real server, real SQLite index, contract JWTs.
 import { chatResponseSchema, searchResponseSchema, streamEventSchemas } from "@ai-book/contracts";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BOOK, readSse, signToken, startTestApi, type TestApi } from "../../test/harness.ts";
+import { describe, expect, it } from "vitest";
+import { apiForFile, BOOK, readSse, signToken } from "../../test/harness.ts";
 
-let api: TestApi;
-let token: string;
-
-beforeAll(async () => {
-  api = await startTestApi({ RATE_LIMIT_PER_MINUTE: "1000" });
-  token = await signToken();
-});
-afterAll(() => api.stop());
+const file = apiForFile({ RATE_LIMIT_PER_MINUTE: "1000" });
 
 describe("offline chat (extractive answers, lexical retrieval)", () => {
   it("answers from the book with [n] citations and deep-linked sources", async () => {
-    const res = await api.post("/v1/chat", { message: "What is the zero moment point?" }, token);
+    const res = await file.api.post("/v1/chat", { message: "What is the zero moment point?" }, file.token);
     expect(res.status).toBe(200);
     const body = chatResponseSchema.parse(await res.json());
     expect(body.mode).toBe("extractive");
@@ -34,7 +27,11 @@ describe("offline chat (extractive answers, lexical retrieval)", () => {
   });
 
   it("collapses a near-duplicate section into one source", async () => {
-    const res = await api.post("/v1/chat", { message: "How does an IMU correct gyroscope drift?" }, token);
+    const res = await file.api.post(
+      "/v1/chat",
+      { message: "How does an IMU correct gyroscope drift?" },
+      file.token,
+    );
     const body = chatResponseSchema.parse(await res.json());
     const imuCopies = body.sources.filter(
       (s) => /accelerometer and a gyroscope/.test(s.snippet) || s.path.includes("imu"),
@@ -52,10 +49,10 @@ describe("offline chat (extractive answers, lexical retrieval)", () => {
   });
 
   it("refuses with grounded=false when the book does not cover the question", async () => {
-    const res = await api.post(
+    const res = await file.api.post(
       "/v1/chat",
       { message: "What is the best recipe for sourdough bread?" },
-      token,
+      file.token,
     );
     const body = chatResponseSchema.parse(await res.json());
     expect(body.grounded).toBe(false);
@@ -75,8 +72,8 @@ describe("offline chat (extractive answers, lexical retrieval)", () => {
     const expert = await signToken({
       profile: { softwareBackground: "Advanced", hardwareBackground: "Advanced" },
     });
-    const b = chatResponseSchema.parse(await (await api.post("/v1/chat", question, beginner)).json());
-    const e = chatResponseSchema.parse(await (await api.post("/v1/chat", question, expert)).json());
+    const b = chatResponseSchema.parse(await (await file.api.post("/v1/chat", question, beginner)).json());
+    const e = chatResponseSchema.parse(await (await file.api.post("/v1/chat", question, expert)).json());
     expect(b.response.length).toBeGreaterThan(e.response.length);
     expect(b.response).toMatch(/basic idea/);
     expect(b.response).toMatch(/agriculture robots the IMU also helps estimate the slope of a field/);
@@ -84,7 +81,7 @@ describe("offline chat (extractive answers, lexical retrieval)", () => {
   });
 
   it("uses the previous user turn for a follow-up question offline", async () => {
-    const res = await api.post(
+    const res = await file.api.post(
       "/v1/chat",
       {
         message: "Where is it mounted on a humanoid?",
@@ -93,7 +90,7 @@ describe("offline chat (extractive answers, lexical retrieval)", () => {
           { role: "assistant", content: "Acceleration and angular velocity [1]." },
         ],
       },
-      token,
+      file.token,
     );
     const body = chatResponseSchema.parse(await res.json());
     expect(body.grounded).toBe(true);
@@ -102,13 +99,13 @@ describe("offline chat (extractive answers, lexical retrieval)", () => {
   });
 
   it("treats selected text as the primary context", async () => {
-    const res = await api.post(
+    const res = await file.api.post(
       "/v1/chat",
       {
         message: "What does this mean?",
         selectedText: "Measuring the spring's deflection gives the output torque.",
       },
-      token,
+      file.token,
     );
     const body = chatResponseSchema.parse(await res.json());
     expect(body.grounded).toBe(true);
@@ -117,10 +114,10 @@ describe("offline chat (extractive answers, lexical retrieval)", () => {
   });
 
   it("honours the path filter", async () => {
-    const res = await api.post(
+    const res = await file.api.post(
       "/v1/chat",
       { message: "IMU drift", filters: { pathPrefix: "appendix/" } },
-      token,
+      file.token,
     );
     const body = chatResponseSchema.parse(await res.json());
     expect(body.sources.length).toBeGreaterThan(0);
@@ -130,7 +127,11 @@ describe("offline chat (extractive answers, lexical retrieval)", () => {
 
 describe("offline stream", () => {
   it("sends sources first, then deltas, then done; parsed with eventsource-parser", async () => {
-    const res = await api.post("/v1/chat/stream", { message: "What is the zero moment point?" }, token);
+    const res = await file.api.post(
+      "/v1/chat/stream",
+      { message: "What is the zero moment point?" },
+      file.token,
+    );
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/text\/event-stream/);
     const { events } = await readSse(res);
@@ -150,14 +151,16 @@ describe("offline stream", () => {
     expect(done).toMatchObject({ mode: "extractive", grounded: true });
     // The same question answered whole gives the same text.
     const whole = chatResponseSchema.parse(
-      await (await api.post("/v1/chat", { message: "What is the zero moment point?" }, token)).json(),
+      await (
+        await file.api.post("/v1/chat", { message: "What is the zero moment point?" }, file.token)
+      ).json(),
     );
     expect(text).toBe(whole.response);
   });
 
   it("streams the refusal with grounded=false", async () => {
     const { events } = await readSse(
-      await api.post("/v1/chat/stream", { message: "sourdough bread recipe" }, token),
+      await file.api.post("/v1/chat/stream", { message: "sourdough bread recipe" }, file.token),
     );
     expect(streamEventSchemas.sources.parse(events[0]?.data).sources).toEqual([]);
     expect(streamEventSchemas.done.parse(events.at(-1)?.data).grounded).toBe(false);
@@ -166,7 +169,11 @@ describe("offline stream", () => {
 
 describe("search", () => {
   it("returns sections best first with deep links and snippets, within the limit", async () => {
-    const res = await api.post("/v1/search", { query: "series elastic actuator torque", limit: 3 }, token);
+    const res = await file.api.post(
+      "/v1/search",
+      { query: "series elastic actuator torque", limit: 3 },
+      file.token,
+    );
     expect(res.status).toBe(200);
     const body = searchResponseSchema.parse(await res.json());
     expect(body.results.length).toBeGreaterThan(0);

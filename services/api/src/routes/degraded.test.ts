@@ -1,6 +1,6 @@
 // Dependencies down: Qdrant unreachable (a closed port) → 503 SEARCH_UNAVAILABLE fast; Redis stopped → per-instance limits, no 500s.
 import { errorEnvelopeSchema } from "@ai-book/contracts";
-import { freePort, startRedis } from "@ai-book/testkit";
+import { freePort, startOwnedRedis } from "@ai-book/testkit";
 import { describe, expect, it } from "vitest";
 import { signToken, startTestApi } from "../../test/harness.ts";
 import { healthDetailSchema } from "./health.ts";
@@ -28,7 +28,7 @@ describe("degraded dependencies", () => {
   });
 
   it("Redis stopped: requests still succeed (limits per instance, revocation unchecked), /health says redis down", async () => {
-    const redis = await startRedis();
+    const redis = await startOwnedRedis();
     const api = await startTestApi({ REDIS_URL: redis.url, RATE_LIMIT_PER_MINUTE: "3" });
     try {
       const token = await signToken();

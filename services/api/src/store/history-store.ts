@@ -2,11 +2,8 @@
 import type {
   AnswerMode,
   BackgroundLevel,
-  Conversation,
-  ConversationSummary,
   Feedback,
   FeedbackReason,
-  InsightsSummary,
   Rating,
   Source,
 } from "@ai-book/contracts";
@@ -129,7 +126,7 @@ export function createHistoryStore(database: AppDatabase): HistoryStore {
       });
     },
 
-    async list(userId, page): Promise<ConversationSummary[]> {
+    async list(userId, page) {
       let q = db
         .selectFrom("conversations as c")
         .select((eb) => [
@@ -158,7 +155,7 @@ export function createHistoryStore(database: AppDatabase): HistoryStore {
       }));
     },
 
-    async get(userId, conversationId): Promise<Conversation | undefined> {
+    async get(userId, conversationId) {
       const conv = await db
         .selectFrom("conversations")
         .selectAll()
@@ -294,7 +291,7 @@ export function createHistoryStore(database: AppDatabase): HistoryStore {
       return toFeedback({ turn_id: answerId, ...values });
     },
 
-    async summary(since): Promise<InsightsSummary> {
+    async summary(since) {
       const from = since.toISOString();
       const totals = await db
         .selectFrom("turns")
