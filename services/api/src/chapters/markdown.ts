@@ -65,12 +65,12 @@ export interface ProtectedSection {
 function tree(markdown: string, mdx: boolean): Root {
   if (mdx) {
     try {
-      return markdownTree(markdown, { mdx: true, allExtensions: true });
+      return markdownTree(markdown, { mdx: true });
     } catch {
       // Fall through: the ingest indexed such a page as plain Markdown too.
     }
   }
-  return markdownTree(markdown, { mdx: false, allExtensions: true });
+  return markdownTree(markdown, { mdx: false });
 }
 
 interface HeadingLine {
@@ -145,7 +145,8 @@ function admonitionLines(lines: string[]): Set<number> {
 
 /** The section's own heading line as every variant writes it: ATX, with the source's anchor as an explicit id. */
 export function headingLine(depth: number, text: string, anchor: string): string {
-  return `${"#".repeat(depth)} ${text} {#${anchor}}`;
+  // A heading whose text gives no slug (only emoji, say) has no id to keep.
+  return `${"#".repeat(depth)} ${text}${anchor ? ` {#${anchor}}` : ""}`;
 }
 
 /**
@@ -183,7 +184,11 @@ export function protect(
     if (h) {
       const own = i === 0 && shape.depth > 0;
       if (own && opts.translateHeading) {
-        out.push(`${"#".repeat(h.depth)} ${h.text} ${token(add(`{#${shape.anchor}}`))}`);
+        out.push(
+          shape.anchor
+            ? `${"#".repeat(h.depth)} ${h.text} ${token(add(`{#${shape.anchor}}`))}`
+            : `${"#".repeat(h.depth)} ${h.text}`,
+        );
       } else if (own) {
         out.push(token(add(headingLine(h.depth, h.text, shape.anchor))));
       } else {
@@ -347,7 +352,7 @@ export function structureProblem(
   if (shape.depth > 0) {
     if (!b.heading) return "the heading is missing";
     if (b.heading.depth !== a.heading?.depth) return `the heading level changed to ${b.heading.depth}`;
-    if (b.heading.id !== shape.anchor) return `the heading id changed to "${b.heading.id}"`;
+    if (shape.anchor && b.heading.id !== shape.anchor) return `the heading id changed to "${b.heading.id}"`;
     if (opts.sameHeadingText && b.heading.text !== a.heading?.text) return "the heading text changed";
   } else if (b.heading) return "a heading was added to the lead";
   if (a.blocks.length !== b.blocks.length || a.blocks.some((x, i) => x !== b.blocks[i])) {
