@@ -6,11 +6,11 @@ import {
   type VariantKind,
   type VariantSection,
 } from "@ai-book/contracts";
+import { languageName } from "../rag/language.ts";
 import type { ChatModel, ChunkStore, DocumentSource } from "../rag/ports.ts";
 import { type GeneratedSection, generateVariant } from "./generate.ts";
 import type { StoredVariant, VariantKey, VariantStore } from "./ports.ts";
 import {
-  languageName,
   PROMPT_VERSION,
   personalizeMessages,
   profileBucket,
