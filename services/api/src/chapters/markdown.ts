@@ -1,19 +1,13 @@
 // What a model may and may not touch in a section: the structure is swapped for placeholders, and checked afterwards.
 import GithubSlugger from "github-slugger";
 import type { Nodes, Root } from "mdast";
+import { ADMONITION_LINE, fencedLines, headingLines } from "../ingest/markdown-lines.ts";
 import { markdownTree } from "../ingest/parse.ts";
 
 /** A placeholder the model must keep: ⟦n⟧ (brackets no Markdown, code or prose uses). */
 const TOKEN = /⟦(\d+)⟧/g;
 const HAS_TOKEN = /⟦\d+⟧/;
 const token = (i: number) => `⟦${i}⟧`;
-
-const ATX = /^( {0,3})(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$/;
-const SETEXT_UNDERLINE = /^ {0,3}(=+|-+)[ \t]*$/;
-const FENCE = /^\s{0,3}(`{3,}|~{3,})/;
-/** An admonition's opening (`:::tip`, `:::tip[Title]`, `:::tip Title`) or closing (`:::`) line. */
-const ADMONITION_LINE = /^\s*:{3,}(?:[A-Za-z][\w-]*.*)?\s*$/;
-const CUSTOM_ID = /\s*(?:\{#([^}\s]+)\}|\[\[([^\]\s]+)\]\])\s*$/;
 
 /** Nodes that are structure, not prose: each becomes one placeholder, whole (nothing inside is shown). */
 const PROTECTED = new Set<string>([
@@ -73,74 +67,10 @@ function tree(markdown: string, mdx: boolean): Root {
   return markdownTree(markdown, { mdx: false });
 }
 
-interface HeadingLine {
-  index: number;
-  /** Lines the heading takes (2 for a setext heading). */
-  span: number;
-  depth: number;
-  /** The heading text as written, without its `{#id}`. */
-  text: string;
-  customId: string | null;
-}
-
-/** Heading lines (ATX and setext) outside code fences. */
-function headingLines(lines: string[]): HeadingLine[] {
-  const out: HeadingLine[] = [];
-  let fence: string | null = null;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i] ?? "";
-    const f = FENCE.exec(line);
-    if (f) {
-      const marker = f[1] ?? "";
-      if (fence === null) fence = marker;
-      else if (marker[0] === fence[0] && marker.length >= fence.length && line.trim() === marker)
-        fence = null;
-      continue;
-    }
-    if (fence !== null) continue;
-    const atx = ATX.exec(line);
-    const next = lines[i + 1] ?? "";
-    let depth = 0;
-    let raw = "";
-    let span = 1;
-    if (atx) {
-      depth = atx[2]?.length ?? 1;
-      raw = atx[3] ?? "";
-    } else if (line.trim() && SETEXT_UNDERLINE.test(next) && !ADMONITION_LINE.test(line)) {
-      depth = next.trim().startsWith("=") ? 1 : 2;
-      raw = line.trim();
-      span = 2;
-    } else continue;
-    const m = CUSTOM_ID.exec(raw);
-    out.push({
-      index: i,
-      span,
-      depth,
-      text: m ? raw.slice(0, m.index).trim() : raw.trim(),
-      customId: m ? (m[1] ?? m[2] ?? null) : null,
-    });
-    i += span - 1;
-  }
-  return out;
-}
-
-/** True for lines outside code fences that open or close an admonition. */
+/** Lines outside code fences that open or close an admonition. */
 function admonitionLines(lines: string[]): Set<number> {
-  const out = new Set<number>();
-  let fence: string | null = null;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i] ?? "";
-    const f = FENCE.exec(line);
-    if (f) {
-      const marker = f[1] ?? "";
-      if (fence === null) fence = marker;
-      else if (marker[0] === fence[0] && marker.length >= fence.length && line.trim() === marker)
-        fence = null;
-      continue;
-    }
-    if (fence === null && ADMONITION_LINE.test(line)) out.add(i);
-  }
-  return out;
+  const fenced = fencedLines(lines);
+  return new Set(lines.flatMap((line, i) => (!fenced[i] && ADMONITION_LINE.test(line) ? [i] : [])));
 }
 
 /** The section's own heading line as every variant writes it: ATX, with the source's anchor as an explicit id. */
@@ -157,7 +87,7 @@ export function originalMarkdown(markdown: string, shape: SectionShape): string 
   if (shape.depth === 0) return markdown;
   const lines = markdown.split("\n");
   const own = headingLines(lines)[0];
-  if (own?.index !== 0) return markdown;
+  if (own?.line !== 0) return markdown;
   lines.splice(0, own.span, headingLine(own.depth, own.text, shape.anchor));
   return lines.join("\n");
 }
@@ -178,7 +108,7 @@ export function protect(
   const headings = headingLines(lines);
   const admonitions = admonitionLines(lines);
   const out: string[] = [];
-  const headingAt = new Map(headings.map((h) => [h.index, h]));
+  const headingAt = new Map(headings.map((h) => [h.line, h]));
   for (let i = 0; i < lines.length; i++) {
     const h = headingAt.get(i);
     if (h) {
@@ -294,7 +224,7 @@ export function structureOf(markdown: string, shape: SectionShape): Structure {
   const blocks: string[] = [];
   let heading: Structure["heading"] = null;
   const kept: string[] = [];
-  const headingAt = new Map(headings.map((h) => [h.index, h]));
+  const headingAt = new Map(headings.map((h) => [h.line, h]));
   for (let i = 0; i < lines.length; i++) {
     const h = headingAt.get(i);
     if (h) {

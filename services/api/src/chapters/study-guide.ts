@@ -1,5 +1,6 @@
 // "Personalize" without a model: a study guide for one chapter built from the book itself, every item linked.
 import type { ReaderProfile, StudyGuide, VariantSection } from "@ai-book/contracts";
+import { fencedLines } from "../ingest/markdown-lines.ts";
 import type { DocumentSource, SourceSection } from "../rag/ports.ts";
 import { sourceUrl } from "../rag/sources.ts";
 
@@ -43,16 +44,9 @@ const SENTENCES = new Intl.Segmenter("en", { granularity: "sentence" });
 
 /** Lines outside code fences (definitions and questions are never inside code). */
 function proseLines(markdown: string): string[] {
-  const out: string[] = [];
-  let fence = false;
-  for (const line of markdown.split("\n")) {
-    if (/^\s{0,3}(?:`{3,}|~{3,})/.test(line)) {
-      fence = !fence;
-      continue;
-    }
-    if (!fence) out.push(line);
-  }
-  return out;
+  const lines = markdown.split("\n");
+  const fenced = fencedLines(lines);
+  return lines.filter((_, i) => !fenced[i]);
 }
 
 /** The terms one section defines, with the book's own words. */

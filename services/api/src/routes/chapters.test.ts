@@ -363,4 +363,20 @@ describe("chapters quota (VARIANT_DAILY_LIMIT, local OpenAI-protocol stub)", () 
     expect(again.status).toBe(200);
     expect(chapterVariantSchema.parse(await again.json()).cached).toBe(true);
   });
+
+  it("a model that fails even on the retry is 502 GENERATION_FAILED: nothing kept, the day's count given back", async () => {
+    const token = await signToken({ userId: "quota-failure", profile: { softwareBackground: "Beginner" } });
+    stub.failNext(200, 500, { endpoint: "chat" });
+    const failed = await api.post("/v1/chapters/personalize", { doc: WHAT }, token);
+    expect(failed.status).toBe(502);
+    expect(errorEnvelopeSchema.parse(await failed.json()).error.code).toBe("GENERATION_FAILED");
+    stub.reset();
+    stub.setReply((req) => adaptProse(sectionOf(req), "(adapted)"));
+    const retried = await api.post("/v1/chapters/personalize", { doc: WHAT }, token);
+    expect(retried.status).toBe(200);
+    expect(chapterVariantSchema.parse(await retried.json())).toMatchObject({
+      cached: false,
+      kind: "personalized",
+    });
+  });
 });
