@@ -1,7 +1,7 @@
 // What a model may and may not touch in a section: the structure is swapped for placeholders, and checked afterwards.
 import GithubSlugger from "github-slugger";
 import type { Nodes, Root } from "mdast";
-import { ADMONITION_LINE, fencedLines, headingLines } from "../ingest/markdown-lines.ts";
+import { ADMONITION_LINE, fencedLines, type HeadingLine, headingLines } from "../ingest/markdown-lines.ts";
 import { markdownTree } from "../ingest/parse.ts";
 
 /** A placeholder the model must keep: ⟦n⟧ (brackets no Markdown, code or prose uses). */
@@ -73,6 +73,14 @@ function admonitionLines(lines: string[]): Set<number> {
   return new Set(lines.flatMap((line, i) => (!fenced[i] && ADMONITION_LINE.test(line) ? [i] : [])));
 }
 
+/**
+ * The page's own `# Title` at the top of the lead: a translation translates it too (it has no anchor of its own; an
+ * explicit id stays as a placeholder). Headings elsewhere that are not the section's own stay as written.
+ */
+function isLeadTitle(h: HeadingLine, shape: SectionShape, firstHeading: HeadingLine | undefined): boolean {
+  return shape.depth === 0 && h.depth === 1 && h.span === 1 && h.text !== "" && h === firstHeading;
+}
+
 /** The section's own heading line as every variant writes it: ATX, with the source's anchor as an explicit id. */
 export function headingLine(depth: number, text: string, anchor: string): string {
   // A heading whose text gives no slug (only emoji, say) has no id to keep.
@@ -121,6 +129,15 @@ export function protect(
         );
       } else if (own) {
         out.push(token(add(headingLine(h.depth, h.text, shape.anchor))));
+      } else if (opts.translateHeading && isLeadTitle(h, shape, headings[0]) && h.span === 1 && h.text) {
+        // "# " and whatever follows the text (an explicit id, closing #s) stay as written; the text is translated.
+        const line = lines[i] ?? "";
+        const at = line.indexOf(h.text);
+        const rest = line.slice(at + h.text.length);
+        const gap = /^\s*/.exec(rest)?.[0] ?? "";
+        out.push(
+          `${line.slice(0, at)}${h.text}${rest.trim() ? `${gap}${token(add(rest.slice(gap.length)))}` : rest}`,
+        );
       } else {
         out.push(token(add(lines.slice(i, i + h.span).join("\n"))));
       }
@@ -216,8 +233,11 @@ const BLOCK_TYPES = new Set([
   "leafDirective",
 ]);
 
-/** Reads the structure of one section (`anchor` names the lead's absence of a heading: depth 0). */
-export function structureOf(markdown: string, shape: SectionShape): Structure {
+/**
+ * Reads the structure of one section. `translated`: the lead's `# Title` counts by its level and id only (its text is
+ * translated).
+ */
+export function structureOf(markdown: string, shape: SectionShape, translated = false): Structure {
   const lines = markdown.split("\n");
   const headings = headingLines(lines);
   const admonitions = admonitionLines(lines);
@@ -231,7 +251,8 @@ export function structureOf(markdown: string, shape: SectionShape): Structure {
       if (i === 0 && shape.depth > 0) {
         const slug = new GithubSlugger().slug(h.text);
         heading = { depth: h.depth, id: h.customId ?? slug, text: h.text };
-      } else blocks.push(`heading:${lines.slice(i, i + h.span).join("\n")}`);
+      } else if (translated && isLeadTitle(h, shape, headings[0])) blocks.push(`title:${h.customId ?? ""}`);
+      else blocks.push(`heading:${lines.slice(i, i + h.span).join("\n")}`);
       kept.push("");
       i += h.span - 1;
       continue;
@@ -277,8 +298,8 @@ export function structureProblem(
   shape: SectionShape,
   opts: { sameHeadingText: boolean },
 ): string | null {
-  const a = structureOf(source, shape);
-  const b = structureOf(variant, shape);
+  const a = structureOf(source, shape, !opts.sameHeadingText);
+  const b = structureOf(variant, shape, !opts.sameHeadingText);
   if (shape.depth > 0) {
     if (!b.heading) return "the heading is missing";
     if (b.heading.depth !== a.heading?.depth) return `the heading level changed to ${b.heading.depth}`;

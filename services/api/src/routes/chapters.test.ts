@@ -34,7 +34,7 @@ function adaptProse(text: string, mark: string): string {
     .map((line) => {
       const withoutTokens = line.replace(/⟦\d+⟧/g, "");
       if (!/\p{L}/u.test(withoutTokens)) return line;
-      if (/^#{1,6} /.test(line)) return line.replace(/^(#{1,6} ).*?(\s*⟦\d+⟧)$/, `$1${mark}$2`);
+      if (/^#{1,6} /.test(line)) return line.replace(/^(#{1,6} ).*?(\s*⟦\d+⟧)?$/, `$1${mark}$2`);
       return `${line} ${mark}`;
     })
     .join("\n");
@@ -280,6 +280,9 @@ describe("chapters with a model (local OpenAI-protocol stub, real openai SDK)", 
     expect(pid?.heading).toBe("ترجمہ");
     expect(pid?.markdown).toMatch(/^## ترجمہ \{#implementing-pid-on-a-computer\}/);
     expect(pid?.markdown).toContain("#include <algorithm>");
+    // The page's own "# Title" in the lead is translated too (it has no anchor of its own).
+    expect(sections[0]?.markdown).toMatch(/\n# ترجمہ\n/);
+    expect(sections[0]?.markdown).toMatch(/^import KeyIdea from '@site\/src\/components\/KeyIdea';\n/);
     const system = systemOf(stub.chatRequests()[0] ?? { body: { messages: [] } });
     expect(system).toMatch(/into Urdu \(ur\)/);
     expect(system).toMatch(/English term in parentheses/);
