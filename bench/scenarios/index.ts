@@ -2,6 +2,7 @@
 import type { Scenario } from "../lib/context.ts";
 import { authOverhead } from "./auth-overhead.ts";
 import { idleRss } from "./idle-rss.ts";
+import { cost } from "./cost.ts";
 import { ingestThroughput } from "./ingest.ts";
 import { retrievalVsLimit, searchLatencyBySize } from "./retrieval.ts";
 import { searchServer } from "./search-server.ts";
@@ -17,4 +18,5 @@ export const SCENARIOS: Scenario[] = [
   streams,
   ingestThroughput,
   idleRss,
+  cost,
 ];

@@ -8,6 +8,7 @@ import { connectRedis } from "./adapters/redis.ts";
 import { redisRevocationList, sqliteRevocationList } from "./adapters/revocation.ts";
 import { openChunkStore } from "./adapters/vector/open-store.ts";
 import { reconnectingStore } from "./adapters/vector/reconnecting-store.ts";
+import type { VariantStore } from "./chapters/ports.ts";
 import type { Config } from "./config.ts";
 import { scheduleAccountDeletions } from "./history/account-deletions.ts";
 import type { HistoryStore } from "./history/ports.ts";
@@ -21,6 +22,7 @@ import type { ChatModel, ChunkStore, Embedder } from "./rag/ports.ts";
 import { openDatabase } from "./store/db.ts";
 import { createHistoryStore } from "./store/history-store.ts";
 import { createReaderPurge } from "./store/reader-purge.ts";
+import { createVariantStore } from "./store/variant-store.ts";
 
 export interface Deps {
   config: Config;
@@ -43,6 +45,8 @@ export interface Deps {
   history: HistoryStore;
   /** Writes finished chat turns after the answer, off its path. */
   recorder: TurnRecorder;
+  /** Made chapter variants and each reader's daily count (the same database as the history). */
+  variants: VariantStore;
   /** Releases what the deps hold (store, Redis, history database) after the pending history writes. */
   close(): Promise<void>;
 }
@@ -113,6 +117,7 @@ export async function buildDeps(config: Config, opts: BuildDepsOptions = {}): Pr
   const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, logger) : undefined;
   const database = await openDatabase({ url: config.API_DATABASE_URL, sqlitePath: config.apiDatabasePath });
   const history = createHistoryStore(database);
+  const variants = createVariantStore(database);
   const recorder = createTurnRecorder(history, {
     onFailure: (err) => {
       metrics.historyWrites.inc({ outcome: "failed" });
@@ -172,6 +177,7 @@ export async function buildDeps(config: Config, opts: BuildDepsOptions = {}): Pr
     analysis: createAnalysisCache(),
     history,
     recorder,
+    variants,
     async close() {
       stopRetention();
       await deletions?.stop();

@@ -202,7 +202,13 @@ describe.skipIf(skipStub)("qdrant store against the protocol stub", () => {
       "Encoder ticks.",
     ]);
     const info = await client.getCollection(collection);
-    expect(Object.keys(info.payload_schema).sort()).toEqual(["contentHash", "docId", "kind", "pathPrefixes"]);
+    expect(Object.keys(info.payload_schema).sort()).toEqual([
+      "contentHash",
+      "docId",
+      "kind",
+      "pathPrefixes",
+      "route",
+    ]);
   });
 
   it("gives up a search at its time budget instead of waiting on each request's timeout", async () => {
