@@ -6,6 +6,7 @@ import { HistoryView } from "./HistoryView.tsx";
 import { SelectionAsk } from "./SelectionAsk.tsx";
 import styles from "./tutor.module.css";
 import { useTutor } from "./tutor-context.tsx";
+import { useTutorPanel } from "./tutor-panel.tsx";
 import { useChat } from "./use-chat.ts";
 
 type View = "chat" | "history" | "account";
@@ -43,6 +44,12 @@ export function Tutor(): ReactNode {
     }
     previousStatus.current = status;
   }, [status]);
+
+  // Another part of the page asked for a view (the chapter tools ask a signed-out reader to sign in).
+  const { request } = useTutorPanel();
+  useEffect(() => {
+    if (request) show(request.view);
+  }, [request, show]);
 
   // Back from a mailed link or a provider: show the account view, which says what happened.
   useEffect(() => {

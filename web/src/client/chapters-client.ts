@@ -1,0 +1,197 @@
+// Client of POST /v1/chapters/personalize and /v1/chapters/translate: a chapter variant, section by section over SSE.
+import { EventSourceParserStream } from "eventsource-parser/stream";
+import { z } from "zod";
+import { errorFromResponse, networkError, TutorError } from "./tutor-error.ts";
+
+export type ChapterAction = "personalize" | "translate";
+
+const sectionSchema = z.object({
+  /** The source section's heading id; "" for the lead (the text before the first heading). */
+  anchor: z.string(),
+  heading: z.string(),
+  markdown: z.string(),
+  /** The source section itself: the model's version broke the chapter's structure, so the original stands. */
+  original: z.boolean().optional(),
+});
+export type VariantSection = z.infer<typeof sectionSchema>;
+
+const sectionEventSchema = sectionSchema.extend({
+  index: z.number().int().nonnegative().optional(),
+  total: z.number().int().positive().optional(),
+});
+
+const doneSchema = z.object({
+  doc: z.string().optional(),
+  kind: z.string().optional(),
+  language: z.string().optional(),
+  cached: z.boolean().optional(),
+});
+export type VariantDone = z.infer<typeof doneSchema>;
+
+const wholeSchema = doneSchema.extend({ sections: z.array(sectionSchema) });
+
+const errorEventSchema = z.object({
+  code: z.string().optional(),
+  message: z.string().optional(),
+  error: z.object({ code: z.string().optional(), message: z.string().optional() }).optional(),
+});
+
+export interface ChapterVariantOptions {
+  apiUrl: string;
+  token: string;
+  action: ChapterAction;
+  /** The doc's route, as in source URLs: `/docs/foundations/what-is-physical-ai`. */
+  doc: string;
+  /** Translation only: one of the api-service's TRANSLATION_LANGUAGES. */
+  language?: string;
+  signal?: AbortSignal;
+  /** Each section as it arrives, with the total when the service announces it. */
+  onSection(section: VariantSection, progress: { index: number; total?: number }): void;
+  /** Everything but the sections, as soon as the service says it (the `start` event) and again at `done`. */
+  onMeta?(meta: VariantDone & { total?: number }): void;
+  fetchImpl?: typeof fetch;
+}
+
+function eventError(data: string): TutorError {
+  let parsed: z.infer<typeof errorEventSchema> = {};
+  try {
+    parsed = errorEventSchema.parse(JSON.parse(data));
+  } catch {
+    // Not JSON: the generic message below.
+  }
+  return new TutorError({
+    kind: "server",
+    code: parsed.error?.code ?? parsed.code ?? "STREAM_ERROR",
+    message: parsed.error?.message ?? parsed.message ?? "The chapter could not be prepared. Try again.",
+  });
+}
+
+function parseJson<T>(schema: z.ZodType<T>, data: string): T | undefined {
+  try {
+    const result = schema.safeParse(JSON.parse(data));
+    return result.success ? result.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Streams one chapter variant. Resolves with the `done` event's data; rejects with a TutorError for HTTP errors
+ * (503 LLM_REQUIRED, 429 with Retry-After, 401 so the caller can refresh the token), an `error` event or a
+ * network failure, and with the AbortError when aborted. A service answering JSON instead is read the same way.
+ */
+export async function streamChapterVariant(options: ChapterVariantOptions): Promise<VariantDone> {
+  const fetchImpl = options.fetchImpl ?? globalThis.fetch.bind(globalThis);
+  const body: Record<string, string> = { doc: options.doc };
+  if (options.action === "translate" && options.language) body.language = options.language;
+  let response: Response;
+  try {
+    response = await fetchImpl(`${options.apiUrl}/v1/chapters/${options.action}`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${options.token}`,
+        "content-type": "application/json",
+        accept: "text/event-stream",
+      },
+      body: JSON.stringify(body),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  } catch (cause) {
+    if (options.signal?.aborted) throw cause;
+    throw networkError(cause);
+  }
+  if (!response.ok) throw await errorFromResponse(response);
+  const badResponse = () =>
+    new TutorError({ kind: "server", code: "BAD_RESPONSE", message: "The chapter service sent no chapter." });
+  if (!(response.headers.get("content-type") ?? "").includes("text/event-stream")) {
+    const whole = parseJson(wholeSchema, await response.text());
+    if (!whole) throw badResponse();
+    const { sections, ...meta } = whole;
+    options.onMeta?.({ ...meta, total: sections.length });
+    for (const [index, section] of sections.entries()) {
+      options.onSection(section, { index, total: sections.length });
+    }
+    return meta;
+  }
+  if (!response.body) throw badResponse();
+  const reader = response.body
+    .pipeThrough(new TextDecoderStream())
+    .pipeThrough(new EventSourceParserStream())
+    .getReader();
+  let count = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (value.event === "section") {
+        const section = parseJson(sectionEventSchema, value.data);
+        if (!section) continue;
+        const { index, total, ...rest } = section;
+        options.onSection(rest, { index: index ?? count, ...(total ? { total } : {}) });
+        count++;
+      } else if (value.event === "start" || value.event === "meta") {
+        const meta = parseJson(doneSchema.extend({ total: z.number().int().optional() }), value.data);
+        if (meta) options.onMeta?.(meta);
+      } else if (value.event === "done") {
+        const meta = parseJson(doneSchema, value.data) ?? {};
+        options.onMeta?.(meta);
+        return meta;
+      } else if (value.event === "error") {
+        throw eventError(value.data);
+      }
+    }
+  } catch (cause) {
+    if (options.signal?.aborted || cause instanceof TutorError) throw cause;
+    throw networkError(cause);
+  } finally {
+    reader.releaseLock();
+  }
+  // The stream ended without `done`: the connection broke or the service stopped half-way.
+  throw new TutorError({
+    kind: "network",
+    code: "STREAM_CUT",
+    message: "The connection ended before the whole chapter arrived. Try again.",
+  });
+}
+
+/** What the buttons can do on this api-service (GET /v1/chapters/capabilities), as the component needs it. */
+export interface ChapterCapabilities {
+  /** TRANSLATION_LANGUAGES. */
+  languages: string[];
+  /** Why translation is off (no language model), to show beside the disabled button. */
+  translateUnavailable?: string;
+  /** "study-guide" when there is no language model. */
+  personalizeKind?: string;
+}
+
+const capabilitiesSchema = z.object({
+  personalize: z.object({ kind: z.string() }).partial().optional(),
+  translate: z.object({
+    available: z.boolean(),
+    languages: z.array(z.object({ code: z.string() })),
+    reason: z.string().optional(),
+  }),
+});
+
+/** The api-service's chapter capabilities; null when it does not say (an older service, or an error). */
+export async function fetchChapterCapabilities(
+  apiUrl: string,
+  token: string,
+  signal?: AbortSignal,
+  fetchImpl: typeof fetch = globalThis.fetch.bind(globalThis),
+): Promise<ChapterCapabilities | null> {
+  const response = await fetchImpl(`${apiUrl}/v1/chapters/capabilities`, {
+    headers: { authorization: `Bearer ${token}`, accept: "application/json" },
+    ...(signal ? { signal } : {}),
+  });
+  if (!response.ok) return null;
+  const parsed = parseJson(capabilitiesSchema, await response.text());
+  if (!parsed) return null;
+  return {
+    languages: parsed.translate.languages.map((l) => l.code),
+    ...(parsed.translate.available
+      ? {}
+      : { translateUnavailable: parsed.translate.reason ?? "this book's service has no language model." }),
+    ...(parsed.personalize?.kind ? { personalizeKind: parsed.personalize.kind } : {}),
+  };
+}
