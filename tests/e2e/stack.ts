@@ -43,7 +43,12 @@ export interface Stack {
 }
 
 /** Runs the api-service's ingest CLI over the book into `indexPath`, with links pointing at `bookBaseUrl`. */
-async function ingestBook(dataDir: string, indexPath: string, bookBaseUrl: string): Promise<void> {
+async function ingestBook(
+  dataDir: string,
+  indexPath: string,
+  bookBaseUrl: string,
+  extraEnv: Record<string, string> = {},
+): Promise<void> {
   const output: string[] = [];
   const code = await new Promise<number | null>((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", import.meta.resolve("tsx"), INGEST_CLI, DOCS_DIR], {
@@ -55,6 +60,7 @@ async function ingestBook(dataDir: string, indexPath: string, bookBaseUrl: strin
         INDEX_PATH: indexPath,
         BOOK_BASE_URL: bookBaseUrl,
         NODE_ENV: "test",
+        ...extraEnv,
       },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -70,8 +76,16 @@ async function ingestBook(dataDir: string, indexPath: string, bookBaseUrl: strin
 
 export async function startStack(
   dataDir: string,
-  /** `env`: extra variables for both services (e.g. REDIS_URL). */
-  opts: { rateLimitPerMinute?: number; env?: Record<string, string> } = {},
+  /**
+   * `env`: extra variables for both services (e.g. REDIS_URL); `apiEnv`: for the api-service only; `ingestEnv`: for
+   * the ingest run (an embedding model: the OpenAI-protocol stub's URL and key, as the api-service gets them).
+   */
+  opts: {
+    rateLimitPerMinute?: number;
+    env?: Record<string, string>;
+    apiEnv?: Record<string, string>;
+    ingestEnv?: Record<string, string>;
+  } = {},
 ): Promise<Stack> {
   // A one-off build when the book or the tutor changed; afterwards it is a hash check.
   await buildIfStale(BOOK_DIR, { ...process.env, TUTOR_AUTH_URL: undefined, TUTOR_API_URL: undefined });
@@ -82,7 +96,7 @@ export async function startStack(
   const indexPath = join(dataDir, "api", "index.sqlite");
   mkdirSync(join(dataDir, "api"), { recursive: true });
   mkdirSync(join(dataDir, "auth"), { recursive: true });
-  await ingestBook(join(dataDir, "api"), indexPath, siteUrl);
+  await ingestBook(join(dataDir, "api"), indexPath, siteUrl, opts.ingestEnv);
 
   const [authPort, apiPort] = [await freePort(), await freePort()];
   const authUrl = `http://127.0.0.1:${authPort}`;
@@ -124,6 +138,7 @@ export async function startStack(
         INDEX_PATH: indexPath,
         BOOK_BASE_URL: siteUrl,
         RATE_LIMIT_PER_MINUTE: String(opts.rateLimitPerMinute ?? 100),
+        ...opts.apiEnv,
       },
     }),
   ]);

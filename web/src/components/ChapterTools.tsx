@@ -276,7 +276,14 @@ export function ChapterTools({
 
   return (
     <>
-      <section className={styles.bar} aria-label="Chapter tools" data-testid="chapter-tools">
+      <section
+        className={styles.bar}
+        aria-label="Chapter tools"
+        data-testid="chapter-tools"
+        data-status={variant?.status ?? "none"}
+        data-showing={showing}
+        data-kind={variant?.kind}
+      >
         <div className={styles.actions}>
           <button
             type="button"
