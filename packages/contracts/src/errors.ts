@@ -64,6 +64,14 @@ export const ERROR_CODES = {
   CONVERSATION_NOT_FOUND: { status: 404, message: "No such conversation." },
   ANSWER_NOT_FOUND: { status: 404, message: "No such answer." },
   STORE_UNAVAILABLE: { status: 503, message: "Conversation history is unavailable; retry later." },
+  // chapter variants (api-service, issue 15)
+  CHAPTER_NOT_FOUND: { status: 404, message: "No indexed doc has this route." },
+  LANGUAGE_NOT_SUPPORTED: { status: 400, message: "This language is not offered for translation." },
+  LLM_REQUIRED: { status: 503, message: "This needs a language model, and none is configured." },
+  VARIANT_QUOTA_EXCEEDED: {
+    status: 429,
+    message: "You have used today's personalized and translated chapters; cached ones still open.",
+  },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

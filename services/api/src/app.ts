@@ -25,6 +25,7 @@ import { requireScope } from "./middleware/require-role.ts";
 import { createSiblingFinder } from "./rag/follow-ups.ts";
 import type { RagDeps } from "./rag/pipeline.ts";
 import { registerAuthorRoutes } from "./routes/author.ts";
+import { registerChapterRoutes } from "./routes/chapters.ts";
 import { registerChatRoutes } from "./routes/chat.ts";
 import type { RouteContext } from "./routes/common.ts";
 import { registerConversationRoutes } from "./routes/conversations.ts";
@@ -207,6 +208,20 @@ export function createApp(deps: Deps): OpenAPIHono<ApiEnv> {
   registerInsightsRoutes(app, ctx);
   registerSearchRoutes(app, ctx);
   registerAuthorRoutes(app, ctx);
+  registerChapterRoutes(app, ctx, {
+    store: deps.store,
+    variants: deps.variants,
+    chatModel: deps.chatModel,
+    bookBaseUrl: config.BOOK_BASE_URL,
+    languages: config.TRANSLATION_LANGUAGES,
+    dailyLimit: config.VARIANT_DAILY_LIMIT,
+    onUsage: (u) => {
+      metrics.llmTokens.inc({ kind: "prompt" }, u.promptTokens);
+      metrics.llmTokens.inc({ kind: "completion" }, u.completionTokens);
+    },
+    onRefused: (info) =>
+      logger.warn(info, "a chapter section was shown as its source: the variant broke its structure"),
+  });
   registerHealthRoutes(app, ctx, redis, operator);
   registerMetaRoutes(app, ctx);
   app.get("/", (c) => c.redirect("/docs"));

@@ -1,6 +1,13 @@
 // The api-service's environment: one zod schema, parsed once at start-up; a bad value stops the service.
 import { join } from "node:path";
-import { JWT_ALGORITHMS, JWT_AUDIENCE, JWT_ISSUER, REVOCATION_DB_FILE } from "@ai-book/contracts";
+import {
+  DEFAULT_TRANSLATION_LANGUAGE,
+  JWT_ALGORITHMS,
+  JWT_AUDIENCE,
+  JWT_ISSUER,
+  languageCodeSchema,
+  REVOCATION_DB_FILE,
+} from "@ai-book/contracts";
 import { ConfigError, indexPathOf, loadOrCreateDevSecrets, parseEnv, sharedEnvShape } from "@ai-book/runtime";
 import { z } from "zod";
 import { DEFAULT_MAX_FILE_BYTES } from "./ingest/sync.ts";
@@ -84,6 +91,24 @@ export const configSchema = z.object({
     .transform((v) => v === "true" || v === "1"),
   /** LLM tokens (prompt + completion) each reader may spend per day; past it chat answers 429. 0 = no budget. @default 200000 */
   LLM_DAILY_TOKEN_BUDGET: intFrom(200_000, 0),
+  /**
+   * Languages "Translate this chapter" offers, comma-separated language codes; the first is the default.
+   * @default "ur"
+   */
+  TRANSLATION_LANGUAGES: z
+    .string()
+    .default(DEFAULT_TRANSLATION_LANGUAGE)
+    .transform((v) => [
+      ...new Set(
+        v
+          .split(",")
+          .map((l) => l.trim())
+          .filter(Boolean),
+      ),
+    ])
+    .pipe(z.array(languageCodeSchema).min(1, "name at least one language code, e.g. ur")),
+  /** New (uncached) personalized or translated chapters each reader may request per UTC day; 0 = no limit. @default 20 */
+  VARIANT_DAILY_LIMIT: intFrom(20, 0),
   /** Docs files larger than this are skipped by the ingest with a warning. @default 1048576 (1 MiB) */
   INGEST_MAX_FILE_BYTES: intFrom(DEFAULT_MAX_FILE_BYTES, 1),
   /**

@@ -7,6 +7,7 @@ import { connectRedis } from "./adapters/redis.ts";
 import { redisRevocationList, sqliteRevocationList } from "./adapters/revocation.ts";
 import { openChunkStore } from "./adapters/vector/open-store.ts";
 import { reconnectingStore } from "./adapters/vector/reconnecting-store.ts";
+import type { VariantStore } from "./chapters/ports.ts";
 import type { Config } from "./config.ts";
 import type { HistoryStore } from "./history/ports.ts";
 import { createTurnRecorder, type TurnRecorder } from "./history/recorder.ts";
@@ -18,6 +19,7 @@ import { cachedEmbedder } from "./rag/embed-cache.ts";
 import type { ChatModel, ChunkStore, Embedder } from "./rag/ports.ts";
 import { openDatabase } from "./store/db.ts";
 import { createHistoryStore } from "./store/history-store.ts";
+import { createVariantStore } from "./store/variant-store.ts";
 
 export interface Deps {
   config: Config;
@@ -40,6 +42,8 @@ export interface Deps {
   history: HistoryStore;
   /** Writes finished chat turns after the answer, off its path. */
   recorder: TurnRecorder;
+  /** Made chapter variants and each reader's daily count (the same database as the history). */
+  variants: VariantStore;
   /** Releases what the deps hold (store, Redis, history database) after the pending history writes. */
   close(): Promise<void>;
 }
@@ -104,9 +108,9 @@ export async function buildDeps(config: Config, opts: BuildDepsOptions = {}): Pr
     );
   }
   const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, logger) : undefined;
-  const history = createHistoryStore(
-    await openDatabase({ url: config.API_DATABASE_URL, sqlitePath: config.apiDatabasePath }),
-  );
+  const database = await openDatabase({ url: config.API_DATABASE_URL, sqlitePath: config.apiDatabasePath });
+  const history = createHistoryStore(database);
+  const variants = createVariantStore(database);
   const recorder = createTurnRecorder(history, {
     onFailure: (err) => {
       metrics.historyWrites.inc({ outcome: "failed" });
@@ -147,6 +151,7 @@ export async function buildDeps(config: Config, opts: BuildDepsOptions = {}): Pr
     analysis: createAnalysisCache(),
     history,
     recorder,
+    variants,
     async close() {
       stopRetention();
       await recorder.flush();

@@ -6,7 +6,7 @@ import ts from "typescript";
 import { describe, expect, it } from "vitest";
 
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), "../src");
-const DOMAIN = ["rag", "ingest"];
+const DOMAIN = ["rag", "ingest", "chapters"];
 
 /** Packages the domain may not import: HTTP frameworks, vendor SDKs and clients, service plumbing. */
 const FORBIDDEN_PACKAGES = [

@@ -128,6 +128,56 @@ export function describeChunkStoreContract(name: string, open: (() => Promise<St
       expect((await h.store.stats()).chunks).toBe(1);
     });
 
+    it("keeps each document's source sections by route for chapter variants, replaced and deleted with it", async () => {
+      await h.store.reset(null);
+      if (!h.store.documentSource || !h.store.documentSources) throw new Error("no document sources");
+      const source = (version: string) => ({
+        route: "/docs/sensors/imu",
+        title: "IMUs",
+        position: 2,
+        mdx: false,
+        sections: [
+          { anchor: "", heading: "", depth: 0, markdown: `# IMUs\n\nLead ${version}.` },
+          { anchor: "drift", heading: "Drift", depth: 2, markdown: "## Drift\n\n```py\nx = 1\n```" },
+        ],
+      });
+      const chunk = makeChunk("sensors/imu.md", 0, "Gyroscopes drift.");
+      await h.store.replaceDocument({ docId: "sensors/imu.md", contentHash: "v1", source: source("one") }, [
+        chunk,
+      ]);
+      await h.store.replaceDocument({ docId: "other.md", contentHash: "o1" }, [
+        makeChunk("other.md", 0, "Other."),
+      ]);
+      expect(await h.store.documentSource("/docs/sensors/imu")).toEqual({
+        docId: "sensors/imu.md",
+        contentHash: "v1",
+        ...source("one"),
+      });
+      await h.store.replaceDocument({ docId: "sensors/imu.md", contentHash: "v2", source: source("two") }, [
+        chunk,
+      ]);
+      const reader = await h.openReader();
+      try {
+        expect((await reader.documentSource?.("/docs/sensors/imu"))?.sections[0]?.markdown).toBe(
+          "# IMUs\n\nLead two.",
+        );
+        expect((await reader.documentSources?.())?.map((d) => [d.docId, d.contentHash])).toEqual([
+          ["sensors/imu.md", "v2"],
+        ]);
+      } finally {
+        if (reader !== h.store) await reader.close();
+      }
+      expect(await h.store.documentSource("/docs/no/such")).toBeNull();
+      // The incremental listing carries no source (it stays small).
+      expect(await h.store.listDocuments()).toEqual([
+        { docId: "other.md", contentHash: "o1", chunkCount: 1 },
+        { docId: "sensors/imu.md", contentHash: "v2", chunkCount: 1 },
+      ]);
+      await h.store.deleteDocument("sensors/imu.md");
+      expect(await h.store.documentSource("/docs/sensors/imu")).toBeNull();
+      expect(await h.store.documentSources()).toEqual([]);
+    });
+
     it("deletes a document and only that document", async () => {
       await h.store.reset(null);
       await h.store.replaceDocument({ docId: "a.md", contentHash: "1" }, [

@@ -10,6 +10,7 @@ import { openSqliteStore } from "../src/adapters/vector/sqlite.ts";
 import { createApp } from "../src/app.ts";
 import { type Config, loadConfig } from "../src/config.ts";
 import { buildDeps, type Deps } from "../src/deps.ts";
+import { syncDocs } from "../src/ingest/sync.ts";
 import type { Chunk } from "../src/rag/ports.ts";
 
 export const TEST_SECRET = "test-secret-for-the-api-service-0123456789abcdef";
@@ -122,6 +123,17 @@ export async function writeFixtureIndex(
   await store.close();
 }
 
+/** Ingests a docs folder into a lexical SQLite index at `path` (what `npm run ingest` does offline). */
+export async function ingestDocs(docsDir: string, path: string): Promise<void> {
+  const store = openSqliteStore({ path });
+  try {
+    const summary = await syncDocs({ docsDir, store });
+    if (summary.failed.length > 0) throw new Error(`ingest failed: ${JSON.stringify(summary.failed)}`);
+  } finally {
+    await store.close();
+  }
+}
+
 export interface TokenOptions {
   profile?: Partial<ReaderProfile>;
   userId?: string;
@@ -178,11 +190,18 @@ export interface TestApi {
  */
 export async function startTestApi(
   env: Record<string, string | undefined> = {},
-  opts: { heartbeatMs?: number; chunks?: Chunk[]; embedding?: FixtureEmbedding } = {},
+  opts: {
+    heartbeatMs?: number;
+    chunks?: Chunk[];
+    embedding?: FixtureEmbedding;
+    /** Ingest this docs folder (lexical, through the real sync) instead of writing the fixture chunks. */
+    docsDir?: string;
+  } = {},
 ): Promise<TestApi> {
   const dir = tempDir("ai-book-api-");
   const indexPath = join(dir.path, "index.sqlite");
-  await writeFixtureIndex(indexPath, opts.chunks, opts.embedding);
+  if (opts.docsDir) await ingestDocs(opts.docsDir, indexPath);
+  else await writeFixtureIndex(indexPath, opts.chunks, opts.embedding);
   const config = loadConfig({
     JWT_SECRET: TEST_SECRET,
     DATA_DIR: dir.path,

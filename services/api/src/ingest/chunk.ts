@@ -17,8 +17,11 @@ export interface ChunkOptions {
   overlapTokens?: number;
 }
 
-/** Bumped whenever chunking or parsing changes what is produced, so incremental ingest redoes every document. */
-export const CHUNKER_VERSION = "3";
+/**
+ * Bumped whenever chunking or parsing changes what is produced, so incremental ingest redoes every document
+ * (4: each document's source sections are kept for chapter variants).
+ */
+export const CHUNKER_VERSION = "4";
 
 /** What is embedded and what the token count covers: title and heading path, then the text. */
 export function contextualText(chunk: Pick<Chunk, "title" | "headingPath" | "text">): string {

@@ -1,9 +1,10 @@
 // One source file → its Docusaurus route, title and chunks (parse, route, chunk), ready for the store.
 import { posix } from "node:path";
 import GithubSlugger from "github-slugger";
-import type { Chunk } from "../rag/ports.ts";
+import type { Chunk, DocumentSource } from "../rag/ports.ts";
 import { type ChunkOptions, chunkSections } from "./chunk.ts";
 import { type ParseWarning, parseDocument } from "./parse.ts";
+import { sourceSections } from "./source-sections.ts";
 import { docRoute, type RouteOptions, stripNumberPrefix } from "./urls.ts";
 
 export interface BuiltDocument {
@@ -12,6 +13,11 @@ export interface BuiltDocument {
   /** The page route (no anchor). */
   route: string;
   chunks: Chunk[];
+  /**
+   * The source section by section, for chapter variants; null when the sections could not be located in the
+   * source (the document is still indexed for search and chat).
+   */
+  source: Omit<DocumentSource, "docId" | "contentHash"> | null;
   /** Docusaurus drafts are not published, so they are not indexed either. */
   draft: boolean;
   /** What was worked around while parsing (an MDX page read as plain Markdown ...). */
@@ -48,11 +54,16 @@ export function buildDocument(relPath: string, source: string, opts: BuildOption
     parsed.sections,
     opts.chunking,
   );
+  const sections = sourceSections(source, parsed.sections);
+  const mdx = relPath.toLowerCase().endsWith(".mdx");
   return {
     docId: relPath,
     title,
     route,
     chunks,
+    source: sections
+      ? { route, title, position: parsed.frontmatter.sidebar_position ?? null, mdx, sections }
+      : null,
     draft: parsed.frontmatter.draft === true,
     warnings: parsed.warnings,
   };

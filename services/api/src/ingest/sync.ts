@@ -275,7 +275,11 @@ export async function syncDocs(opts: SyncOptions): Promise<SyncSummary> {
     const old = stored.get(built.docId);
     if (!summary.dryRun) {
       opts.signal?.throwIfAborted();
-      await target.replaceDocument({ docId: built.docId, contentHash: hash }, built.chunks, vectors);
+      await target.replaceDocument(
+        { docId: built.docId, contentHash: hash, ...(built.source ? { source: built.source } : {}) },
+        built.chunks,
+        vectors,
+      );
     }
     if (old) {
       summary.updated += 1;

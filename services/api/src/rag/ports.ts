@@ -50,6 +50,33 @@ export interface StoredDocument {
   chunkCount: number;
 }
 
+/** One section of a document's source, as written: what chapter variants are made from (never the rendered HTML). */
+export interface SourceSection {
+  /** The heading's anchor (its id on the page); "" for the lead before the first heading. */
+  anchor: string;
+  /** The heading's text (no `{#id}`); "" for the lead. */
+  heading: string;
+  /** Heading depth (2-6; 1 for an h1 that is not the page title); 0 for the lead. */
+  depth: number;
+  /** The section's Markdown/MDX from its heading line to the next section's (frontmatter left out). */
+  markdown: string;
+}
+
+/** What ingest keeps of a document so it can be rebuilt section by section. */
+export interface DocumentSource {
+  docId: string;
+  /** The page route (baseUrl + routeBasePath + slug), no anchor: how readers and the book name the doc. */
+  route: string;
+  title: string;
+  /** The frontmatter's `sidebar_position`, when set (book order together with the path's number prefixes). */
+  position: number | null;
+  /** True for an .mdx file. */
+  mdx: boolean;
+  /** The document's content hash (the one incremental ingest keys on). */
+  contentHash: string;
+  sections: SourceSection[];
+}
+
 export interface StoreStats {
   backend: "sqlite" | "qdrant";
   chunks: number;
@@ -79,10 +106,17 @@ export interface ChunkStore {
    * document, never a mix. `vectors[i]` belongs to `chunks[i]` and is required when the store has embeddings.
    */
   replaceDocument(
-    doc: { docId: string; contentHash: string },
+    doc: { docId: string; contentHash: string; source?: Omit<DocumentSource, "docId" | "contentHash"> },
     chunks: Chunk[],
     vectors?: Float32Array[],
   ): Promise<void>;
+  /**
+   * The source of the document at this page route (kept by `replaceDocument` when given one), or null. Stores that
+   * keep no sources leave it out (chapter variants are then unavailable).
+   */
+  documentSource?(route: string): Promise<DocumentSource | null>;
+  /** Every kept document source, for what spans the book (the offline study guide's prerequisites). */
+  documentSources?(): Promise<DocumentSource[]>;
   deleteDocument(docId: string): Promise<void>;
   /** Drops everything (ingest --reset, or a change of embedding model). */
   reset(embedding: { model: string; dimensions: number } | null): Promise<void>;

@@ -66,6 +66,42 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.createIndex("feedback_updated").on("feedback").column("updated_at").execute();
     },
   },
+  // Chapter variants (issue 15): made variants by (doc version, audience, model, prompt), and each reader's daily count.
+  "0004_chapter_variants": {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable("chapter_variants")
+        .addColumn("doc_id", "text", (c) => c.notNull())
+        .addColumn("content_hash", "text", (c) => c.notNull())
+        .addColumn("audience", "text", (c) => c.notNull())
+        .addColumn("model", "text", (c) => c.notNull())
+        .addColumn("prompt_version", "text", (c) => c.notNull())
+        .addColumn("kind", "text", (c) => c.notNull())
+        .addColumn("language", "text")
+        .addColumn("sections", "text", (c) => c.notNull())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("chapter_variants_pk", [
+          "doc_id",
+          "content_hash",
+          "audience",
+          "model",
+          "prompt_version",
+        ])
+        .execute();
+      await db.schema
+        .createTable("chapter_variant_quota")
+        .addColumn("user_id", "text", (c) => c.notNull())
+        .addColumn("day", "text", (c) => c.notNull())
+        .addColumn("count", "integer", (c) => c.notNull())
+        .addPrimaryKeyConstraint("chapter_variant_quota_pk", ["user_id", "day"])
+        .execute();
+      await db.schema
+        .createIndex("chapter_variant_quota_day")
+        .on("chapter_variant_quota")
+        .column("day")
+        .execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

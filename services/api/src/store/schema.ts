@@ -50,10 +50,33 @@ export interface FeedbackTable {
   updated_at: string;
 }
 
+/** A made chapter variant (issue 15); `sections` is the JSON array of contracts' VariantSection. */
+export interface ChapterVariantsTable {
+  doc_id: string;
+  content_hash: string;
+  /** Hash of the profile bucket or the language (no reader's text). */
+  audience: string;
+  model: string;
+  prompt_version: string;
+  kind: string;
+  language: string | null;
+  sections: string;
+  created_at: string;
+}
+
+/** New variants each reader had per UTC day (YYYY-MM-DD), for VARIANT_DAILY_LIMIT. */
+export interface ChapterVariantQuotaTable {
+  user_id: string;
+  day: string;
+  count: number;
+}
+
 export interface Database {
   conversations: ConversationsTable;
   turns: TurnsTable;
   turn_sources: TurnSourcesTable;
   feedback: FeedbackTable;
+  chapter_variants: ChapterVariantsTable;
+  chapter_variant_quota: ChapterVariantQuotaTable;
   kysely_migration: { name: string; timestamp: string; id?: Generated<number> };
 }

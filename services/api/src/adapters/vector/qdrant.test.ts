@@ -199,7 +199,13 @@ describe.skipIf(!haveApi)("qdrant store against the protocol stub", () => {
       "Encoder ticks.",
     ]);
     const info = await client.getCollection(collection);
-    expect(Object.keys(info.payload_schema).sort()).toEqual(["contentHash", "docId", "kind", "pathPrefixes"]);
+    expect(Object.keys(info.payload_schema).sort()).toEqual([
+      "contentHash",
+      "docId",
+      "kind",
+      "pathPrefixes",
+      "route",
+    ]);
   });
 
   it("gives up a search at its time budget instead of waiting on each request's timeout", async () => {

@@ -5,6 +5,7 @@ import { RRF_K } from "../../rag/fusion.ts";
 import type {
   Chunk,
   ChunkStore,
+  DocumentSource,
   SearchHit,
   SearchQuery,
   StagedRebuild,
@@ -35,7 +36,9 @@ const SPARSE = "lexical";
 /** Field weights of the sparse vector, the same as the SQLite store's BM25 column weights. */
 const FIELD_WEIGHTS = { title: 3, headings: 4, text: 1 } as const;
 /** Payload keys the store filters on: all indexed, since Qdrant's strict mode (managed clusters) refuses others. */
-const INDEXED_KEYS = ["kind", "docId", "pathPrefixes", "contentHash"] as const;
+const INDEXED_KEYS = ["kind", "docId", "pathPrefixes", "contentHash", "route"] as const;
+/** The document record's fields incremental ingest and search read (its `source` stays on the server). */
+const DOCUMENT_FIELDS = ["docId", "contentHash", "chunkCount"];
 /**
  * Qdrant's RRF adds 1 / (k + position) with positions from 0; ours (and the SQLite store's) adds 1 / (RRF_K + rank)
  * with ranks from 1. k + 1 makes the two the same number.
@@ -296,7 +299,7 @@ export class QdrantChunkStore implements ChunkStore {
     if (docIds.length > 0) {
       const docs = await this.#client.retrieve(this.#collection, {
         ids: docIds.map(docPointId),
-        with_payload: true,
+        with_payload: DOCUMENT_FIELDS,
       });
       for (const d of docs) {
         const p = d.payload as { docId: string; contentHash: string };
@@ -322,7 +325,7 @@ export class QdrantChunkStore implements ChunkStore {
       const page = await this.#client.scroll(this.#collection, {
         filter: { must: [{ key: "kind", match: { value: "document" } }] },
         limit: 256,
-        with_payload: true,
+        with_payload: DOCUMENT_FIELDS,
         ...(offset ? { offset } : {}),
       });
       for (const p of page.points) {
@@ -335,7 +338,7 @@ export class QdrantChunkStore implements ChunkStore {
   }
 
   async replaceDocument(
-    doc: { docId: string; contentHash: string },
+    doc: { docId: string; contentHash: string; source?: Omit<DocumentSource, "docId" | "contentHash"> },
     chunks: Chunk[],
     vectors?: Float32Array[],
   ): Promise<void> {
@@ -394,6 +397,9 @@ export class QdrantChunkStore implements ChunkStore {
             docId: doc.docId,
             contentHash: doc.contentHash,
             chunkCount: chunks.length,
+            // The source sections ride on the document record (one payload, tens of kB at most), so a variant is
+            // built from the same version readers search.
+            ...(doc.source ? { route: doc.source.route, source: doc.source } : {}),
           },
         },
       ],
@@ -409,6 +415,46 @@ export class QdrantChunkStore implements ChunkStore {
         must_not: [{ key: "contentHash", match: { value: doc.contentHash } }],
       },
     });
+  }
+
+  async #sources(filter: Filter, limit?: number): Promise<DocumentSource[]> {
+    const out: DocumentSource[] = [];
+    let offset: string | number | undefined | null;
+    do {
+      const page = await this.#client.scroll(this.#collection, {
+        filter,
+        limit: limit ?? 64,
+        with_payload: true,
+        ...(offset ? { offset } : {}),
+      });
+      for (const p of page.points) {
+        const d = p.payload as {
+          docId: string;
+          contentHash: string;
+          source?: Omit<DocumentSource, "docId" | "contentHash">;
+        };
+        if (d.source) out.push({ ...d.source, docId: d.docId, contentHash: d.contentHash });
+      }
+      offset = limit ? null : (page.next_page_offset as string | number | null | undefined);
+    } while (offset);
+    return out.sort((a, b) => a.docId.localeCompare(b.docId));
+  }
+
+  async documentSource(route: string): Promise<DocumentSource | null> {
+    const found = await this.#sources(
+      {
+        must: [
+          { key: "kind", match: { value: "document" } },
+          { key: "route", match: { value: route } },
+        ],
+      },
+      16,
+    );
+    return found[0] ?? null;
+  }
+
+  async documentSources(): Promise<DocumentSource[]> {
+    return this.#sources({ must: [{ key: "kind", match: { value: "document" } }] });
   }
 
   async deleteDocument(docId: string): Promise<void> {

@@ -44,6 +44,9 @@ export async function reconnectingStore(
     listDocuments: async () => (await get()).listDocuments(),
     replaceDocument: async (doc, chunks, vectors) => (await get()).replaceDocument(doc, chunks, vectors),
     deleteDocument: async (docId) => (await get()).deleteDocument(docId),
+    // Both backends keep document sources (chapter variants); a backend without them answers "none".
+    documentSource: async (route) => (await get()).documentSource?.(route) ?? null,
+    documentSources: async () => (await get()).documentSources?.() ?? [],
     reset: async (embedding) => (await get()).reset(embedding),
     stats: async () => (await get()).stats(),
     close: async () => {

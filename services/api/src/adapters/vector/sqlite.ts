@@ -9,6 +9,7 @@ import { queryConcepts, queryPhrases } from "../../rag/lexicon.ts";
 import type {
   Chunk,
   ChunkStore,
+  DocumentSource,
   SearchHit,
   SearchQuery,
   StoredDocument,
@@ -96,7 +97,39 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
   title, headings, text, tokenize = 'porter unicode61 remove_diacritics 2'
 );
 CREATE TABLE IF NOT EXISTS chunk_vectors (rowid INTEGER PRIMARY KEY, embedding BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS doc_sources (
+  doc_id TEXT PRIMARY KEY,
+  route TEXT NOT NULL,
+  title TEXT NOT NULL,
+  position REAL,
+  mdx INTEGER NOT NULL,
+  content_hash TEXT NOT NULL,
+  sections TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS doc_sources_route ON doc_sources (route);
 `;
+
+interface SourceRow {
+  doc_id: string;
+  route: string;
+  title: string;
+  position: number | null;
+  mdx: number;
+  content_hash: string;
+  sections: string;
+}
+
+function toSource(row: SourceRow): DocumentSource {
+  return {
+    docId: row.doc_id,
+    route: row.route,
+    title: row.title,
+    position: row.position,
+    mdx: row.mdx === 1,
+    contentHash: row.content_hash,
+    sections: JSON.parse(row.sections) as DocumentSource["sections"],
+  };
+}
 
 /** Opens (creating when needed) the SQLite index at `path`. */
 export function openSqliteStore(opts: SqliteStoreOptions): SqliteChunkStore {
@@ -378,7 +411,7 @@ export class SqliteChunkStore implements ChunkStore {
   }
 
   async replaceDocument(
-    doc: { docId: string; contentHash: string },
+    doc: { docId: string; contentHash: string; source?: Omit<DocumentSource, "docId" | "contentHash"> },
     chunks: Chunk[],
     vectors?: Float32Array[],
   ): Promise<void> {
@@ -438,6 +471,14 @@ export class SqliteChunkStore implements ChunkStore {
         `INSERT INTO documents (doc_id, content_hash, chunk_count) VALUES (?, ?, ?)
          ON CONFLICT (doc_id) DO UPDATE SET content_hash = excluded.content_hash, chunk_count = excluded.chunk_count`,
       ).run(doc.docId, doc.contentHash, chunks.length);
+      db.prepare("DELETE FROM doc_sources WHERE doc_id = ?").run(doc.docId);
+      if (doc.source) {
+        const { route, title, position, mdx, sections } = doc.source;
+        db.prepare(
+          `INSERT INTO doc_sources (doc_id, route, title, position, mdx, content_hash, sections)
+           VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        ).run(doc.docId, route, title, position, mdx ? 1 : 0, doc.contentHash, JSON.stringify(sections));
+      }
     });
     this.#shape = null;
     this.#lastCodes = null;
@@ -472,6 +513,7 @@ export class SqliteChunkStore implements ChunkStore {
       .transaction(() => {
         this.#deleteChunks(docId);
         this.#db.prepare("DELETE FROM documents WHERE doc_id = ?").run(docId);
+        this.#db.prepare("DELETE FROM doc_sources WHERE doc_id = ?").run(docId);
       })
       .immediate();
   }
@@ -491,6 +533,7 @@ export class SqliteChunkStore implements ChunkStore {
         DELETE FROM chunk_vectors;
         DELETE FROM chunks;
         DELETE FROM documents;
+        DELETE FROM doc_sources;
         DELETE FROM meta WHERE key IN ('embedding_model', 'embedding_dimensions');
       `);
       db.exec(BASE_SCHEMA);
@@ -503,6 +546,18 @@ export class SqliteChunkStore implements ChunkStore {
         }
       }
     }).immediate();
+  }
+
+  async documentSource(route: string): Promise<DocumentSource | null> {
+    // Two docs can claim one route (a slug clash Docusaurus warns about): the first by path wins, as it does there.
+    const row = this.#prepared("SELECT * FROM doc_sources WHERE route = ? ORDER BY doc_id LIMIT 1").get(
+      route,
+    ) as SourceRow | undefined;
+    return row ? toSource(row) : null;
+  }
+
+  async documentSources(): Promise<DocumentSource[]> {
+    return (this.#prepared("SELECT * FROM doc_sources ORDER BY doc_id").all() as SourceRow[]).map(toSource);
   }
 
   async stats(): Promise<StoreStats> {
