@@ -1,40 +1,20 @@
 // Client of POST /v1/chapters/personalize and /v1/chapters/translate: a chapter variant, section by section over SSE.
+import {
+  type ChapterDoneEvent,
+  chapterCapabilitiesSchema,
+  chapterStreamEventSchemas,
+  chapterVariantSchema,
+  type VariantSection,
+} from "@ai-book/contracts";
 import { EventSourceParserStream } from "eventsource-parser/stream";
-import { z } from "zod";
+import type { z } from "zod";
 import { errorFromResponse, networkError, TutorError } from "./tutor-error.ts";
 
+export type { VariantSection } from "@ai-book/contracts";
 export type ChapterAction = "personalize" | "translate";
 
-const sectionSchema = z.object({
-  /** The source section's heading id; "" for the lead (the text before the first heading). */
-  anchor: z.string(),
-  heading: z.string(),
-  markdown: z.string(),
-  /** The source section itself: the model's version broke the chapter's structure, so the original stands. */
-  original: z.boolean().optional(),
-});
-export type VariantSection = z.infer<typeof sectionSchema>;
-
-const sectionEventSchema = sectionSchema.extend({
-  index: z.number().int().nonnegative().optional(),
-  total: z.number().int().positive().optional(),
-});
-
-const doneSchema = z.object({
-  doc: z.string().optional(),
-  kind: z.string().optional(),
-  language: z.string().optional(),
-  cached: z.boolean().optional(),
-});
-export type VariantDone = z.infer<typeof doneSchema>;
-
-const wholeSchema = doneSchema.extend({ sections: z.array(sectionSchema) });
-
-const errorEventSchema = z.object({
-  code: z.string().optional(),
-  message: z.string().optional(),
-  error: z.object({ code: z.string().optional(), message: z.string().optional() }).optional(),
-});
+/** What the service says of the variant besides its sections (the `done` event, or the JSON answer). */
+export type VariantDone = Omit<ChapterDoneEvent, "sections">;
 
 export interface ChapterVariantOptions {
   apiUrl: string;
@@ -47,22 +27,18 @@ export interface ChapterVariantOptions {
   signal?: AbortSignal;
   /** Each section as it arrives, with the total when the service announces it. */
   onSection(section: VariantSection, progress: { index: number; total?: number }): void;
-  /** Everything but the sections, as soon as the service says it (the `start` event) and again at `done`. */
-  onMeta?(meta: VariantDone & { total?: number }): void;
+  /** Everything but the sections, when the service says it (at `done`, or with the JSON answer). */
+  onMeta?(meta: VariantDone): void;
   fetchImpl?: typeof fetch;
 }
 
 function eventError(data: string): TutorError {
-  let parsed: z.infer<typeof errorEventSchema> = {};
-  try {
-    parsed = errorEventSchema.parse(JSON.parse(data));
-  } catch {
-    // Not JSON: the generic message below.
-  }
+  const parsed = parseJson(chapterStreamEventSchemas.error, data);
   return new TutorError({
     kind: "server",
-    code: parsed.error?.code ?? parsed.code ?? "STREAM_ERROR",
-    message: parsed.error?.message ?? parsed.message ?? "The chapter could not be prepared. Try again.",
+    code: parsed?.code ?? "STREAM_ERROR",
+    message: parsed?.message ?? "The chapter could not be prepared. Try again.",
+    ...(parsed?.requestId ? { requestId: parsed.requestId } : {}),
   });
 }
 
@@ -104,10 +80,10 @@ export async function streamChapterVariant(options: ChapterVariantOptions): Prom
   const badResponse = () =>
     new TutorError({ kind: "server", code: "BAD_RESPONSE", message: "The chapter service sent no chapter." });
   if (!(response.headers.get("content-type") ?? "").includes("text/event-stream")) {
-    const whole = parseJson(wholeSchema, await response.text());
+    const whole = parseJson(chapterVariantSchema, await response.text());
     if (!whole) throw badResponse();
     const { sections, ...meta } = whole;
-    options.onMeta?.({ ...meta, total: sections.length });
+    options.onMeta?.(meta);
     for (const [index, section] of sections.entries()) {
       options.onSection(section, { index, total: sections.length });
     }
@@ -118,22 +94,19 @@ export async function streamChapterVariant(options: ChapterVariantOptions): Prom
     .pipeThrough(new TextDecoderStream())
     .pipeThrough(new EventSourceParserStream())
     .getReader();
-  let count = 0;
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
       if (value.event === "section") {
-        const section = parseJson(sectionEventSchema, value.data);
+        const section = parseJson(chapterStreamEventSchemas.section, value.data);
         if (!section) continue;
         const { index, total, ...rest } = section;
-        options.onSection(rest, { index: index ?? count, ...(total ? { total } : {}) });
-        count++;
-      } else if (value.event === "start" || value.event === "meta") {
-        const meta = parseJson(doneSchema.extend({ total: z.number().int().optional() }), value.data);
-        if (meta) options.onMeta?.(meta);
+        options.onSection(rest, { index, total });
       } else if (value.event === "done") {
-        const meta = parseJson(doneSchema, value.data) ?? {};
+        const done = parseJson(chapterStreamEventSchemas.done, value.data);
+        if (!done) throw badResponse();
+        const { sections: _count, ...meta } = done;
         options.onMeta?.(meta);
         return meta;
       } else if (value.event === "error") {
@@ -161,17 +134,8 @@ export interface ChapterCapabilities {
   /** Why translation is off (no language model), to show beside the disabled button. */
   translateUnavailable?: string;
   /** "study-guide" when there is no language model. */
-  personalizeKind?: string;
+  personalizeKind: string;
 }
-
-const capabilitiesSchema = z.object({
-  personalize: z.object({ kind: z.string() }).partial().optional(),
-  translate: z.object({
-    available: z.boolean(),
-    languages: z.array(z.object({ code: z.string() })),
-    reason: z.string().optional(),
-  }),
-});
 
 /** The api-service's chapter capabilities; null when it does not say (an older service, or an error). */
 export async function fetchChapterCapabilities(
@@ -185,13 +149,13 @@ export async function fetchChapterCapabilities(
     ...(signal ? { signal } : {}),
   });
   if (!response.ok) return null;
-  const parsed = parseJson(capabilitiesSchema, await response.text());
+  const parsed = parseJson(chapterCapabilitiesSchema, await response.text());
   if (!parsed) return null;
   return {
     languages: parsed.translate.languages.map((l) => l.code),
     ...(parsed.translate.available
       ? {}
       : { translateUnavailable: parsed.translate.reason ?? "this book's service has no language model." }),
-    ...(parsed.personalize?.kind ? { personalizeKind: parsed.personalize.kind } : {}),
+    personalizeKind: parsed.personalize.kind,
   };
 }

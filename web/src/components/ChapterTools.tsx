@@ -118,6 +118,8 @@ export function ChapterTools({
   const [capabilities, setCapabilities] = useState<ChapterCapabilities | null>(null);
   const [refusal, setRefusal] = useState<string | undefined>(() => translateRefusals.get(urls.apiUrl));
   const [problem, setProblem] = useState<TutorErrorInfo | null>(null);
+  const reasonRef = useRef<HTMLParagraphElement>(null);
+  const focusReason = useRef(false);
   const languages = orderLanguages(
     capabilities?.languages.length ? capabilities.languages : DEFAULT_LANGUAGES,
   );
@@ -161,6 +163,8 @@ export function ChapterTools({
         status: "streaming",
         sections: [],
         total: shape.sections,
+        // Known up front when the service said it (a study guide without a model); else from `done`.
+        kind: action === "translate" ? "translation" : capabilities?.personalizeKind,
         profile: profileSummary(user),
       };
       receivedRef.current = 0;
@@ -193,9 +197,8 @@ export function ChapterTools({
               (v) =>
                 v && {
                   ...v,
-                  ...(meta.kind ? { kind: meta.kind } : {}),
-                  ...(meta.cached !== undefined ? { cached: meta.cached } : {}),
-                  ...(meta.total ? { total: meta.total } : {}),
+                  kind: meta.kind,
+                  cached: meta.cached,
                 },
             ),
         });
@@ -224,6 +227,8 @@ export function ChapterTools({
         if (info.code === LLM_REQUIRED) {
           translateRefusals.set(urls.apiUrl, info.message);
           setRefusal(info.message);
+          // The pressed button is now disabled: the focus goes to why.
+          focusReason.current = true;
         }
         if (receivedRef.current > 0) {
           setVariant((v) => v && { ...v, status: "error", error: info });
@@ -234,7 +239,7 @@ export function ChapterTools({
         if (info.code !== LLM_REQUIRED) setProblem(info);
       }
     },
-    [showing, user, getToken, urls.apiUrl, doc, panel],
+    [showing, user, getToken, urls.apiUrl, doc, panel, capabilities],
   );
 
   const request = (action: ChapterAction) => {
@@ -265,6 +270,13 @@ export function ChapterTools({
     if (id && showing === "original") document.getElementById(id)?.scrollIntoView();
   }, [showing, location.hash]);
 
+  useEffect(() => {
+    if (refusal && focusReason.current) {
+      focusReason.current = false;
+      reasonRef.current?.focus();
+    }
+  }, [refusal]);
+
   const streaming = variant?.status === "streaming";
   const variantLabel =
     variant?.kind === "study-guide"
@@ -289,7 +301,6 @@ export function ChapterTools({
             type="button"
             className="button button--secondary button--sm"
             data-testid="chapter-personalize"
-            disabled={streaming}
             onClick={() => request("personalize")}
           >
             Personalize this chapter
@@ -300,7 +311,7 @@ export function ChapterTools({
               <select
                 id={languageId}
                 value={language}
-                disabled={streaming || Boolean(translateReason)}
+                disabled={Boolean(translateReason)}
                 data-testid="chapter-language"
                 onChange={(event) => setLanguage(event.target.value)}
               >
@@ -316,7 +327,7 @@ export function ChapterTools({
             type="button"
             className="button button--secondary button--sm"
             data-testid="chapter-translate"
-            disabled={streaming || Boolean(translateReason)}
+            disabled={Boolean(translateReason)}
             aria-describedby={translateReason ? reasonId : undefined}
             title={languages.length === 1 ? `Into ${languageName(languages[0] ?? "ur")}` : undefined}
             onClick={() => request("translate")}
@@ -353,7 +364,13 @@ export function ChapterTools({
           )}
         </div>
         {translateReason && (
-          <p id={reasonId} className={styles.reason} data-testid="chapter-translate-reason">
+          <p
+            id={reasonId}
+            ref={reasonRef}
+            tabIndex={-1}
+            className={styles.reason}
+            data-testid="chapter-translate-reason"
+          >
             Translation is unavailable: {translateReason}
           </p>
         )}
