@@ -1,16 +1,14 @@
 // Pure helpers of the chapter variants ("Personalize this chapter", "Translate this chapter"): languages, the
 // sections' headings and Markdown, the admonition blocks, the reader's profile line.
-import type { PublicUser } from "@ai-book/contracts";
-
-/** Languages written right to left (primary subtags). */
-const RTL = new Set(["ar", "ckb", "dv", "fa", "he", "ks", "ps", "sd", "ug", "ur", "yi"]);
+import { isRtlLanguage, type PublicUser } from "@ai-book/contracts";
 
 export function primaryTag(language: string): string {
   return language.toLowerCase().split(/[-_]/)[0] ?? language;
 }
 
+/** Written right to left: the api-service's list (the contracts'), so the page and the service agree. */
 export function isRtl(language: string): boolean {
-  return RTL.has(primaryTag(language));
+  return isRtlLanguage(language);
 }
 
 /** "Urdu"; the code itself when the browser has no name for it. */
