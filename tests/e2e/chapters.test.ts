@@ -184,11 +184,14 @@ describe.skipIf(skip)("chapter tools in Chromium (LLM: the local OpenAI-protocol
     );
     const box = await page.getByTestId("chapter-tools").boundingBox();
     expect(box && box.x + box.width).toBeLessThanOrEqual(375);
+    // Dark mode: the tools take the theme's colours (Docusaurus variables), not fixed ones.
+    const colours = () =>
+      page
+        .getByTestId("chapter-tools")
+        .evaluate((el) => `${getComputedStyle(el).backgroundColor} / ${getComputedStyle(el).color}`);
+    const light = await colours();
     await page.evaluate(() => document.documentElement.setAttribute("data-theme", "dark"));
-    const colors = await page
-      .getByTestId("chapter-tools")
-      .evaluate((el) => [getComputedStyle(el).backgroundColor, getComputedStyle(el).color]);
-    expect(colors[0]).not.toBe(colors[1]);
+    await eventually(colours).not.toBe(light);
     await page.screenshot({ path: join(ARTIFACTS, "chapters-phone-dark.png") });
   });
 });
