@@ -21,6 +21,8 @@ const skip = skipUnlessPresent(missing && `skipping the chapter tools browser su
 
 /** A chapter with headings, a code block and math: book/docs/02-kinematics-dynamics/01-rigid-body-transforms.md. */
 const CHAPTER = "/docs/kinematics-dynamics/rigid-body-transforms";
+/** A later chapter with key terms and quiz questions, so its study guide has every kind of item. */
+const GUIDED_CHAPTER = "/docs/actuators-control/pid-and-impedance-control";
 const URDU_NOTE = "یہ حصہ اردو میں ہے۔";
 const PERSONAL_NOTE = "(Said more simply for this reader.)";
 
@@ -216,7 +218,7 @@ describe.skipIf(skip)("chapter tools in Chromium without a language model (the s
   });
 
   it("personalizes into the study guide, every item a link, and shows translation off with its reason", async () => {
-    await page.goto(`${stack.siteUrl}${CHAPTER}`);
+    await page.goto(`${stack.siteUrl}${GUIDED_CHAPTER}`);
     await page.getByTestId("chapter-personalize").click();
     await signUpInPanel(page, `offline-${Date.now().toString(36)}@example.test`);
     await variantFinished(page);
@@ -239,5 +241,17 @@ describe.skipIf(skip)("chapter tools in Chromium without a language model (the s
     expect(await reason.textContent()).toMatch(/OPENAI_API_KEY/);
     expect(await translate.getAttribute("aria-describedby")).toBe(await reason.getAttribute("id"));
     await page.screenshot({ path: join(ARTIFACTS, "chapters-study-guide.png") });
+
+    // A review question's link leads to its section of this chapter: the original comes back, at that heading.
+    const question = page.getByTestId("chapter-variant").locator("ol li a").first();
+    const href = (await question.getAttribute("href")) ?? "";
+    expect(href).toMatch(new RegExp(`^${GUIDED_CHAPTER}#.+`));
+    await question.click();
+    await eventually(() => page.getByTestId("chapter-tools").getAttribute("data-showing")).toBe("original");
+    const target = page.locator(`[id="${decodeURIComponent(href.split("#")[1] ?? "")}"]`);
+    await eventually(() => target.count()).toBe(1);
+    await eventually(() => target.evaluate((el) => el.getBoundingClientRect().top < window.innerHeight)).toBe(
+      true,
+    );
   });
 });
