@@ -115,8 +115,13 @@ describe.skipIf(skip)("chapter tools in Chromium (LLM: the local OpenAI-protocol
     await eventually(() => page.getByTestId("chapter-sign-in").isVisible()).toBe(true);
     await signUpInPanel(page, `chapters-${Date.now().toString(36)}@example.test`);
 
-    // Signed in, the chapter the reader asked for is personalized without a second click.
+    // Signed in, the panel steps aside and the chapter the reader asked for is personalized without a second
+    // click, the focus back on the button they pressed.
     await variantFinished(page);
+    await eventually(() => page.getByTestId("tutor-panel").count()).toBe(0);
+    expect(await page.evaluate(() => document.activeElement?.getAttribute("data-testid"))).toBe(
+      "chapter-personalize",
+    );
     const variant = page.getByTestId("chapter-variant");
     expect(await variant.textContent()).toContain(PERSONAL_NOTE);
     expect(await page.getByTestId("chapter-note").textContent()).toContain(

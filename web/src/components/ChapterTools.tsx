@@ -220,7 +220,7 @@ export function ChapterTools({
           setVariant(null);
           setShowing("original");
           setPending({ action, language: lang });
-          panel.open("account");
+          panel.open("account", { closeOnSignIn: true });
           return;
         }
         const info = toTutorError(cause).info;
@@ -248,13 +248,16 @@ export function ChapterTools({
       return;
     }
     setPending({ action, language });
-    if (status !== "loading") panel.open("account");
+    if (status !== "loading") panel.open("account", { closeOnSignIn: true });
   };
 
-  // Signed in after being asked to: do what the reader asked for.
+  // Signed in after being asked to: do what the reader asked for, with the focus back on its button.
+  const personalizeRef = useRef<HTMLButtonElement>(null);
+  const translateRef = useRef<HTMLButtonElement>(null);
   useEffect(() => {
     if (signedIn && pending) {
       setPending(null);
+      (pending.action === "translate" ? translateRef : personalizeRef).current?.focus();
       void run(pending.action, pending.language);
     }
   }, [signedIn, pending, run]);
@@ -300,6 +303,7 @@ export function ChapterTools({
           <button
             type="button"
             className="button button--secondary button--sm"
+            ref={personalizeRef}
             data-testid="chapter-personalize"
             onClick={() => request("personalize")}
           >
@@ -326,6 +330,7 @@ export function ChapterTools({
           <button
             type="button"
             className="button button--secondary button--sm"
+            ref={translateRef}
             data-testid="chapter-translate"
             disabled={Boolean(translateReason)}
             aria-describedby={translateReason ? reasonId : undefined}

@@ -129,7 +129,8 @@ function VariantSectionView({
 }): ReactNode {
   const split = useMemo(() => splitSectionHeading(section.markdown), [section.markdown]);
   const parts = useMemo(() => splitAdmonitions(split.body), [split.body]);
-  const text = split.heading ?? section.heading;
+  // The lead (anchor "") has no heading of its own: the page's title stands above it.
+  const text = section.anchor ? (split.heading ?? section.heading) : split.heading;
   const level = Math.min(6, Math.max(2, original.levels.get(section.anchor) ?? split.level ?? 2));
   const tag = `h${level}` as HeadingTag;
   return (

@@ -32,6 +32,16 @@ export function Tutor(): ReactNode {
     launcherRef.current?.focus();
   }, []);
 
+  // Another part of the page asked for a view (the chapter tools ask a signed-out reader to sign in; once in, the
+  // panel closes by itself and the page carries on with what the reader asked for).
+  const { request } = useTutorPanel();
+  const closeOnSignIn = useRef(false);
+  useEffect(() => {
+    if (!request) return;
+    show(request.view);
+    closeOnSignIn.current = Boolean(request.closeOnSignIn);
+  }, [request, show]);
+
   // After signing in or up, go back to the question the reader came for.
   const previousStatus = useRef(status);
   useEffect(() => {
@@ -41,15 +51,11 @@ export function Tutor(): ReactNode {
       previousStatus.current !== "loading"
     ) {
       setView("chat");
+      if (closeOnSignIn.current) setOpen(false);
     }
+    if (status === "signed-in") closeOnSignIn.current = false;
     previousStatus.current = status;
   }, [status]);
-
-  // Another part of the page asked for a view (the chapter tools ask a signed-out reader to sign in).
-  const { request } = useTutorPanel();
-  useEffect(() => {
-    if (request) show(request.view);
-  }, [request, show]);
 
   // Back from a mailed link or a provider: show the account view, which says what happened.
   useEffect(() => {
