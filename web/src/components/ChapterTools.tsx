@@ -398,7 +398,7 @@ export function ChapterTools({
               {streaming
                 ? `Preparing… ${variant.sections.length} of ${variant.total} sections`
                 : variant.status === "done"
-                  ? `${variant.sections.length} of ${variant.sections.length} sections${variant.cached ? " (ready from an earlier reader with the same profile)" : ""}`
+                  ? `${variant.sections.length} of ${variant.sections.length} sections${variant.cached ? " (prepared earlier: no new AI call)" : ""}`
                   : `${variant.sections.length} of ${variant.total} sections; the rest of the chapter is in the original.`}
             </p>
             {streaming && (
