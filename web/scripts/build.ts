@@ -17,7 +17,7 @@ const ENTRIES = {
   index: "src/index.ts",
   "runtime-config": "src/runtime-config.ts",
   "theme/Root": "src/theme/Root.tsx",
-  // The /tutor/insights page the plugin adds (it mounts its own TutorProvider, so a bundle of its own is fine).
+  // The /tutor/insights page the plugin adds (it mounts a TutorProvider of its own inside the one of Root).
   "theme/TutorInsights": "src/theme/TutorInsights.tsx",
   // Wraps the theme's doc content with the chapter tools (personalize / translate); its CSS joins tutor.css.
   "theme/DocItem/Content": "src/theme/DocItem/Content.tsx",
