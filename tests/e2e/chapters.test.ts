@@ -50,7 +50,7 @@ interface Shape {
 /** Heading ids (document order) and code blocks' text of the chapter content shown now. */
 function shapeOf(page: Page): Promise<Shape> {
   return page.locator(".theme-doc-markdown").evaluate((root) => ({
-    ids: [...root.querySelectorAll("h2[id], h3[id], h4[id], h5[id], h6[id]")].map((h) => h.id),
+    ids: [...root.querySelectorAll("h1[id], h2[id], h3[id], h4[id], h5[id], h6[id]")].map((h) => h.id),
     code: [...root.querySelectorAll("pre code")].map((c) => c.textContent ?? ""),
   }));
 }
@@ -130,6 +130,8 @@ describe.skipIf(skip)("chapter tools in Chromium (LLM: the local OpenAI-protocol
     expect(await page.getByTestId("chapter-progress").textContent()).toMatch(/^(\d+) of \1 sections/);
     const personalized = await shapeOf(page);
     expect(personalized.ids).toEqual(original.ids);
+    // One title, as on the original page.
+    expect(await page.locator(".theme-doc-markdown h1").count()).toBe(1);
     expect(personalized.code).toEqual(original.code);
     expect(await page.locator(".theme-doc-markdown").count()).toBe(1);
     // The TOC's links still land on headings of the variant.

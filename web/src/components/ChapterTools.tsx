@@ -45,15 +45,21 @@ function readOriginal(root: HTMLElement | null): OriginalShape & { sections: num
   const levels = new Map<string, number>();
   const links = new Set<string>();
   let sections = 0;
+  let ownTitle = false;
   if (root) {
     const content = root.querySelector(".theme-doc-markdown") ?? root;
-    for (const heading of content.querySelectorAll<HTMLElement>("h2[id], h3[id], h4[id], h5[id], h6[id]")) {
+    // An h1 with an id is the chapter's own `# Title` (a section of its source); the theme's synthetic one has none.
+    for (const heading of content.querySelectorAll<HTMLElement>(
+      "h1[id], h2[id], h3[id], h4[id], h5[id], h6[id]",
+    )) {
       levels.set(heading.id, Number(heading.tagName.slice(1)));
     }
     for (const a of content.querySelectorAll<HTMLAnchorElement>("a[href]")) {
       if (!a.classList.contains("hash-link")) links.add(a.getAttribute("href") ?? "");
     }
-    sections = levels.size;
+    // The chapter's own `# Title` is a section of its source (the theme's synthetic title sits in a <header>).
+    ownTitle = [...content.children].some((child) => child.tagName === "H1");
+    sections = levels.size + (ownTitle ? 1 : 0);
     // The lead: anything before the first section heading other than the title.
     for (const child of content.children) {
       if (/^H[2-6]$/.test(child.tagName)) break;
@@ -63,7 +69,7 @@ function readOriginal(root: HTMLElement | null): OriginalShape & { sections: num
       }
     }
   }
-  return { levels, links, sections: Math.max(1, sections) };
+  return { levels, links, ownTitle, sections: Math.max(1, sections) };
 }
 
 function VariantNote({ variant }: { variant: Variant }): ReactNode {

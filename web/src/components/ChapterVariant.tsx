@@ -24,6 +24,8 @@ export interface OriginalShape {
   levels: ReadonlyMap<string, number>;
   /** Every link target of the original: a variant may keep those (a chapter's own references), and no others. */
   links: ReadonlySet<string>;
+  /** The chapter's Markdown has its own `# Title`: a section of the variant then renders it (translated, too). */
+  ownTitle: boolean;
 }
 
 interface HastNode {
@@ -131,13 +133,15 @@ function VariantSectionView({
   const parts = useMemo(() => splitAdmonitions(split.body), [split.body]);
   // The lead (anchor "") has no heading of its own: the page's title stands above it.
   const text = section.anchor ? (split.heading ?? section.heading) : split.heading;
-  const level = Math.min(6, Math.max(2, original.levels.get(section.anchor) ?? split.level ?? 2));
+  const level = Math.min(6, Math.max(1, original.levels.get(section.anchor) ?? split.level ?? 2));
+  // As the theme does, the title carries no id (it is not in the TOC).
+  const anchor = level > 1 && anchored ? section.anchor : "";
   const tag = `h${level}` as HeadingTag;
   return (
     <section data-anchor={section.anchor} data-original={section.original ? "true" : undefined}>
       {text &&
-        (anchored && section.anchor ? (
-          <Heading as={tag} id={section.anchor}>
+        (anchor ? (
+          <Heading as={tag} id={anchor}>
             {text}
           </Heading>
         ) : (
@@ -179,11 +183,14 @@ export function ChapterVariant({
       {...(language ? { lang: language } : {})}
       dir={rtl ? "rtl" : "ltr"}
     >
-      <header>
-        <Heading as="h1" dir="auto">
-          {title}
-        </Heading>
-      </header>
+      {/* The theme's title, unless the chapter's own `# Title` comes as a section of a rewrite or translation. */}
+      {(!anchored || !original.ownTitle) && (
+        <header>
+          <Heading as="h1" dir="auto">
+            {title}
+          </Heading>
+        </header>
+      )}
       {sections.map((section, index) => (
         <VariantSectionView
           // biome-ignore lint/suspicious/noArrayIndexKey: sections only ever append
