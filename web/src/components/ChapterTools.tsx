@@ -41,11 +41,10 @@ interface Variant {
 }
 
 /** The original's heading levels, link targets and section count, read from its DOM before it is swapped out. */
-function readOriginal(root: HTMLElement | null): OriginalShape & { sections: number } {
+function readOriginal(root: HTMLElement | null, ownTitle: boolean): OriginalShape & { sections: number } {
   const levels = new Map<string, number>();
   const links = new Set<string>();
   let sections = 0;
-  let ownTitle = false;
   if (root) {
     const content = root.querySelector(".theme-doc-markdown") ?? root;
     // An h1 with an id is the chapter's own `# Title` (a section of its source); the theme's synthetic one has none.
@@ -57,8 +56,7 @@ function readOriginal(root: HTMLElement | null): OriginalShape & { sections: num
     for (const a of content.querySelectorAll<HTMLAnchorElement>("a[href]")) {
       if (!a.classList.contains("hash-link")) links.add(a.getAttribute("href") ?? "");
     }
-    // The chapter's own `# Title` is a section of its source (the theme's synthetic title sits in a <header>).
-    ownTitle = [...content.children].some((child) => child.tagName === "H1");
+    // The chapter's own `# Title` is a section of its source.
     sections = levels.size + (ownTitle ? 1 : 0);
     // The lead: anything before the first section heading other than the title.
     for (const child of content.children) {
@@ -102,11 +100,14 @@ function VariantNote({ variant }: { variant: Variant }): ReactNode {
 export function ChapterTools({
   doc,
   title,
+  ownTitle,
   children,
 }: {
   /** The doc's route (its permalink), as the api-service's source URLs have it. */
   doc: string;
   title: string;
+  /** The doc's Markdown starts with its own `# Title` (the theme then adds none). */
+  ownTitle: boolean;
   /** The original chapter, as the theme renders it. */
   children: ReactNode;
 }): ReactNode {
@@ -161,7 +162,8 @@ export function ChapterTools({
       abortRef.current = controller;
       setProblem(null);
       // Read while the original is on the page (after the first run it stays known: the doc does not change).
-      if (showing === "original" || !shapeRef.current) shapeRef.current = readOriginal(originalRef.current);
+      if (showing === "original" || !shapeRef.current)
+        shapeRef.current = readOriginal(originalRef.current, ownTitle);
       const shape = shapeRef.current;
       const base: Variant = {
         action,
@@ -245,7 +247,7 @@ export function ChapterTools({
         if (info.code !== LLM_REQUIRED) setProblem(info);
       }
     },
-    [showing, user, getToken, urls.apiUrl, doc, panel, capabilities],
+    [showing, user, getToken, urls.apiUrl, doc, panel, capabilities, ownTitle],
   );
 
   const request = (action: ChapterAction) => {
@@ -428,7 +430,7 @@ export function ChapterTools({
           <ChapterVariant
             title={title}
             sections={variant.sections}
-            original={shapeRef.current ?? readOriginal(null)}
+            original={shapeRef.current ?? readOriginal(null, ownTitle)}
             anchored={variant.kind !== "study-guide"}
             language={variant.action === "translate" ? variant.language : undefined}
             rtl={rtl}

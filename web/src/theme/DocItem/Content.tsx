@@ -10,11 +10,11 @@ import type { TutorGlobalData } from "../../options.ts";
 
 export default function DocItemContent(props: Props): ReactNode {
   const { chapterTools } = usePluginData("docusaurus-tutor") as TutorGlobalData;
-  const { metadata } = useDoc();
+  const { metadata, contentTitle } = useDoc();
   const original = <InitialContent {...props} />;
   if (chapterTools === false) return original;
   return (
-    <ChapterTools doc={metadata.permalink} title={metadata.title}>
+    <ChapterTools doc={metadata.permalink} title={metadata.title} ownTitle={contentTitle !== undefined}>
       {original}
     </ChapterTools>
   );
