@@ -174,6 +174,13 @@ describe.skipIf(skip)("chapter tools in Chromium (LLM: the local OpenAI-protocol
         .first()
         .evaluate((pre) => getComputedStyle(pre).direction),
     ).toBe("ltr");
+    // Formulas read left to right too.
+    expect(
+      await variant
+        .locator(".katex")
+        .first()
+        .evaluate((k) => getComputedStyle(k).direction),
+    ).toBe("ltr");
     // The Nastaliq face shipped with the plugin is used, and loads from the book's own origin.
     expect(await variant.evaluate((el) => getComputedStyle(el).fontFamily)).toMatch(/Noto Nastaliq Urdu/);
     await eventually(() =>
