@@ -27,6 +27,13 @@ export interface Profile {
   rssRequests: number;
   /** Timed sign-ins (each costs a scrypt verify, tens of ms). */
   signins: number;
+  /** Chapters of the sample book personalized and translated for the cost figures (0 = every one). */
+  costChapters: number;
+  /** Questions of book/questions.tsv asked for the chat cost (0 = every one). */
+  costQuestions: number;
+  /** Readers of the scripted cache session (in 4 profile buckets), and the chapters each opens at most. */
+  costReaders: number;
+  costSessionChapters: number;
 }
 
 export const PROFILES: Record<Profile["mode"], Profile> = {
@@ -42,6 +49,10 @@ export const PROFILES: Record<Profile["mode"], Profile> = {
     ingestWords: 100_000,
     rssRequests: 10_000,
     signins: 60,
+    costChapters: 0,
+    costQuestions: 0,
+    costReaders: 20,
+    costSessionChapters: 8,
   },
   quick: {
     mode: "quick",
@@ -55,6 +66,10 @@ export const PROFILES: Record<Profile["mode"], Profile> = {
     ingestWords: 3_000,
     rssRequests: 100,
     signins: 5,
+    costChapters: 4,
+    costQuestions: 8,
+    costReaders: 20,
+    costSessionChapters: 3,
   },
   tiny: {
     mode: "tiny",
@@ -68,6 +83,10 @@ export const PROFILES: Record<Profile["mode"], Profile> = {
     ingestWords: 2_000,
     rssRequests: 40,
     signins: 3,
+    costChapters: 2,
+    costQuestions: 3,
+    costReaders: 8,
+    costSessionChapters: 2,
   },
 };
 

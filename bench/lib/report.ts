@@ -16,6 +16,10 @@ export const FIGURE_NAMES = [
   "signin_overhead_ratio",
   "ingest_throughput",
   "api_rss_mb",
+  // issue 15: what chapter variants and chat answers cost in model tokens, and how much the variant cache saves
+  "chapter_variant_tokens",
+  "chat_answer_tokens",
+  "variant_cache_hit_rate",
 ] as const;
 export type FigureName = (typeof FIGURE_NAMES)[number];
 
@@ -88,12 +92,14 @@ export function writeJson(path: string, data: unknown) {
 
 const fmt = (v: number | null) =>
   v === null ? "—" : Math.abs(v) >= 100 ? String(Math.round(v)) : String(Math.round(v * 100) / 100);
-const metText = (m: boolean | null) => (m === null ? "not run" : m ? "met" : "MISSED");
+/** A figure without a target (a cost measured, met null) is "measured"; one without a value was "not run". */
+const metText = (f: Pick<Figure, "met" | "value">) =>
+  f.met === null ? (f.value === null ? "not run" : "measured") : f.met ? "met" : "MISSED";
 
 /** One line per figure for the terminal. */
 export function consoleTable(figures: Figure[]): string {
   const rows = [["figure", "value", "unit", "target", "result"]];
-  for (const f of figures) rows.push([f.name, fmt(f.value), f.unit, f.target, metText(f.met)]);
+  for (const f of figures) rows.push([f.name, fmt(f.value), f.unit, f.target, metText(f)]);
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ")).join("\n");
 }
@@ -123,8 +129,7 @@ export function markdownSection(figures: Figure[], meta: Results["_meta"]): stri
     "| figure | value | unit | target | result | detail |",
     "|---|---|---|---|---|---|",
     ...figures.map(
-      (f) =>
-        `| ${f.name} | ${fmt(f.value)} | ${f.unit} | ${f.target} | ${metText(f.met)} | ${detailText(f)} |`,
+      (f) => `| ${f.name} | ${fmt(f.value)} | ${f.unit} | ${f.target} | ${metText(f)} | ${detailText(f)} |`,
     ),
     GENERATED_END,
   ];

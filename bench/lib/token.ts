@@ -1,9 +1,13 @@
 // Mints an access token exactly as the contract says (the auth-service's claims, HS256) for load runs on both sides.
 import { randomUUID } from "node:crypto";
-import { JWT_AUDIENCE, JWT_ISSUER, jwtClaimsSchema } from "@ai-book/contracts";
+import { JWT_AUDIENCE, JWT_ISSUER, type JwtClaims, jwtClaimsSchema } from "@ai-book/contracts";
 import { SignJWT } from "jose";
 
-export async function mintToken(secret: string, userId = "bench-reader"): Promise<string> {
+export async function mintToken(
+  secret: string,
+  userId = "bench-reader",
+  profile: Partial<Pick<JwtClaims, "softwareBackground" | "hardwareBackground" | "interestArea">> = {},
+): Promise<string> {
   const iat = Math.floor(Date.now() / 1000);
   const claims = jwtClaimsSchema.parse({
     userId,
@@ -14,6 +18,7 @@ export async function mintToken(secret: string, userId = "bench-reader"): Promis
     softwareBackground: "Intermediate",
     hardwareBackground: "Beginner",
     interestArea: "humanoid locomotion",
+    ...profile,
     sub: userId,
     jti: randomUUID(),
     iat,

@@ -1,6 +1,7 @@
 // Every scenario of the benchmark, in the order the run executes them (cheap in-process ones first).
 import type { Scenario } from "../lib/context.ts";
 import { authOverhead } from "./auth-overhead.ts";
+import { cost } from "./cost.ts";
 import { ingestThroughput } from "./ingest.ts";
 import { retrievalVsLimit, searchLatencyBySize } from "./retrieval.ts";
 import { searchServer } from "./search-server.ts";
@@ -15,4 +16,5 @@ export const SCENARIOS: Scenario[] = [
   searchServer,
   streams,
   ingestThroughput,
+  cost,
 ];

@@ -7,13 +7,6 @@ export const DOC_ROUTE_MAX = 512;
 /** The default of TRANSLATION_LANGUAGES and of a translate request without `language`. */
 export const DEFAULT_TRANSLATION_LANGUAGE = "ur";
 
-/** A BCP 47 primary language tag with an optional region or script ("ur", "pt-BR", "zh-Hans"), lower-cased primary. */
-export const languageCodeSchema = z
-  .string()
-  .trim()
-  .regex(/^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$/, "a language code such as ur, hi, ar or pt-BR");
-export type LanguageCode = z.infer<typeof languageCodeSchema>;
-
 /** Languages written right to left (primary subtag): the book renders their variants with dir="rtl". */
 export const RTL_LANGUAGES = [
   "ar",

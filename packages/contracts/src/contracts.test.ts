@@ -73,6 +73,17 @@ describe("contracts", () => {
     expect(jwtClaimsSchema.parse(keyToken)).toMatchObject({ keyId: "k1", scopes: ["search"] });
   });
 
+  it("preferredLanguage (issue 15): absent on old tokens, a language code or null on new ones", () => {
+    expect(jwtClaimsSchema.parse(claims).preferredLanguage ?? null).toBeNull();
+    expect(jwtClaimsSchema.parse({ ...claims, preferredLanguage: "ur" }).preferredLanguage).toBe("ur");
+    expect(jwtClaimsSchema.parse({ ...claims, preferredLanguage: null }).preferredLanguage).toBeNull();
+    expect(jwtClaimsSchema.parse({ ...claims, preferredLanguage: "pt-BR" }).preferredLanguage).toBe("pt-BR");
+    for (const bad of ["Urdu", "u", "ur_PK", 42, "ur; drop"])
+      expect(jwtClaimsSchema.safeParse({ ...claims, preferredLanguage: bad }).success, String(bad)).toBe(
+        false,
+      );
+  });
+
   it("JWT claims: unknown roles and scopes are refused, keyId and scopes come together", () => {
     expect(jwtClaimsSchema.safeParse({ ...claims, role: "owner" }).success).toBe(false);
     expect(jwtClaimsSchema.safeParse({ ...claims, keyId: "k1", scopes: ["admin"] }).success).toBe(false);

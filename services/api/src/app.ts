@@ -178,6 +178,7 @@ export function createApp(deps: Deps): OpenAPIHono<ApiEnv> {
     embedder: deps.embedder,
     chatModel: deps.chatModel,
     bookBaseUrl: config.BOOK_BASE_URL,
+    bookLanguage: config.BOOK_LANGUAGE,
     topK: config.RAG_TOP_K,
     analysis: deps.analysis,
     observer: budget

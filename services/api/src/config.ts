@@ -107,6 +107,8 @@ export const configSchema = z.object({
       ),
     ])
     .pipe(z.array(languageCodeSchema).min(1, "name at least one language code, e.g. ur")),
+  /** The language the book is written in: retrieval runs in it, and chat answers in another preferredLanguage are translated. @default "en" */
+  BOOK_LANGUAGE: languageCodeSchema.default("en"),
   /** New (uncached) personalized or translated chapters each reader may request per UTC day; 0 = no limit. @default 20 */
   VARIANT_DAILY_LIMIT: intFrom(20, 0),
   /** Docs files larger than this are skipped by the ingest with a warning. @default 1048576 (1 MiB) */

@@ -75,6 +75,7 @@ export function buildClaims(
     softwareBackground: profileValue(s.user.softwareBackground),
     hardwareBackground: profileValue(s.user.hardwareBackground),
     interestArea: profileValue(s.user.interestArea),
+    preferredLanguage: profileValue(s.user.preferredLanguage),
   });
   const iat = Math.floor(nowMs / 1000);
   // A token never outlives its session (RFC 8725 spirit, issue 19): the session's absolute end caps `exp`.
@@ -102,6 +103,7 @@ export function toPublicUser(user: SessionLike["user"]): PublicUser {
     softwareBackground: profileValue(user.softwareBackground),
     hardwareBackground: profileValue(user.hardwareBackground),
     interestArea: profileValue(user.interestArea),
+    preferredLanguage: profileValue(user.preferredLanguage),
   });
 }
 

@@ -4,6 +4,7 @@ import {
   BACKGROUND_LEVELS,
   interestAreaSchema,
   JWT_CLOCK_TOLERANCE_S,
+  languageCodeSchema,
   PASSWORD_MAX,
   PASSWORD_MIN,
 } from "@ai-book/contracts";
@@ -153,6 +154,7 @@ export function createAuth(deps: AuthDeps) {
         softwareBackground: profileField("softwareBackground", levelSchema),
         hardwareBackground: profileField("hardwareBackground", levelSchema),
         interestArea: profileField("interestArea", interestSchema),
+        preferredLanguage: profileField("preferredLanguage", languageCodeSchema.nullable()),
       },
       deleteUser: accounts.deleteUser,
     },

@@ -84,6 +84,12 @@ describe.each(dbVariants())("bad input on %s", (variant) => {
       "VALIDATION_ERROR",
       /interestArea/,
     ],
+    [
+      "a preferredLanguage that is not a language code",
+      { name: "N", password: PASSWORD, preferredLanguage: "Urdu please" },
+      "VALIDATION_ERROR",
+      /preferredLanguage/,
+    ],
   ];
 
   it.each(signUpCases)("sign-up with %s is a 400 naming the field", async (_name, body, code, field) => {

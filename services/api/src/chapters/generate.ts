@@ -65,9 +65,14 @@ export async function generateSection(
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     opts.signal?.throwIfAborted();
     let text: string;
+    // A signal of its own per request: the SDK leaves its listener on the signal it is given, and a chapter's
+    // requests would otherwise pile them up on the variant's one.
+    const request = new AbortController();
+    const abort = () => request.abort(opts.signal?.reason);
+    opts.signal?.addEventListener("abort", abort, { once: true });
     try {
       ({ text } = await opts.chatModel.complete(messages, {
-        signal: opts.signal,
+        signal: request.signal,
         maxTokens,
         temperature: 0.2,
         onUsage: opts.onUsage,
@@ -78,6 +83,8 @@ export async function generateSection(
       modelFailed = true;
       problem = `the model request failed: ${(err as Error)?.message ?? err}`;
       continue;
+    } finally {
+      opts.signal?.removeEventListener("abort", abort);
     }
     const output = unwrap(text, guarded.text);
     const broken = placeholderProblem(output, guarded);

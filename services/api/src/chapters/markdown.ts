@@ -1,19 +1,13 @@
 // What a model may and may not touch in a section: the structure is swapped for placeholders, and checked afterwards.
 import GithubSlugger from "github-slugger";
 import type { Nodes, Root } from "mdast";
+import { ADMONITION_LINE, fencedLines, type HeadingLine, headingLines } from "../ingest/markdown-lines.ts";
 import { markdownTree } from "../ingest/parse.ts";
 
 /** A placeholder the model must keep: ⟦n⟧ (brackets no Markdown, code or prose uses). */
 const TOKEN = /⟦(\d+)⟧/g;
 const HAS_TOKEN = /⟦\d+⟧/;
 const token = (i: number) => `⟦${i}⟧`;
-
-const ATX = /^( {0,3})(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$/;
-const SETEXT_UNDERLINE = /^ {0,3}(=+|-+)[ \t]*$/;
-const FENCE = /^\s{0,3}(`{3,}|~{3,})/;
-/** An admonition's opening (`:::tip`, `:::tip[Title]`, `:::tip Title`) or closing (`:::`) line. */
-const ADMONITION_LINE = /^\s*:{3,}(?:[A-Za-z][\w-]*.*)?\s*$/;
-const CUSTOM_ID = /\s*(?:\{#([^}\s]+)\}|\[\[([^\]\s]+)\]\])\s*$/;
 
 /** Nodes that are structure, not prose: each becomes one placeholder, whole (nothing inside is shown). */
 const PROTECTED = new Set<string>([
@@ -65,87 +59,32 @@ export interface ProtectedSection {
 function tree(markdown: string, mdx: boolean): Root {
   if (mdx) {
     try {
-      return markdownTree(markdown, { mdx: true, allExtensions: true });
+      return markdownTree(markdown, { mdx: true });
     } catch {
       // Fall through: the ingest indexed such a page as plain Markdown too.
     }
   }
-  return markdownTree(markdown, { mdx: false, allExtensions: true });
+  return markdownTree(markdown, { mdx: false });
 }
 
-interface HeadingLine {
-  index: number;
-  /** Lines the heading takes (2 for a setext heading). */
-  span: number;
-  depth: number;
-  /** The heading text as written, without its `{#id}`. */
-  text: string;
-  customId: string | null;
-}
-
-/** Heading lines (ATX and setext) outside code fences. */
-function headingLines(lines: string[]): HeadingLine[] {
-  const out: HeadingLine[] = [];
-  let fence: string | null = null;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i] ?? "";
-    const f = FENCE.exec(line);
-    if (f) {
-      const marker = f[1] ?? "";
-      if (fence === null) fence = marker;
-      else if (marker[0] === fence[0] && marker.length >= fence.length && line.trim() === marker)
-        fence = null;
-      continue;
-    }
-    if (fence !== null) continue;
-    const atx = ATX.exec(line);
-    const next = lines[i + 1] ?? "";
-    let depth = 0;
-    let raw = "";
-    let span = 1;
-    if (atx) {
-      depth = atx[2]?.length ?? 1;
-      raw = atx[3] ?? "";
-    } else if (line.trim() && SETEXT_UNDERLINE.test(next) && !ADMONITION_LINE.test(line)) {
-      depth = next.trim().startsWith("=") ? 1 : 2;
-      raw = line.trim();
-      span = 2;
-    } else continue;
-    const m = CUSTOM_ID.exec(raw);
-    out.push({
-      index: i,
-      span,
-      depth,
-      text: m ? raw.slice(0, m.index).trim() : raw.trim(),
-      customId: m ? (m[1] ?? m[2] ?? null) : null,
-    });
-    i += span - 1;
-  }
-  return out;
-}
-
-/** True for lines outside code fences that open or close an admonition. */
+/** Lines outside code fences that open or close an admonition. */
 function admonitionLines(lines: string[]): Set<number> {
-  const out = new Set<number>();
-  let fence: string | null = null;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i] ?? "";
-    const f = FENCE.exec(line);
-    if (f) {
-      const marker = f[1] ?? "";
-      if (fence === null) fence = marker;
-      else if (marker[0] === fence[0] && marker.length >= fence.length && line.trim() === marker)
-        fence = null;
-      continue;
-    }
-    if (fence === null && ADMONITION_LINE.test(line)) out.add(i);
-  }
-  return out;
+  const fenced = fencedLines(lines);
+  return new Set(lines.flatMap((line, i) => (!fenced[i] && ADMONITION_LINE.test(line) ? [i] : [])));
+}
+
+/**
+ * The page's own `# Title` at the top of the lead: a translation translates it too (it has no anchor of its own; an
+ * explicit id stays as a placeholder). Headings elsewhere that are not the section's own stay as written.
+ */
+function isLeadTitle(h: HeadingLine, shape: SectionShape, firstHeading: HeadingLine | undefined): boolean {
+  return shape.depth === 0 && h.depth === 1 && h.span === 1 && h.text !== "" && h === firstHeading;
 }
 
 /** The section's own heading line as every variant writes it: ATX, with the source's anchor as an explicit id. */
 export function headingLine(depth: number, text: string, anchor: string): string {
-  return `${"#".repeat(depth)} ${text} {#${anchor}}`;
+  // A heading whose text gives no slug (only emoji, say) has no id to keep.
+  return `${"#".repeat(depth)} ${text}${anchor ? ` {#${anchor}}` : ""}`;
 }
 
 /**
@@ -156,7 +95,7 @@ export function originalMarkdown(markdown: string, shape: SectionShape): string 
   if (shape.depth === 0) return markdown;
   const lines = markdown.split("\n");
   const own = headingLines(lines)[0];
-  if (own?.index !== 0) return markdown;
+  if (own?.line !== 0) return markdown;
   lines.splice(0, own.span, headingLine(own.depth, own.text, shape.anchor));
   return lines.join("\n");
 }
@@ -177,15 +116,28 @@ export function protect(
   const headings = headingLines(lines);
   const admonitions = admonitionLines(lines);
   const out: string[] = [];
-  const headingAt = new Map(headings.map((h) => [h.index, h]));
+  const headingAt = new Map(headings.map((h) => [h.line, h]));
   for (let i = 0; i < lines.length; i++) {
     const h = headingAt.get(i);
     if (h) {
       const own = i === 0 && shape.depth > 0;
       if (own && opts.translateHeading) {
-        out.push(`${"#".repeat(h.depth)} ${h.text} ${token(add(`{#${shape.anchor}}`))}`);
+        out.push(
+          shape.anchor
+            ? `${"#".repeat(h.depth)} ${h.text} ${token(add(`{#${shape.anchor}}`))}`
+            : `${"#".repeat(h.depth)} ${h.text}`,
+        );
       } else if (own) {
         out.push(token(add(headingLine(h.depth, h.text, shape.anchor))));
+      } else if (opts.translateHeading && isLeadTitle(h, shape, headings[0]) && h.span === 1 && h.text) {
+        // "# " and whatever follows the text (an explicit id, closing #s) stay as written; the text is translated.
+        const line = lines[i] ?? "";
+        const at = line.indexOf(h.text);
+        const rest = line.slice(at + h.text.length);
+        const gap = /^\s*/.exec(rest)?.[0] ?? "";
+        out.push(
+          `${line.slice(0, at)}${h.text}${rest.trim() ? `${gap}${token(add(rest.slice(gap.length)))}` : rest}`,
+        );
       } else {
         out.push(token(add(lines.slice(i, i + h.span).join("\n"))));
       }
@@ -281,22 +233,26 @@ const BLOCK_TYPES = new Set([
   "leafDirective",
 ]);
 
-/** Reads the structure of one section (`anchor` names the lead's absence of a heading: depth 0). */
-export function structureOf(markdown: string, shape: SectionShape): Structure {
+/**
+ * Reads the structure of one section. `translated`: the lead's `# Title` counts by its level and id only (its text is
+ * translated).
+ */
+export function structureOf(markdown: string, shape: SectionShape, translated = false): Structure {
   const lines = markdown.split("\n");
   const headings = headingLines(lines);
   const admonitions = admonitionLines(lines);
   const blocks: string[] = [];
   let heading: Structure["heading"] = null;
   const kept: string[] = [];
-  const headingAt = new Map(headings.map((h) => [h.index, h]));
+  const headingAt = new Map(headings.map((h) => [h.line, h]));
   for (let i = 0; i < lines.length; i++) {
     const h = headingAt.get(i);
     if (h) {
       if (i === 0 && shape.depth > 0) {
         const slug = new GithubSlugger().slug(h.text);
         heading = { depth: h.depth, id: h.customId ?? slug, text: h.text };
-      } else blocks.push(`heading:${lines.slice(i, i + h.span).join("\n")}`);
+      } else if (translated && isLeadTitle(h, shape, headings[0])) blocks.push(`title:${h.customId ?? ""}`);
+      else blocks.push(`heading:${lines.slice(i, i + h.span).join("\n")}`);
       kept.push("");
       i += h.span - 1;
       continue;
@@ -342,12 +298,12 @@ export function structureProblem(
   shape: SectionShape,
   opts: { sameHeadingText: boolean },
 ): string | null {
-  const a = structureOf(source, shape);
-  const b = structureOf(variant, shape);
+  const a = structureOf(source, shape, !opts.sameHeadingText);
+  const b = structureOf(variant, shape, !opts.sameHeadingText);
   if (shape.depth > 0) {
     if (!b.heading) return "the heading is missing";
     if (b.heading.depth !== a.heading?.depth) return `the heading level changed to ${b.heading.depth}`;
-    if (b.heading.id !== shape.anchor) return `the heading id changed to "${b.heading.id}"`;
+    if (shape.anchor && b.heading.id !== shape.anchor) return `the heading id changed to "${b.heading.id}"`;
     if (opts.sameHeadingText && b.heading.text !== a.heading?.text) return "the heading text changed";
   } else if (b.heading) return "a heading was added to the lead";
   if (a.blocks.length !== b.blocks.length || a.blocks.some((x, i) => x !== b.blocks[i])) {

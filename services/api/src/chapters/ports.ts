@@ -30,4 +30,6 @@ export interface VariantStore {
    * the reader has none left.
    */
   takeQuota(userId: string, day: string, limit: number): Promise<boolean>;
+  /** Gives back one counted variant (the model failed, so the reader got none). */
+  returnQuota(userId: string, day: string): Promise<void>;
 }

@@ -1,21 +1,11 @@
 // The prompts of chapter variants: a section rewritten for a reader's profile, or translated; and what keys the cache.
 import { createHash } from "node:crypto";
 import type { ReaderProfile } from "@ai-book/contracts";
+import { languageName } from "../rag/language.ts";
 import type { ChatMessage } from "../rag/ports.ts";
 
 /** Bumped whenever a prompt below changes what a model writes, so cached variants are made again. */
 export const PROMPT_VERSION = "1";
-
-const DISPLAY = new Intl.DisplayNames(["en"], { type: "language" });
-
-/** "Urdu" for "ur", "Brazilian Portuguese" for "pt-BR"; the code itself when unknown. */
-export function languageName(code: string): string {
-  try {
-    return DISPLAY.of(code) ?? code;
-  } catch {
-    return code;
-  }
-}
 
 const PLACEHOLDER_RULES = [
   "The section contains placeholders written ⟦n⟧ (a number between white square brackets). Each stands for " +

@@ -6,11 +6,11 @@ import {
   type VariantKind,
   type VariantSection,
 } from "@ai-book/contracts";
+import { languageName } from "../rag/language.ts";
 import type { ChatModel, ChunkStore, DocumentSource } from "../rag/ports.ts";
 import { type GeneratedSection, generateVariant } from "./generate.ts";
 import type { StoredVariant, VariantKey, VariantStore } from "./ports.ts";
 import {
-  languageName,
   PROMPT_VERSION,
   personalizeMessages,
   profileBucket,
@@ -211,9 +211,11 @@ export async function openVariant(deps: ChapterDeps, req: VariantRequest): Promi
   }
   // A re-ingested doc: what was made from its old version is never served again.
   await deps.variants.dropStale(source.docId, source.contentHash);
-  if (deps.dailyLimit > 0) {
-    const now = (deps.now ?? (() => new Date()))();
-    if (!(await deps.variants.takeQuota(req.userId, utcDay(now), deps.dailyLimit))) {
+  const now = (deps.now ?? (() => new Date()))();
+  const day = utcDay(now);
+  const counted = deps.dailyLimit > 0;
+  if (counted) {
+    if (!(await deps.variants.takeQuota(req.userId, day, deps.dailyLimit))) {
       throw new QuotaExceededError(
         `You have had ${deps.dailyLimit} new personalized or translated chapters today (VARIANT_DAILY_LIMIT); ` +
           "chapters someone with your profile or language already opened still open.",
@@ -245,6 +247,8 @@ export async function openVariant(deps: ChapterDeps, req: VariantRequest): Promi
     async *sections() {
       for await (const g of generated as AsyncIterable<GeneratedSection>) {
         if (g.outcome === "model-error") {
+          // The reader gets no variant: the day's count is given back (a failure to give it back is not theirs).
+          if (counted) await deps.variants.returnQuota(req.userId, day).catch(() => undefined);
           throw new VariantGenerationFailedError(`section "${g.section.anchor}": ${g.problem ?? ""}`);
         }
         if (g.outcome === "invariant") {

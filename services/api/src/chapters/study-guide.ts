@@ -1,7 +1,6 @@
 // "Personalize" without a model: a study guide for one chapter built from the book itself, every item linked.
 import type { ReaderProfile, StudyGuide, VariantSection } from "@ai-book/contracts";
-import { toString as mdastToString } from "mdast-util-to-string";
-import { markdownTree } from "../ingest/parse.ts";
+import { fencedLines } from "../ingest/markdown-lines.ts";
 import type { DocumentSource, SourceSection } from "../rag/ports.ts";
 import { sourceUrl } from "../rag/sources.ts";
 
@@ -20,19 +19,24 @@ const SENTENCE_DEFINITION =
   /\*\*([^*\n]{2,60}?)\*\*\s*(?:\([^)\n]{1,80}\)\s*)?(?:is|are|means|refers to|denotes|describes|stands for)\b/;
 /** Headings of review sections, in the words books use for them. */
 const REVIEW_HEADING =
-  /\b(?:review|check (?:your|for) understanding|exercises?|questions?|quiz(?:zes)?|self[- ]?(?:check|test|assessment)|test yourself|practice|problems)\b/i;
-/** A quiz component's question prop: `question="…"` or `question={"…"}`. */
-const QUESTION_PROP = /\bquestion\s*=\s*(?:\{\s*)?(["'`])((?:(?!\1)[^\\]|\\.){8,500}?)\1/g;
+  /\b(?:review|reflection|check (?:your|for) understanding|exercises?|questions?|quiz(?:zes)?|self[- ]?(?:check|test|assessment)|assessments?|test yourself|practice|problems)\b/i;
+/** A quiz component's question: a prop (`question="…"`, `question={"…"}`) or a key of its data (`question: "…"`). */
+const QUESTION_PROP = /\bquestion\s*[=:]\s*(?:\{\s*)?(["'`])((?:(?!\1)[^\\]|\\.){8,500}?)\1/g;
 
-/** Markdown inline syntax removed: what a reader reads. */
-function plain(markdown: string): string {
-  try {
-    return mdastToString(markdownTree(markdown, { mdx: false }))
-      .replace(/\s+/g, " ")
-      .trim();
-  } catch {
-    return markdown.replace(/[*_`]/g, "").trim();
-  }
+/**
+ * Markdown inline syntax removed: what a reader reads. Regular expressions rather than a parse: a study guide reads
+ * every definition of the book, and a parse per sentence made one guide of a 100-doc book take seconds.
+ */
+export function plain(markdown: string): string {
+  return markdown
+    .replace(/!\[([^\]]*)\]\([^)]*\)/g, "$1")
+    .replace(/\[([^\]]*)\]\([^)]*\)/g, "$1")
+    .replace(/<[^>]+>/g, "")
+    .replace(/(\*\*|\*|`)(?=\S)([^*`]*?\S)\1/g, "$2")
+    .replace(/(?<![\p{L}\p{N}])(__|_)(?=\S)(.*?\S)\1(?![\p{L}\p{N}])/gu, "$2")
+    .replace(/\\([\\`*_{}[\]()#+\-.!])/g, "$1")
+    .replace(/\s+/g, " ")
+    .trim();
 }
 
 /** Sentences of a paragraph (enough for definitions: the one holding the bold term). */
@@ -40,16 +44,9 @@ const SENTENCES = new Intl.Segmenter("en", { granularity: "sentence" });
 
 /** Lines outside code fences (definitions and questions are never inside code). */
 function proseLines(markdown: string): string[] {
-  const out: string[] = [];
-  let fence = false;
-  for (const line of markdown.split("\n")) {
-    if (/^\s{0,3}(?:`{3,}|~{3,})/.test(line)) {
-      fence = !fence;
-      continue;
-    }
-    if (!fence) out.push(line);
-  }
-  return out;
+  const lines = markdown.split("\n");
+  const fenced = fencedLines(lines);
+  return lines.filter((_, i) => !fenced[i]);
 }
 
 /** The terms one section defines, with the book's own words. */
@@ -94,7 +91,8 @@ export function questionsIn(doc: DocumentSource): Array<{ question: string; sect
     for (const line of proseLines(section.markdown)) {
       // A list item, a numbered line or a heading that asks something.
       const item =
-        /^\s*(?:[-*+]|\d+[.)]|#{2,6})\s+(.+\?)\s*$/.exec(line) ?? /^\s*([^<|:#].*\?)\s*$/.exec(line);
+        /^\s*(?:[-*+]|\d+[.)]|#{2,6})\s+(.+\?[*_]*)\s*$/.exec(line) ??
+        /^\s*([^<|:#\s].*\?[*_]*)\s*$/.exec(line);
       if (item) add(plain(item[1] ?? ""), section);
     }
   }

@@ -1,17 +1,7 @@
 // A document's source cut into its sections as written (heading line to next heading), matched to the parsed sections.
 import type { SourceSection } from "../rag/ports.ts";
+import { headingLines } from "./markdown-lines.ts";
 import type { Section } from "./parse.ts";
-
-interface HeadingLine {
-  /** 0-based line where the heading starts (a setext heading: its text line). */
-  line: number;
-  depth: number;
-  text: string;
-}
-
-const ATX = /^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$/;
-const SETEXT_UNDERLINE = /^ {0,3}(=+|-+)[ \t]*$/;
-const FENCE = /^\s{0,3}(`{3,}|~{3,})/;
 
 /** The heading text reduced to letters and digits: the parser's text and the raw line compare equal through it. */
 function comparable(text: string): string {
@@ -28,41 +18,6 @@ function bodyStart(lines: string[]): number {
   if (!/^\uFEFF?---\s*$/.test(lines[0] ?? "")) return 0;
   for (let i = 1; i < lines.length; i++) if (/^(?:---|\.\.\.)\s*$/.test(lines[i] ?? "")) return i + 1;
   return 0;
-}
-
-/** Every line outside code fences that reads as a heading (ATX or setext); the parser decides which are sections. */
-function headingLines(lines: string[], from: number): HeadingLine[] {
-  const out: HeadingLine[] = [];
-  let fence: string | null = null;
-  for (let i = from; i < lines.length; i++) {
-    const text = lines[i] ?? "";
-    const fenceMatch = FENCE.exec(text);
-    if (fenceMatch) {
-      const marker = fenceMatch[1] ?? "";
-      if (fence === null) fence = marker;
-      else if (marker[0] === fence[0] && marker.length >= fence.length && text.trim() === marker)
-        fence = null;
-      continue;
-    }
-    if (fence !== null) continue;
-    const atx = ATX.exec(text);
-    if (atx) {
-      out.push({ line: i, depth: atx[1]?.length ?? 1, text: atx[2] ?? "" });
-      continue;
-    }
-    const underline = SETEXT_UNDERLINE.exec(text);
-    const previous = lines[i - 1] ?? "";
-    if (
-      underline &&
-      i - 1 >= from &&
-      previous.trim() !== "" &&
-      !ATX.test(previous) &&
-      !FENCE.test(previous)
-    ) {
-      out.push({ line: i - 1, depth: underline[1]?.startsWith("=") ? 1 : 2, text: previous.trim() });
-    }
-  }
-  return out;
 }
 
 const trimBlankLines = (lines: string[]) =>

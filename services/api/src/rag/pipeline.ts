@@ -3,9 +3,10 @@ import type { AnswerMode, Filters, HistoryTurn, ReaderProfile, Source } from "@a
 import type { TextAnalysis } from "./analysis-cache.ts";
 import { CitationStreamFilter, stripInvalidCitations } from "./citations.ts";
 import { extractiveAnswer } from "./extractive.ts";
+import { sameLanguage } from "./language.ts";
 import { type RagObserver, timed } from "./observer.ts";
 import type { ChatMessage, ChatModel, ChunkStore, Embedder } from "./ports.ts";
-import { answerMessages, NOT_COVERED, rewriteMessages } from "./prompt.ts";
+import { answerMessages, NOT_COVERED, queryTranslationMessages, rewriteMessages } from "./prompt.ts";
 import { type Retrieved, retrieve } from "./retrieve.ts";
 import { toSource } from "./sources.ts";
 import { contentStems, truncate } from "./text.ts";
@@ -23,6 +24,8 @@ export interface RagDeps {
   observer?: RagObserver;
   /** Where chunk and sentence analysis is remembered between questions (built in deps.ts). */
   analysis?: TextAnalysis;
+  /** The language the book is written in (BOOK_LANGUAGE): retrieval runs in it. @default "en" */
+  bookLanguage?: string;
 }
 
 export interface AskInput {
@@ -44,6 +47,8 @@ export interface Prepared {
   sources: Source[];
   /** False when nothing relevant was found (and there is no highlighted passage to answer from). */
   grounded: boolean;
+  /** The reader's preferredLanguage when the model answers in it (not the book's language). */
+  answerLanguage?: string;
 }
 
 export interface Answer {
@@ -69,14 +74,25 @@ function lastUserTurn(history: readonly HistoryTurn[] | undefined): string | und
   return history?.filter((t) => t.role === "user").at(-1)?.content;
 }
 
+/**
+ * The reader's preferredLanguage when a model can answer in it and it is not the book's; else undefined (offline,
+ * answers are the book's own sentences, in its language).
+ */
+function readerLanguage(deps: RagDeps, input: AskInput): string | undefined {
+  const wanted = input.profile?.preferredLanguage;
+  if (!deps.chatModel || !wanted) return undefined;
+  return sameLanguage(wanted, deps.bookLanguage ?? "en") ? undefined : wanted;
+}
+
 async function rewriteFollowUp(
   deps: RagDeps,
   input: AskInput,
   model: ChatModel,
+  messages: ChatMessage[] = rewriteMessages(input.message, input.history ?? []),
 ): Promise<string | undefined> {
   try {
     const { text } = await timed(deps.observer, "rewrite", () =>
-      model.complete(rewriteMessages(input.message, input.history ?? []), {
+      model.complete(messages, {
         signal: input.signal,
         maxTokens: REWRITE_MAX_TOKENS,
         temperature: 0,
@@ -108,10 +124,28 @@ export async function prepare(deps: RagDeps, input: AskInput): Promise<Prepared>
   let query = input.message;
   let rewritten: string | undefined;
   const previous = lastUserTurn(input.history);
+  // A question in another language than the book's is searched in the book's (the answer comes in the reader's).
+  const answerLanguage = readerLanguage(deps, input);
+  const bookLanguage = answerLanguage ? (deps.bookLanguage ?? "en") : undefined;
   if (previous) {
-    if (deps.chatModel) rewritten = await rewriteFollowUp(deps, input, deps.chatModel);
+    if (deps.chatModel)
+      rewritten = await rewriteFollowUp(
+        deps,
+        input,
+        deps.chatModel,
+        rewriteMessages(input.message, input.history ?? [], bookLanguage),
+      );
     // Offline (or when rewriting failed), the previous question supplies what "it" refers to.
     query = rewritten ?? `${input.message}\n${previous}`;
+  } else if (deps.chatModel && bookLanguage) {
+    const translated = await rewriteFollowUp(
+      deps,
+      input,
+      deps.chatModel,
+      queryTranslationMessages(input.message, bookLanguage),
+    );
+    // The translation keeps names and code as written, so the reader's own words add nothing to the search.
+    if (translated) query = translated;
   }
   const relevanceText = query;
   const selected = input.selectedText?.trim();
@@ -134,6 +168,7 @@ export async function prepare(deps: RagDeps, input: AskInput): Promise<Prepared>
     hits,
     sources: hits.map((h) => toSource(h, deps.bookBaseUrl, terms, deps.analysis)),
     grounded,
+    ...(answerLanguage ? { answerLanguage } : {}),
   };
 }
 
@@ -155,6 +190,7 @@ export function messagesFor(p: Prepared): ChatMessage[] {
     selectedText: p.input.selectedText,
     profile: p.input.profile,
     hits: p.hits,
+    ...(p.answerLanguage ? { answerLanguage: p.answerLanguage } : {}),
   });
 }
 

@@ -34,7 +34,7 @@ function adaptProse(text: string, mark: string): string {
     .map((line) => {
       const withoutTokens = line.replace(/⟦\d+⟧/g, "");
       if (!/\p{L}/u.test(withoutTokens)) return line;
-      if (/^#{1,6} /.test(line)) return line.replace(/^(#{1,6} ).*?(\s*⟦\d+⟧)$/, `$1${mark}$2`);
+      if (/^#{1,6} /.test(line)) return line.replace(/^(#{1,6} ).*?(\s*⟦\d+⟧)?$/, `$1${mark}$2`);
       return `${line} ${mark}`;
     })
     .join("\n");
@@ -280,6 +280,9 @@ describe("chapters with a model (local OpenAI-protocol stub, real openai SDK)", 
     expect(pid?.heading).toBe("ترجمہ");
     expect(pid?.markdown).toMatch(/^## ترجمہ \{#implementing-pid-on-a-computer\}/);
     expect(pid?.markdown).toContain("#include <algorithm>");
+    // The page's own "# Title" in the lead is translated too (it has no anchor of its own).
+    expect(sections[0]?.markdown).toMatch(/\n# ترجمہ\n/);
+    expect(sections[0]?.markdown).toMatch(/^import KeyIdea from '@site\/src\/components\/KeyIdea';\n/);
     const system = systemOf(stub.chatRequests()[0] ?? { body: { messages: [] } });
     expect(system).toMatch(/into Urdu \(ur\)/);
     expect(system).toMatch(/English term in parentheses/);
@@ -362,5 +365,21 @@ describe("chapters quota (VARIANT_DAILY_LIMIT, local OpenAI-protocol stub)", () 
     const again = await api.post("/v1/chapters/personalize", { doc: PID }, token);
     expect(again.status).toBe(200);
     expect(chapterVariantSchema.parse(await again.json()).cached).toBe(true);
+  });
+
+  it("a model that fails even on the retry is 502 GENERATION_FAILED: nothing kept, the day's count given back", async () => {
+    const token = await signToken({ userId: "quota-failure", profile: { softwareBackground: "Beginner" } });
+    stub.failNext(200, 500, { endpoint: "chat" });
+    const failed = await api.post("/v1/chapters/personalize", { doc: WHAT }, token);
+    expect(failed.status).toBe(502);
+    expect(errorEnvelopeSchema.parse(await failed.json()).error.code).toBe("GENERATION_FAILED");
+    stub.reset();
+    stub.setReply((req) => adaptProse(sectionOf(req), "(adapted)"));
+    const retried = await api.post("/v1/chapters/personalize", { doc: WHAT }, token);
+    expect(retried.status).toBe(200);
+    expect(chapterVariantSchema.parse(await retried.json())).toMatchObject({
+      cached: false,
+      kind: "personalized",
+    });
   });
 });

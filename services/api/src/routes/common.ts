@@ -45,6 +45,7 @@ export function profileOf(claims: JwtClaims | undefined): ReaderProfile | null {
     softwareBackground: claims.softwareBackground,
     hardwareBackground: claims.hardwareBackground,
     interestArea: claims.interestArea,
+    preferredLanguage: claims.preferredLanguage ?? null,
   };
 }
 

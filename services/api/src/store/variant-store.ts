@@ -80,5 +80,15 @@ export function createVariantStore(database: AppDatabase): VariantStore {
       }
       return row !== undefined && Number(row.count) <= limit;
     },
+
+    async returnQuota(userId, day) {
+      await db
+        .updateTable("chapter_variant_quota")
+        .set({ count: sql`count - 1` })
+        .where("user_id", "=", userId)
+        .where("day", "=", day)
+        .where("count", ">", 0)
+        .execute();
+    },
   };
 }

@@ -24,6 +24,8 @@ export const user = pgTable(
     softwareBackground: text("software_background"),
     hardwareBackground: text("hardware_background"),
     interestArea: text("interest_area"),
+    /** Issue 15: the language chat answers come in (a BCP 47 tag); null = the book's. */
+    preferredLanguage: text("preferred_language"),
     // --- issue 14 (access): Better Auth admin plugin ---
     role: text("role").default("reader").notNull(),
     banned: boolean("banned").default(false),
@@ -42,6 +44,7 @@ export const user = pgTable(
     check("user_software_background_check", sql`${t.softwareBackground} IN (${levels})`),
     check("user_hardware_background_check", sql`${t.hardwareBackground} IN (${levels})`),
     check("user_interest_area_check", sql`char_length(${t.interestArea}) BETWEEN 1 AND 64`),
+    check("user_preferred_language_check", sql`char_length(${t.preferredLanguage}) BETWEEN 2 AND 35`),
   ],
 );
 

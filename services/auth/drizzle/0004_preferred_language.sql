@@ -1,0 +1,2 @@
+ALTER TABLE "user" ADD COLUMN "preferred_language" text;--> statement-breakpoint
+ALTER TABLE "user" ADD CONSTRAINT "user_preferred_language_check" CHECK (char_length("user"."preferred_language") BETWEEN 2 AND 35);
