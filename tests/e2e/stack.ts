@@ -43,7 +43,12 @@ export interface Stack {
 }
 
 /** Runs the api-service's ingest CLI over the book into `indexPath`, with links pointing at `bookBaseUrl`. */
-async function ingestBook(dataDir: string, indexPath: string, bookBaseUrl: string): Promise<void> {
+async function ingestBook(
+  dataDir: string,
+  indexPath: string,
+  bookBaseUrl: string,
+  extraEnv: Record<string, string> = {},
+): Promise<void> {
   const output: string[] = [];
   const code = await new Promise<number | null>((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", import.meta.resolve("tsx"), INGEST_CLI, DOCS_DIR], {
@@ -55,6 +60,7 @@ async function ingestBook(dataDir: string, indexPath: string, bookBaseUrl: strin
         INDEX_PATH: indexPath,
         BOOK_BASE_URL: bookBaseUrl,
         NODE_ENV: "test",
+        ...extraEnv,
       },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -72,6 +78,10 @@ export interface StackOptions {
   rateLimitPerMinute?: number;
   /** Extra variables for both services (e.g. REDIS_URL, OPENAI_BASE_URL). */
   env?: Record<string, string>;
+  /** Extra variables for the api-service only. */
+  apiEnv?: Record<string, string>;
+  /** Extra variables for the ingest run (an embedding model: the OpenAI-protocol stub's URL and key). */
+  ingestEnv?: Record<string, string>;
   /**
    * The name the services are published under (their URLs in the tutor's runtime config, BETTER_AUTH_URL). They
    * always listen on 127.0.0.1, as does the site. "localhost" gives what `npm start` prints. @default "127.0.0.1"
@@ -123,7 +133,7 @@ export async function startStack(dataDir: string, opts: StackOptions = {}): Prom
   mkdirSync(join(dataDir, "api"), { recursive: true });
   mkdirSync(join(dataDir, "auth"), { recursive: true });
   try {
-    await ingestBook(join(dataDir, "api"), indexPath, siteUrl);
+    await ingestBook(join(dataDir, "api"), indexPath, siteUrl, opts.ingestEnv);
   } catch (err) {
     await site.close();
     throw err;
@@ -172,6 +182,7 @@ export async function startStack(dataDir: string, opts: StackOptions = {}): Prom
         INDEX_PATH: indexPath,
         BOOK_BASE_URL: siteUrl,
         RATE_LIMIT_PER_MINUTE: String(opts.rateLimitPerMinute ?? 100),
+        ...opts.apiEnv,
       },
     }),
   ]);

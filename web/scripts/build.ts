@@ -17,12 +17,20 @@ const ENTRIES = {
   index: "src/index.ts",
   "runtime-config": "src/runtime-config.ts",
   "theme/Root": "src/theme/Root.tsx",
-  // The /tutor/insights page the plugin adds (it mounts its own TutorProvider, so a bundle of its own is fine).
+  // The /tutor/insights page the plugin adds (it mounts a TutorProvider of its own inside the one of Root).
   "theme/TutorInsights": "src/theme/TutorInsights.tsx",
+  // Wraps the theme's doc content with the chapter tools (personalize / translate); its CSS joins tutor.css.
+  "theme/DocItem/Content": "src/theme/DocItem/Content.tsx",
 };
 
+/** Stylesheets of entries that join dist/tutor.css (the one the plugin registers), in this order. */
+const STYLESHEETS = ["theme/Root.css", "theme/DocItem/Content.css"];
+
+/** Packages bundled into dist/ rather than installed by the site: unpublished workspaces, and the Urdu font files. */
+const BUNDLED = /^@(ai-book|fontsource)\//;
+
 /** Imports the bundler resolves at the site instead: Docusaurus' own client aliases (peer @docusaurus/core). */
-const DOCUSAURUS_ALIASES = /^@(docusaurus|theme|generated)\//;
+const DOCUSAURUS_ALIASES = /^@(docusaurus|theme|theme-init|generated)\//;
 
 interface PackageJson {
   dependencies?: Record<string, string>;
@@ -45,7 +53,7 @@ function dependencyGuard(pkg: PackageJson): Plugin {
         if (args.path.startsWith("node:") || isBuiltin(args.path)) return { path: args.path, external: true };
         if (DOCUSAURUS_ALIASES.test(args.path)) return { path: args.path, external: true };
         const name = packageOf(args.path);
-        if (name.startsWith("@ai-book/")) return undefined;
+        if (BUNDLED.test(name)) return undefined;
         if (allowed.has(name)) return { path: args.path, external: true };
         return {
           errors: [
@@ -66,20 +74,43 @@ function esbuildOptions(pkg: PackageJson, outdir: string): BuildOptions {
     outdir,
     bundle: true,
     format: "esm",
+    // Modules the entries share (the tutor's React context above all) come out once, as chunks: the chapter tools in
+    // theme/DocItem/Content must read the session that theme/Root provides, from the same context object.
+    splitting: true,
+    chunkNames: "chunks/[name]-[hash]",
     platform: "neutral",
     // Docusaurus 3 needs Node 18+ and evergreen browsers; the site's own bundler may lower it further.
     target: "es2022",
     jsx: "automatic",
     sourcemap: true,
     logLevel: "warning",
+    // Font files referenced by the stylesheets (the Nastaliq face of translated chapters) are copied into dist/.
+    loader: { ".woff2": "file", ".woff": "file" },
+    assetNames: "assets/[name]-[hash]",
     plugins: [dependencyGuard(pkg)],
   };
 }
 
-/** esbuild names the components' stylesheet after the Root entry; the plugin registers it as dist/tutor.css. */
+/**
+ * esbuild writes each entry's stylesheet beside it (theme/Root.css, theme/DocItem/Content.css); the plugin registers
+ * one, dist/tutor.css. Their url()s are relative to theme/ and theme/DocItem/, so they are rebased onto dist/.
+ */
 function moveStylesheet(outdir: string): void {
-  renameSync(join(outdir, "theme/Root.css"), join(outdir, "tutor.css"));
-  rmSync(join(outdir, "theme/Root.css.map"), { force: true });
+  const parts: string[] = [];
+  for (const file of STYLESHEETS) {
+    const path = join(outdir, file);
+    if (!existsSync(path)) continue;
+    const depth = file.split("/").length - 1;
+    const up = "../".repeat(depth);
+    parts.push(
+      readFileSync(path, "utf8")
+        .replaceAll(`url("${up}assets/`, 'url("./assets/')
+        .replaceAll(`url(${up}assets/`, "url(./assets/"),
+    );
+    rmSync(path);
+    rmSync(`${path}.map`, { force: true });
+  }
+  writeFileSync(join(outdir, "tutor.css"), parts.join("\n"));
 }
 
 /**

@@ -22,6 +22,7 @@ export default function tutorPlugin(context: LoadContext, options: ResolvedTutor
     authUrl: trimSlash(options.authUrl),
     apiUrl: trimSlash(options.apiUrl),
     selectionSelector: options.selectionSelector,
+    chapterTools: options.chapterTools,
   };
   return {
     name: "docusaurus-tutor",

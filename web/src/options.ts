@@ -7,6 +7,11 @@ export interface TutorOptions {
   apiUrl?: string;
   /** CSS selector of the content where selecting text offers "Ask about this". @default ".theme-doc-markdown" */
   selectionSelector?: string;
+  /**
+   * "Personalize this chapter" and "Translate this chapter" at the top of every doc page (the api-service's
+   * /v1/chapters/*). `false` leaves the doc pages as the theme renders them. @default true
+   */
+  chapterTools?: boolean;
 }
 export type ResolvedTutorOptions = Required<TutorOptions>;
 
@@ -17,23 +22,34 @@ export const DEFAULT_OPTIONS: ResolvedTutorOptions = {
   authUrl: "http://localhost:3001",
   apiUrl: "http://localhost:8000",
   selectionSelector: ".theme-doc-markdown",
+  chapterTools: true,
 };
+
+const BOOLEAN_OPTIONS = new Set<string>(["chapterTools"]);
 
 /** Fills defaults and rejects unknown keys or non-http(s) URLs with a message naming the option. */
 export function resolveTutorOptions(input: unknown): ResolvedTutorOptions & { id: string } {
   const options = (input ?? {}) as Record<string, unknown>;
   if (typeof options !== "object" || Array.isArray(options)) throw new Error("options must be an object");
-  const resolved = { ...DEFAULT_OPTIONS };
+  const resolved: Record<string, string | boolean> = { ...DEFAULT_OPTIONS };
   for (const [key, value] of Object.entries(options)) {
     if (value === undefined || key === "id") continue;
     if (!(key in DEFAULT_OPTIONS)) throw new Error(`unknown option "${key}"`);
+    if (BOOLEAN_OPTIONS.has(key)) {
+      if (typeof value !== "boolean") throw new Error(`option "${key}" must be true or false`);
+      resolved[key] = value;
+      continue;
+    }
     if (typeof value !== "string" || value.length === 0)
       throw new Error(`option "${key}" must be a non-empty string`);
     if (key !== "selectionSelector" && !/^https?:\/\/[^\s/]+/.test(value)) {
       throw new Error(`option "${key}" must be an http(s) URL, got "${value}"`);
     }
-    resolved[key as keyof ResolvedTutorOptions] = value;
+    resolved[key] = value;
   }
   // Docusaurus namespaces plugin data by `id`; validateOptions must hand it back.
-  return { ...resolved, id: typeof options.id === "string" ? options.id : "default" };
+  return {
+    ...(resolved as unknown as ResolvedTutorOptions),
+    id: typeof options.id === "string" ? options.id : "default",
+  };
 }

@@ -32,6 +32,7 @@ describe("@ai-book/docusaurus-tutor tarball", () => {
         "dist/runtime-config.js",
         "dist/runtime-config.d.ts",
         "dist/theme/Root.js",
+        "dist/theme/DocItem/Content.js",
         "dist/tutor.css",
         "CHANGELOG.md",
         "package.json",
@@ -42,7 +43,14 @@ describe("@ai-book/docusaurus-tutor tarball", () => {
     expect(Object.keys(packed.manifest.dependencies ?? {})).not.toContain("@ai-book/contracts");
     const installed = join(site, "node_modules/@ai-book/docusaurus-tutor");
     expect(readFileSync(join(installed, "dist/theme/Root.js"), "utf8")).not.toMatch(/from "@ai-book\//);
-    expect(readFileSync(join(installed, "dist/tutor.css"), "utf8")).toMatch(/\.tutor_\w+\s*\{/);
+    const css = readFileSync(join(installed, "dist/tutor.css"), "utf8");
+    expect(css).toMatch(/\.tutor_\w+\s*\{/);
+    expect(css).toMatch(/\.chapters_\w+\s*\{/);
+    // The Urdu face of translated chapters ships in the package: every font the stylesheet names is in it.
+    expect(css).toMatch(/font-family: "Noto Nastaliq Urdu"/);
+    const fonts = [...css.matchAll(/url\("?\.\/(assets\/[^")]+)"?\)/g)].map((m) => `dist/${m[1]}`);
+    expect(fonts.length).toBeGreaterThan(0);
+    expect(packed.files).toEqual(expect.arrayContaining(fonts));
   });
 
   it("is imported by plain Node (no TypeScript loader) and builds a Docusaurus plugin from validated options", async () => {

@@ -1,7 +1,7 @@
 // The tutor's link rules (issue 19, finding 9): citations only from [n] markers, links only to the book and its sources.
 import type { Source } from "@ai-book/contracts";
 import { describe, expect, it } from "vitest";
-import { classifyAnswerLink } from "./answer-links.ts";
+import { classifyAnswerLink, classifyBookLink } from "./answer-links.ts";
 import { linkCitations } from "./citations.ts";
 
 const BOOK = "http://localhost:3000";
@@ -50,5 +50,28 @@ describe("classifyAnswerLink", () => {
     expect(classifyAnswerLink(source.url, undefined, [source], BOOK).kind).toBe("link");
     for (const foreign of ["https://evil.example/", "//evil.example/x", "javascript:alert(1)", undefined])
       expect(classifyAnswerLink(foreign, undefined, [source], BOOK).kind, String(foreign)).toBe("text");
+  });
+});
+
+describe("classifyBookLink (chapter variants)", () => {
+  const allowed = new Set(["https://arxiv.org/abs/1234.5678"]);
+  it("keeps the book's pages and the original chapter's own links", () => {
+    expect(classifyBookLink(`${BOOK}/docs/sensors#imu`, allowed, BOOK)).toEqual({
+      kind: "link",
+      href: `${BOOK}/docs/sensors#imu`,
+      local: "/docs/sensors#imu",
+    });
+    expect(classifyBookLink("/docs/ros2", allowed, BOOK)).toMatchObject({
+      kind: "link",
+      local: "/docs/ros2",
+    });
+    expect(classifyBookLink("https://arxiv.org/abs/1234.5678", allowed, BOOK)).toMatchObject({
+      kind: "link",
+      local: undefined,
+    });
+  });
+  it("turns any other link into text", () => {
+    expect(classifyBookLink("https://evil.example/x", allowed, BOOK)).toEqual({ kind: "text" });
+    expect(classifyBookLink(undefined, allowed, BOOK)).toEqual({ kind: "text" });
   });
 });

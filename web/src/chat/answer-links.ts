@@ -27,6 +27,20 @@ export function classifyAnswerLink(
   const source = sources[index];
   if (source && title !== undefined && title === citationTitle(index + 1, source))
     return { kind: "citation", href, local, title };
-  if (source || local !== undefined) return { kind: "link", href, local };
+  return source ? { kind: "link", href, local } : classifyBookLink(href, new Set(), bookOrigin);
+}
+
+/**
+ * A link in other model-written text (a chapter variant): a page of the book, or one of `allowed` (the URLs the
+ * original chapter links to), else plain text.
+ */
+export function classifyBookLink(
+  href: string | undefined,
+  allowed: ReadonlySet<string>,
+  bookOrigin: string,
+): AnswerLink {
+  if (!href) return { kind: "text" };
+  const local = toLocalPath(href, bookOrigin);
+  if (local !== undefined || allowed.has(href)) return { kind: "link", href, local };
   return { kind: "text" };
 }

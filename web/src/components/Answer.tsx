@@ -86,7 +86,8 @@ export function Answer({ turn, onAsk, onRated, busy = false }: AnswerProps): Rea
         </p>
       )}
       {text && (
-        <div className={styles.markdown}>
+        // An answer in the reader's language (Urdu, Arabic…) runs right to left by itself.
+        <div className={styles.markdown} dir="auto">
           <Markdown
             remarkPlugins={[remarkGfm]}
             components={components}

@@ -1,6 +1,7 @@
 // The chat panel: conversation, composer with optional selected passage, stop and clear.
 import { useLocation } from "@docusaurus/router";
 import { type ReactNode, useEffect, useId, useRef, useState } from "react";
+import { profileSummary } from "../chapters/variant.ts";
 import { starterQuestions } from "../chat/starters.ts";
 import { Answer } from "./Answer.tsx";
 import styles from "./tutor.module.css";
@@ -20,14 +21,10 @@ export interface ChatViewProps {
 function ProfileLine(): ReactNode {
   const { user } = useTutor();
   if (!user) return null;
-  const parts = [
-    user.softwareBackground && `software: ${user.softwareBackground}`,
-    user.hardwareBackground && `hardware: ${user.hardwareBackground}`,
-    user.interestArea && `interest: ${user.interestArea}`,
-  ].filter(Boolean);
+  const summary = profileSummary(user);
   return (
     <p className={styles.profileLine} data-testid="tutor-profile-line">
-      {parts.length > 0 ? `Answers tailored to ${parts.join(" · ")}` : "No background set: neutral answers"}
+      {summary ? `Answers tailored to ${summary}` : "No background set: neutral answers"}
     </p>
   );
 }

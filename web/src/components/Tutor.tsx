@@ -6,6 +6,7 @@ import { HistoryView } from "./HistoryView.tsx";
 import { SelectionAsk } from "./SelectionAsk.tsx";
 import styles from "./tutor.module.css";
 import { useTutor } from "./tutor-context.tsx";
+import { useTutorPanel } from "./tutor-panel.tsx";
 import { useChat } from "./use-chat.ts";
 
 type View = "chat" | "history" | "account";
@@ -31,6 +32,16 @@ export function Tutor(): ReactNode {
     launcherRef.current?.focus();
   }, []);
 
+  // Another part of the page asked for a view (the chapter tools ask a signed-out reader to sign in; once in, the
+  // panel closes by itself and the page carries on with what the reader asked for).
+  const { request } = useTutorPanel();
+  const closeOnSignIn = useRef(false);
+  useEffect(() => {
+    if (!request) return;
+    show(request.view);
+    closeOnSignIn.current = Boolean(request.closeOnSignIn);
+  }, [request, show]);
+
   // After signing in or up, go back to the question the reader came for.
   const previousStatus = useRef(status);
   useEffect(() => {
@@ -40,7 +51,9 @@ export function Tutor(): ReactNode {
       previousStatus.current !== "loading"
     ) {
       setView("chat");
+      if (closeOnSignIn.current) setOpen(false);
     }
+    if (status === "signed-in") closeOnSignIn.current = false;
     previousStatus.current = status;
   }, [status]);
 
