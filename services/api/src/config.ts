@@ -10,7 +10,7 @@ import {
 } from "@ai-book/contracts";
 import { ConfigError, indexPathOf, loadOrCreateDevSecrets, parseEnv, sharedEnvShape } from "@ai-book/runtime";
 import { z } from "zod";
-import { DEFAULT_MAX_FILE_BYTES } from "./ingest/sync.ts";
+import { DEFAULT_MAX_FILE_BYTES } from "./ingest/limits.ts";
 
 /** Secrets shorter than this are refused in production (HS256 wants at least 256 bits). */
 export const JWT_SECRET_MIN = 32;

@@ -6,6 +6,7 @@ import { glob } from "tinyglobby";
 import type { Chunk, ChunkStore, Embedder, StagedRebuild } from "../rag/ports.ts";
 import { CHUNKER_VERSION, type ChunkOptions, contextualText } from "./chunk.ts";
 import { type BuiltDocument, buildDocument, isDocFile } from "./document.ts";
+import { DEFAULT_MAX_FILE_BYTES } from "./limits.ts";
 import { ParseError } from "./parse.ts";
 import type { RouteOptions } from "./urls.ts";
 
@@ -30,9 +31,6 @@ export interface SyncOptions extends RouteOptions {
   signal?: AbortSignal;
   onProgress?: (event: SyncProgress) => void;
 }
-
-/** 1 MiB: the largest chapter of the sample book is about 40 kB; a docs file far past this is a mistake or an attack. */
-export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
 
 /** A doc file left out of the index, and why (reported as a warning). */
 export interface SkippedFile {

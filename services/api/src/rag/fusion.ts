@@ -85,17 +85,18 @@ export function convexFusion<L extends string>(
       min = Math.min(min, h.score);
     }
     const span = max - min;
-    list.hits.forEach((h, rank) => {
+    for (let rank = 0; rank < list.hits.length; rank++) {
+      const h = list.hits[rank] as { id: string; score: number };
       let entry = byId.get(h.id);
       if (!entry) {
         entry = { id: h.id, score: 0, legs: [], bestRank: rank, order: order++ };
         byId.set(h.id, entry);
       }
-      if (entry.legs.includes(list.leg)) return;
+      if (entry.legs.includes(list.leg)) continue;
       entry.score += list.weight * (span > 0 ? (h.score - min) / span : 1);
       entry.bestRank = Math.min(entry.bestRank, rank);
       entry.legs.push(list.leg);
-    });
+    }
   }
   const fused = [...byId.values()].sort(
     (a, b) => b.score - a.score || a.bestRank - b.bestRank || a.order - b.order,

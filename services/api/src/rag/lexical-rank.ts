@@ -82,44 +82,72 @@ export function rankSections<T>(
   sections: ReadonlyArray<ScoredSection<T>>,
   opts: Pick<LexicalRanking, "docWeight" | "hubPenalty" | "phraseWeight">,
 ): T[] {
-  return scoreSections(sections, opts).map((s) => s.item);
+  const n = sections.length;
+  const docIds: string[] = new Array(n);
+  const scores = new Float64Array(n);
+  const phraseScores = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const s = sections[i] as ScoredSection<T>;
+    docIds[i] = s.docId;
+    scores[i] = s.score;
+    phraseScores[i] = s.phraseScore ?? 0;
+  }
+  const { order } = rankColumns({ docIds, scores, phraseScores }, opts);
+  return Array.from(order, (i) => (sections[i] as ScoredSection<T>).item);
 }
 
-/** `rankSections` with each section's final score (higher is better), for fusing with another leg. */
-export function scoreSections<T>(
-  sections: ReadonlyArray<ScoredSection<T>>,
+/** Sections as parallel columns, in the keyword engine's order (the search path's form: no object per section). */
+export interface SectionColumns {
+  docIds: ReadonlyArray<string>;
+  /** Higher is better (e.g. minus FTS5's bm25()). */
+  scores: ArrayLike<number>;
+  /** Each section's phrase score, 0 when none. */
+  phraseScores: ArrayLike<number>;
+}
+
+/**
+ * `rankSections` on columns: the sections' indices in final order and each index's final score (higher is better),
+ * for fusing with another leg. Parallel typed arrays and one entry per document, not an object per section: this
+ * runs on every search over `depth` rows, and the per-section objects were a third of the search path's
+ * allocation (the api's resident memory under concurrent searches, issue 12).
+ */
+export function rankColumns(
+  sections: SectionColumns,
   opts: Pick<LexicalRanking, "docWeight" | "hubPenalty" | "phraseWeight">,
-): Array<{ item: T; score: number }> {
-  const hub = new Map<string, boolean>();
-  const damped = sections.map((s, i) => {
-    let isHub = hub.get(s.docId);
-    if (isHub === undefined) {
-      isHub = isHubPage(s.docId);
-      hub.set(s.docId, isHub);
+): { order: Uint32Array; final: Float64Array } {
+  const n = sections.docIds.length;
+  const final = new Float64Array(n);
+  const docs = new Map<string, { hub: boolean; scores: number[]; extra: number }>();
+  for (let i = 0; i < n; i++) {
+    const docId = sections.docIds[i] as string;
+    let doc = docs.get(docId);
+    if (!doc) {
+      doc = { hub: isHubPage(docId), scores: [], extra: 0 };
+      docs.set(docId, doc);
     }
-    const score = s.score + opts.phraseWeight * (s.phraseScore ?? 0);
-    return { ...s, i, score: isHub ? score * opts.hubPenalty : score };
-  });
-  // Each document's sections best first: the extra is the geometric sum of all but the best.
-  const byDoc = new Map<string, number[]>();
-  for (const s of damped) {
-    const list = byDoc.get(s.docId) ?? [];
-    list.push(s.score);
-    byDoc.set(s.docId, list);
+    const score = (sections.scores[i] as number) + opts.phraseWeight * (sections.phraseScores[i] as number);
+    const damped = doc.hub ? score * opts.hubPenalty : score;
+    final[i] = damped;
+    doc.scores.push(damped);
   }
-  const extra = new Map<string, number>();
-  for (const [doc, scores] of byDoc) {
+  // Each document's sections best first: the extra is the geometric sum of all but the best.
+  for (const doc of docs.values()) {
+    const scores = doc.scores;
+    if (scores.length < 2) continue;
     scores.sort((a, b) => b - a);
     let sum = 0;
     let w = 1;
-    for (const x of scores.slice(1)) {
+    for (let j = 1; j < scores.length; j++) {
       w *= opts.docWeight;
-      sum += w * x;
+      sum += w * (scores[j] as number);
     }
-    extra.set(doc, sum);
+    doc.extra = sum;
   }
-  return damped
-    .map((s) => ({ ...s, final: s.score + (extra.get(s.docId) ?? 0) }))
-    .sort((a, b) => b.final - a.final || a.i - b.i)
-    .map((s) => ({ item: s.item, score: s.final }));
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    order[i] = i;
+    final[i] = (final[i] as number) + (docs.get(sections.docIds[i] as string)?.extra ?? 0);
+  }
+  order.sort((a, b) => (final[b] as number) - (final[a] as number) || a - b);
+  return { order, final };
 }

@@ -95,9 +95,15 @@ export function registerChatRoutes(app: OpenAPIHono<ApiEnv>, ctx: RouteContext) 
     const requestId = c.get("requestId");
     const log = c.get("logger") ?? ctx.logger;
 
-    // The offline ones are looked up while the answer is generated (after `sources` went out): ready long before
-    // `done`. A model's are asked for only after the answer's last delta, so they never hold up its text.
-    void new Promise<void>((resolve) => setImmediate(resolve)).then(() => turn.suggestions(prepared));
+    // The offline suggestions (a chapter lookup and scoring, synchronous CPU) start one turn after the first delta
+    // was written, so neither `sources` nor the first text waits for them; they are ready long before `done`, which
+    // starts them itself when no delta came. A model's are asked for only after the answer's last delta.
+    let suggesting = false;
+    const startSuggestions = () => {
+      if (suggesting) return;
+      suggesting = true;
+      void new Promise<void>((resolve) => setImmediate(resolve)).then(() => turn.suggestions(prepared));
+    };
     // Reverse proxies (nginx) must pass events through as they come, not buffer the response.
     c.header("X-Accel-Buffering", "no");
     return streamSSE(c, async (sse) => {
@@ -122,6 +128,7 @@ export function registerChatRoutes(app: OpenAPIHono<ApiEnv>, ctx: RouteContext) 
             }
             text += ev.text;
             await send("delta", { text: ev.text });
+            startSuggestions();
           } else {
             finished = { mode: ev.mode, grounded: ev.grounded, processingTimeMs: elapsedMs(started) };
             await send("done", {

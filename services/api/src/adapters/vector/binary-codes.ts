@@ -32,10 +32,12 @@ export class BinaryCodes {
   readonly #queryAt = 0;
   readonly #codesAt: number;
   readonly #outAt: number;
+  readonly #histogram: Uint32Array;
 
   private constructor(rowids: Float64Array, bytes: number) {
     this.#rowids = rowids;
     this.#bytes = bytes;
+    this.#histogram = new Uint32Array(bytes * 8 + 1);
     // Each code padded with zero bytes to whole 16-byte blocks (zeros XOR zeros add nothing).
     this.#stride = Math.ceil(bytes / 16) * 16;
     this.#codesAt = this.#stride;
@@ -86,7 +88,8 @@ export class BinaryCodes {
     new Uint8Array(buffer, this.#queryAt, this.#stride).fill(0).set(query);
     this.#wasm.scan(this.#codesAt, n, this.#stride, this.#queryAt, this.#outAt);
     const dist = new Uint16Array(buffer, this.#outAt, n);
-    const histogram = new Uint32Array(this.#bytes * 8 + 1);
+    // Reused between queries (a scan is synchronous): one count per possible distance.
+    const histogram = this.#histogram.fill(0);
     for (let r = 0; r < n; r++) {
       const d = dist[r] as number;
       histogram[d] = (histogram[d] as number) + 1;
@@ -96,18 +99,23 @@ export class BinaryCodes {
     let under = 0;
     while (cut < histogram.length - 1 && under + (histogram[cut] as number) < k)
       under += histogram[cut++] as number;
-    const byBand: number[][] = [];
+    const taken = Math.min(k - under, histogram[cut] as number);
+    // A counting sort into one array: each distance's rows start where the nearer ones end, in storage order.
+    let start = 0;
+    for (let d = 0; d <= cut; d++) {
+      const count = histogram[d] as number;
+      histogram[d] = start;
+      start += count;
+    }
+    const out: number[] = new Array(under + Math.max(0, taken));
     let ties = k - under;
     for (let r = 0; r < n; r++) {
       const d = dist[r] as number;
       if (d > cut || (d === cut && ties-- <= 0)) continue;
-      let band = byBand[d];
-      if (!band) {
-        band = [];
-        byBand[d] = band;
-      }
-      band.push(this.#rowids[r] as number);
+      const at = histogram[d] as number;
+      histogram[d] = at + 1;
+      out[at] = this.#rowids[r] as number;
     }
-    return byBand.flat();
+    return out;
   }
 }

@@ -4,7 +4,7 @@ import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import * as sqliteVec from "sqlite-vec";
 import { convexFusion, reciprocalRankFusion } from "../../rag/fusion.ts";
-import { DEFAULT_LEXICAL_RANKING, type LexicalRanking, scoreSections } from "../../rag/lexical-rank.ts";
+import { DEFAULT_LEXICAL_RANKING, type LexicalRanking, rankColumns } from "../../rag/lexical-rank.ts";
 import { queryConcepts, queryPairs, queryPhrases } from "../../rag/lexicon.ts";
 import type {
   Chunk,
@@ -62,6 +62,9 @@ interface ChunkRow {
 }
 
 const SCHEMA_VERSION = "1";
+
+/** A leg's hit as the fusion takes it: the chunk's rowid as text, higher score better. */
+type Hit = { id: string; score: number };
 
 /**
  * The dense leg's weight against the lexical leg's 1 in the convex fusion (rag/fusion.ts): the lexical first hit
@@ -290,17 +293,15 @@ export class SqliteChunkStore implements ChunkStore {
         query.vector && embedding && query.vector.length === embedding.dimensions
           ? this.#dense(query.vector, embedding.dimensions, prefix, pool, chunks)
           : null;
-      const asIds = (hits: Array<{ rowid: number; score: number }>) =>
-        hits.map((h) => ({ id: String(h.rowid), score: h.score }));
       const fused = dense
         ? convexFusion(
             [
-              { leg: "lexical" as const, hits: asIds(lexical), weight: 1 },
-              { leg: "dense" as const, hits: asIds(dense), weight: this.#denseWeight },
+              { leg: "lexical" as const, hits: lexical, weight: 1 },
+              { leg: "dense" as const, hits: dense, weight: this.#denseWeight },
             ],
             { limit: query.limit },
           )
-        : reciprocalRankFusion([{ leg: "lexical" as const, ids: lexical.map((h) => String(h.rowid)) }], {
+        : reciprocalRankFusion([{ leg: "lexical" as const, ids: lexical.map((h) => h.id) }], {
             limit: query.limit,
           });
       if (fused.length === 0) return [];
@@ -321,13 +322,14 @@ export class SqliteChunkStore implements ChunkStore {
    * evidence and hub damping (rag/lexical-rank.ts). FTS5 ranks alone; only its top `depth` rows are joined to
    * their documents (the join before ranking was 3-4x slower at 10k+ chunks).
    */
-  #lexical(text: string, prefix: string | null, limit: number): Array<{ rowid: number; score: number }> {
+  #lexical(text: string, prefix: string | null, limit: number): Hit[] {
     const ranking = this.#lexicalRanking;
     const match = ftsQuery(text, ranking);
     if (!match) return [];
     const { title, headings, text: body } = ranking.weights;
     const depth = Math.max(limit, ranking.depth);
     const bm25 = `bm25(chunks_fts, ${title}, ${headings}, ${body})`;
+    // Raw rows (arrays, not objects) read into columns: this runs over `depth` rows on every search.
     const rows = (
       prefix === null
         ? this.#prepared(
@@ -335,40 +337,47 @@ export class SqliteChunkStore implements ChunkStore {
                FROM (SELECT rowid, ${bm25} AS score FROM chunks_fts WHERE chunks_fts MATCH @match
                      ORDER BY score, rowid LIMIT @depth) r
                JOIN chunks c ON c.rowid = r.rowid ORDER BY r.score, r.rowid`,
-          ).all({ match, depth })
+          )
+            .raw()
+            .all({ match, depth })
         : this.#prepared(
             `SELECT f.rowid AS rowid, ${bm25} AS score, c.doc_id AS docId
                FROM chunks_fts f JOIN chunks c ON c.rowid = f.rowid
                WHERE chunks_fts MATCH @match AND substr(c.path, 1, length(@prefix)) = @prefix
                ORDER BY score, f.rowid LIMIT @depth`,
-          ).all({ match, depth, prefix })
-    ) as Array<{ rowid: number; score: number; docId: string }>;
-    const phrases = this.#phraseScores(text, rows, ranking);
-    return scoreSections(
-      rows.map((r) => ({
-        item: r.rowid,
-        docId: r.docId,
-        score: -r.score,
-        phraseScore: phrases.get(r.rowid) ?? 0,
-      })),
-      ranking,
-    )
-      .slice(0, limit)
-      .map((s) => ({ rowid: s.item, score: s.score }));
+          )
+            .raw()
+            .all({ match, depth, prefix })
+    ) as Array<[rowid: number, score: number, docId: string]>;
+    const n = rows.length;
+    const phrases = this.#phraseScores(text, n, ranking);
+    const docIds: string[] = new Array(n);
+    const scores = new Float64Array(n);
+    const phraseScores = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const [rowid, score, docId] = rows[i] as [number, number, string];
+      docIds[i] = docId;
+      scores[i] = -score;
+      phraseScores[i] = phrases?.get(rowid) ?? 0;
+    }
+    const { order, final } = rankColumns({ docIds, scores, phraseScores }, ranking);
+    const hits: Hit[] = new Array(Math.min(limit, n));
+    for (let k = 0; k < hits.length; k++) {
+      const i = order[k] as number;
+      hits[k] = { id: String((rows[i] as [number, number, string])[0]), score: final[i] as number };
+    }
+    return hits;
   }
 
   /**
    * BM25F of the question's adjacent word pairs as phrases (proximity evidence: "launch file" together says more
-   * than "launch" and "file" apart), for those candidate rows among the phrase query's own top `depth`. Asked as a
-   * plain ranked MATCH: restricting it to the candidates' rowids (`rowid IN (...)`) made FTS5 seek row by row,
-   * 126 ms against 9 ms per query at 100k chunks.
+   * than "launch" and "file" apart), by rowid, for the phrase query's own top `depth` (at least `candidates`, the
+   * lexical leg's row count); undefined when there is nothing to score. Asked as a plain ranked MATCH: restricting
+   * it to the candidates' rowids (`rowid IN (...)`) made FTS5 seek row by row, 126 ms against 9 ms per query at
+   * 100k chunks.
    */
-  #phraseScores(
-    text: string,
-    rows: ReadonlyArray<{ rowid: number }>,
-    ranking: LexicalRanking,
-  ): Map<number, number> {
-    if (ranking.phraseWeight === 0 || rows.length === 0) return new Map();
+  #phraseScores(text: string, candidates: number, ranking: LexicalRanking): Map<number, number> | undefined {
+    if (ranking.phraseWeight === 0 || candidates === 0) return undefined;
     const quote = (p: string) => `"${p.replaceAll('"', '""')}"`;
     // Ordered (exact phrase) and, with a window, unordered (NEAR) pairs: the sequential dependence model's two
     // proximity features; a pair adjacent as written matches both and counts twice, as it does there.
@@ -378,16 +387,17 @@ export class SqliteChunkStore implements ChunkStore {
         ? queryPairs(text, ranking).map(([a, b]) => `NEAR(${quote(a)} ${quote(b)}, ${ranking.window})`)
         : []),
     ].join(" OR ");
-    if (!match) return new Map();
+    if (!match) return undefined;
     const { title, headings, text: body } = ranking.weights;
     const found = this.#prepared(
       `SELECT rowid, bm25(chunks_fts, ${title}, ${headings}, ${body}) AS score FROM chunks_fts
          WHERE chunks_fts MATCH @match ORDER BY score LIMIT @depth`,
-    ).all({ match, depth: Math.max(rows.length, ranking.depth) }) as Array<{
-      rowid: number;
-      score: number;
-    }>;
-    return new Map(found.map((f) => [f.rowid, -f.score]));
+    )
+      .raw()
+      .all({ match, depth: Math.max(candidates, ranking.depth) }) as Array<[rowid: number, score: number]>;
+    const scores = new Map<number, number>();
+    for (const [rowid, score] of found) scores.set(rowid, -score);
+    return scores;
   }
 
   /**
@@ -395,13 +405,7 @@ export class SqliteChunkStore implements ChunkStore {
    * re-scored exactly with the float vectors. With a path filter the matching subset is scanned exactly, since
    * the codes know nothing of paths.
    */
-  #dense(
-    vector: Float32Array,
-    dims: number,
-    prefix: string | null,
-    limit: number,
-    chunks: number,
-  ): Array<{ rowid: number; score: number }> {
+  #dense(vector: Float32Array, dims: number, prefix: string | null, limit: number, chunks: number): Hit[] {
     const blob = vectorBlob(vector);
     let rows: Array<{ rowid: number; d: number }>;
     const codes = prefix === null ? this.#codes(dims) : undefined;
@@ -422,7 +426,7 @@ export class SqliteChunkStore implements ChunkStore {
         d: number;
       }>;
     }
-    return rows.map((r) => ({ rowid: r.rowid, score: 1 - r.d }));
+    return rows.map((r) => ({ id: String(r.rowid), score: 1 - r.d }));
   }
 
   /** The sign-bit codes for the current snapshot (call inside the search transaction), when the index has them. */
