@@ -107,6 +107,8 @@ describe.skipIf(skip)("chapter tools in Chromium (LLM: the local OpenAI-protocol
     original = await shapeOf(page);
     expect(original.ids.length).toBeGreaterThan(2);
     expect(original.code.length).toBeGreaterThan(0);
+    // Hydrated (the launcher is rendered in the browser only): the buttons answer from here on.
+    await eventually(() => page.getByTestId("tutor-launcher").isVisible()).toBe(true);
 
     // Keyboard: the button is reachable and operable without a mouse.
     const personalize = page.getByTestId("chapter-personalize");
@@ -233,7 +235,11 @@ describe.skipIf(skip)("chapter tools in Chromium without a language model (the s
 
   it("personalizes into the study guide, every item a link, and shows translation off with its reason", async () => {
     await page.goto(`${stack.siteUrl}${GUIDED_CHAPTER}`);
+    // The buttons are server-rendered: a click before React hydrates them does nothing, so wait for the tutor's
+    // launcher (rendered in the browser only) before pressing one.
+    await eventually(() => page.getByTestId("tutor-launcher").isVisible()).toBe(true);
     await page.getByTestId("chapter-personalize").click();
+    await eventually(() => page.getByTestId("chapter-sign-in").isVisible()).toBe(true);
     await signUpInPanel(page, `offline-${Date.now().toString(36)}@example.test`);
     await variantFinished(page);
     expect(await page.getByTestId("chapter-tools").getAttribute("data-kind")).toBe("study-guide");

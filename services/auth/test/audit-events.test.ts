@@ -6,6 +6,7 @@ import { sql } from "drizzle-orm";
 import { OAuth2Server } from "oauth2-mock-server";
 import { type TOTP, URI } from "otpauth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TOTP_PERIOD_S } from "../src/accounts/totp-replay.ts";
 import { AUDIT_EVENT_TYPES, type AuditEventView } from "../src/audit/audit-log.ts";
 import { asExecutor } from "../src/db/client.ts";
 import {
@@ -200,7 +201,8 @@ describe.each(dbVariants())("audit events on %s", (variant) => {
     const second = await call(auth.url, "/api/auth/two-factor/verify-totp", {
       from: at,
       cookie: pending,
-      body: { code: totp.generate() },
+      // The next step's code: the enrolment spent this one, and a TOTP code is accepted once.
+      body: { code: totp.generate({ timestamp: Date.now() + TOTP_PERIOD_S * 1000 }) },
     });
     expect(second.status).toBe(200);
     session = second.json.token;

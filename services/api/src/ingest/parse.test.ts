@@ -143,6 +143,16 @@ describe("parsing Markdown", () => {
     expect(text).toContain("Gravity shows up in the accelerometer.");
   });
 
+  it("reads a comment with text after it on the same line, in Markdown and in MDX (as plain Markdown)", () => {
+    const body = ["# Gears", "", "<!-- editor: check --> Gear ratios trade speed for torque.", ""].join("\n");
+    for (const path of ["05-gears/01-ratios.md", "05-gears/02-ratios.mdx"]) {
+      const doc = buildDocument(path, body);
+      const text = doc.chunks.map((c) => c.text).join("\n");
+      expect(text).toContain("Gear ratios trade speed for torque.");
+      expect(text).not.toContain("editor: check");
+    }
+  });
+
   it("merges tiny sections into a neighbour and splits long ones near the budget, never mid code block", () => {
     const para = (n: number) => `Sentence ${n} about balance control of legged robots on rough terrain.`;
     const long = Array.from({ length: 120 }, (_, i) => para(i)).join(" ");

@@ -87,13 +87,12 @@ type MarkdownFormat = "md" | "mdx";
 function docusaurusParser(format: MarkdownFormat) {
   const parser = unified().use(remarkParse);
   if (format === "mdx") parser.use(remarkMdx);
-  return parser
-    .use(remarkFrontmatter)
-    .use(remarkDirective)
-    .use(remarkGfm)
-    .use(remarkComment)
-    .use(remarkMath)
-    .freeze();
+  parser.use(remarkFrontmatter).use(remarkDirective).use(remarkGfm);
+  // MDX 1 comments only where MDX needs them: CommonMark reads `<!-- -->` as HTML already, and remark-comment's
+  // flow construct throws on a comment with text after it on the same line (`<!-- note --> more`), which plain
+  // Markdown must read (it is the fallback for MDX that does not parse).
+  if (format === "mdx") parser.use(remarkComment);
+  return parser.use(remarkMath).freeze();
 }
 
 const PARSERS = { md: docusaurusParser("md"), mdx: docusaurusParser("mdx") };

@@ -308,7 +308,10 @@ describe("chapters with a model (local OpenAI-protocol stub, real openai SDK)", 
         ["/v1/chapters/translate", "ترجمہ", { doc: source.route, language: "hi" }],
       ] as const) {
         stub.setReply((req) => adaptProse(sectionOf(req), mark));
-        const variant = chapterVariantSchema.parse(await (await api.post(path, body, token)).json());
+        const res = await api.post(path, body, token);
+        const json = await res.json();
+        expect(res.status, `${path} ${source.route}: ${JSON.stringify(json)}`).toBe(200);
+        const variant = chapterVariantSchema.parse(json);
         expect(variant.sections.map((s) => s.anchor)).toEqual(source.sections.map((s) => s.anchor));
         for (const [i, section] of variant.sections.entries()) {
           const original = source.sections[i];
