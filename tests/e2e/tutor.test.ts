@@ -192,16 +192,29 @@ describe.skipIf(skip)("book + tutor in Chromium (real auth-service, api-service 
     const profile = page.getByTestId("tutor-profile");
     await profile.getByLabel("Software background").selectOption("Advanced");
     await profile.getByLabel("Interest area").fill("dexterous manipulation");
-    await profile.getByRole("button", { name: "Save background" }).click();
+    // Issue 15: answers in Urdu; the picker shows each language by its own name.
+    const language = profile.getByLabel("Preferred language for answers");
+    expect(await language.inputValue()).toBe("");
+    expect(await language.locator("option[value='ur']").textContent()).toBe("اردو (Urdu)");
+    await language.selectOption("ur");
+    const refreshed = page.waitForResponse((r) => r.url().includes("/api/auth/jwt") && r.ok());
+    await profile.getByRole("button", { name: "Save profile" }).click();
     await eventually(() => profile.getByText("Saved.").isVisible(), { timeout: 30_000 }).toBe(true);
+    // The access token the page received after the change carries the language.
+    const { token } = (await (await refreshed).json()) as { token: string };
+    const claims = JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString("utf8"));
+    expect(claims.preferredLanguage).toBe("ur");
 
     await page.getByRole("button", { name: "Chat" }).click();
-    expect(await page.getByTestId("tutor-profile-line").textContent()).toContain("software: Advanced");
+    const line = await page.getByTestId("tutor-profile-line").textContent();
+    expect(line).toContain("software: Advanced");
+    expect(line).toContain("in اردو (Urdu)");
     await ask("How does a Kalman filter combine a prediction with a measurement?");
     expect(chatCalls.at(-1)?.claims).toMatchObject({
       softwareBackground: "Advanced",
       hardwareBackground: "Advanced",
       interestArea: "dexterous manipulation",
+      preferredLanguage: "ur",
     });
     expect(chatCalls.at(-1)?.body.history?.length).toBe(6);
   });

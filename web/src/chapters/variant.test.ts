@@ -1,9 +1,11 @@
 // The chapter variants' pure helpers: languages and direction, the section heading line, admonition blocks.
 import { describe, expect, it } from "vitest";
 import {
+  answerLanguageOptions,
   isRtl,
   languageLabel,
   orderLanguages,
+  ownLanguageLabel,
   profileSummary,
   splitAdmonitions,
   splitSectionHeading,
@@ -22,6 +24,20 @@ describe("languages", () => {
   it("labels a language with its English and its own name", () => {
     expect(languageLabel("ur")).toMatch(/^Urdu \(.+\)$/);
     expect(languageLabel("en")).toBe("English");
+  });
+  it("labels an answer language with its own name first", () => {
+    expect(ownLanguageLabel("ur")).toBe("اردو (Urdu)");
+    expect(ownLanguageLabel("en")).toBe("English");
+  });
+  it("offers the book's language first, then the service's languages and the reader's current choice", () => {
+    expect(answerLanguageOptions(["hi", "ur"])).toEqual([
+      { value: "", label: "Same as the book" },
+      { value: "ur", label: "اردو (Urdu)" },
+      { value: "hi", label: ownLanguageLabel("hi") },
+    ]);
+    expect(answerLanguageOptions(["ur"], "ar").map((o) => o.value)).toEqual(["", "ur", "ar"]);
+    expect(answerLanguageOptions(["ur"], "ur").map((o) => o.value)).toEqual(["", "ur"]);
+    expect(answerLanguageOptions([], null).map((o) => o.value)).toEqual([""]);
   });
 });
 

@@ -20,11 +20,43 @@ export function languageName(language: string, locale = "en"): string {
   }
 }
 
-/** "Urdu (اردو)": the English name and the language's own, for the picker. */
-export function languageLabel(language: string): string {
+/** The English name, and the language's own when the browser knows a different one. */
+function names(language: string): { english: string; native?: string } {
   const english = languageName(language);
   const native = languageName(language, language);
-  return native && native !== english && native !== language ? `${english} (${native})` : english;
+  return native && native !== english && native !== language ? { english, native } : { english };
+}
+
+/** "Urdu (اردو)": the English name and the language's own, for the picker. */
+export function languageLabel(language: string): string {
+  const { english, native } = names(language);
+  return native ? `${english} (${native})` : english;
+}
+
+/** "اردو (Urdu)": the language's own name first (the reader looks for it), then the English one. */
+export function ownLanguageLabel(language: string): string {
+  const { english, native } = names(language);
+  return native ? `${native} (${english})` : english;
+}
+
+/** The book's own language, as the answer-language picker stores it: no preference. */
+export const SAME_AS_BOOK = "";
+
+/**
+ * The "Preferred language for answers" choices: the book's language (no preference) first, then the offered
+ * languages (Urdu first) and the reader's current choice even if the service no longer offers it.
+ */
+export function answerLanguageOptions(
+  offered: readonly string[],
+  current?: string | null,
+): { value: string; label: string }[] {
+  return [
+    { value: SAME_AS_BOOK, label: "Same as the book" },
+    ...orderLanguages(current ? [...offered, current] : offered).map((code) => ({
+      value: code,
+      label: ownLanguageLabel(code),
+    })),
+  ];
 }
 
 /** The offered languages without duplicates, Urdu first (the book's readers asked for it first), then as given. */

@@ -1,4 +1,5 @@
-// The tutor's AuthClient managing API keys against the real auth-service (PGlite): create (shown once), list, revoke.
+// The tutor's AuthClient against the real auth-service (PGlite): API keys (create, shown once; list; revoke) and the
+// answer language of the profile (issue 15) as the next JWT carries it.
 import { closeAddressAgents } from "@ai-book/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ORIGIN, type RunningAuth, startAuth, uniqueEmail } from "../../../services/auth/test/helpers.ts";
@@ -54,5 +55,51 @@ describe("AuthClient API keys", () => {
     );
     await client.revokeApiKey(created.id);
     expect(await client.listApiKeys()).toEqual([]);
+  });
+});
+
+/** The JWT's claims, as the api-service reads them. */
+function claims(token: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString("utf8")) as Record<
+    string,
+    unknown
+  >;
+}
+
+describe("AuthClient preferred language for answers", () => {
+  it("sets it at sign-up, changes and clears it with the profile, the next JWT carrying it", async () => {
+    const client = new AuthClient(auth.url, browserFetch());
+    const profile = {
+      softwareBackground: "Beginner",
+      hardwareBackground: "Advanced",
+      interestArea: "",
+    } as const;
+    await client.signUp({
+      name: "Lang",
+      email: uniqueEmail("lang"),
+      password: "correct horse battery",
+      ...profile,
+      preferredLanguage: "ur",
+    });
+    let jwt = await client.fetchJwt();
+    expect(jwt?.user.preferredLanguage).toBe("ur");
+    expect(claims(jwt?.token ?? "").preferredLanguage).toBe("ur");
+
+    await client.updateProfile({ ...profile, preferredLanguage: "hi" });
+    jwt = await client.fetchJwt();
+    expect(claims(jwt?.token ?? "").preferredLanguage).toBe("hi");
+
+    // A profile form without the field leaves it alone; "" is "same as the book".
+    await client.updateProfile({ ...profile, interestArea: "gait" });
+    jwt = await client.fetchJwt();
+    expect(claims(jwt?.token ?? "")).toMatchObject({ preferredLanguage: "hi", interestArea: "gait" });
+    await client.updateProfile({ ...profile, preferredLanguage: "" });
+    jwt = await client.fetchJwt();
+    expect(jwt?.user.preferredLanguage ?? null).toBeNull();
+    expect(claims(jwt?.token ?? "").preferredLanguage ?? null).toBeNull();
+
+    await expect(
+      client.updateProfile({ ...profile, preferredLanguage: "not a language" }),
+    ).rejects.toBeInstanceOf(TutorError);
   });
 });

@@ -6,6 +6,8 @@ export interface ProfileInput {
   softwareBackground: BackgroundLevel;
   hardwareBackground: BackgroundLevel;
   interestArea: string;
+  /** The language chat answers are written in (issue 15): a language code, or "" for the book's own. */
+  preferredLanguage?: string;
 }
 
 export interface SignUpInput extends ProfileInput {
@@ -96,6 +98,7 @@ export class AuthClient {
     await this.#post("/api/auth/sign-up/email", {
       ...input,
       interestArea: input.interestArea.trim() || undefined,
+      preferredLanguage: input.preferredLanguage || undefined,
       // Where the verification mail's link brings the reader back to.
       callbackURL: returnUrl("verified"),
     });
@@ -183,6 +186,10 @@ export class AuthClient {
     await this.#post("/api/auth/update-user", {
       ...profile,
       interestArea: profile.interestArea.trim() || null,
+      // Left out when the form has no say in it; "" clears it (answers in the book's language again).
+      ...(profile.preferredLanguage === undefined
+        ? {}
+        : { preferredLanguage: profile.preferredLanguage || null }),
     });
   }
 

@@ -8,6 +8,7 @@ import {
   PASSWORD_MIN,
 } from "@ai-book/contracts";
 import { type ReactNode, useEffect, useId, useState } from "react";
+import { answerLanguageOptions, SAME_AS_BOOK } from "../chapters/variant.ts";
 import type { ProfileInput } from "../client/auth-client.ts";
 import { type TutorErrorInfo, toTutorError } from "../client/tutor-error.ts";
 import { DataSettings, TwoFactorSettings, VerifyEmailBanner } from "./AccountSettings.tsx";
@@ -31,6 +32,7 @@ import {
 } from "./SignInOptions.tsx";
 import styles from "./tutor.module.css";
 import { useTutor } from "./tutor-context.tsx";
+import { DEFAULT_LANGUAGES, useCapabilities } from "./use-capabilities.ts";
 
 function ProfileFields({
   value,
@@ -42,6 +44,11 @@ function ProfileFields({
   errors: FieldErrors;
 }): ReactNode {
   const id = useId();
+  const offered = useCapabilities()?.languages;
+  const languages = answerLanguageOptions(
+    offered?.length ? offered : DEFAULT_LANGUAGES,
+    value.preferredLanguage,
+  );
   const levelSelect = (key: "softwareBackground" | "hardwareBackground", label: string) => (
     <Field label={label} id={`${id}-${key}`} error={errors[key]}>
       <select
@@ -73,6 +80,20 @@ function ProfileFields({
         value={value.interestArea}
         onValue={(interestArea) => onChange({ ...value, interestArea })}
       />
+      <Field label="Preferred language for answers" id={`${id}-language`} error={errors.preferredLanguage}>
+        <select
+          id={`${id}-language`}
+          name="preferredLanguage"
+          value={value.preferredLanguage ?? SAME_AS_BOOK}
+          onChange={(event) => onChange({ ...value, preferredLanguage: event.target.value })}
+        >
+          {languages.map((option) => (
+            <option key={option.value} value={option.value} lang={option.value || undefined}>
+              {option.label}
+            </option>
+          ))}
+        </select>
+      </Field>
     </>
   );
 }
@@ -131,6 +152,7 @@ const DEFAULT_PROFILE: ProfileInput = {
   softwareBackground: "Beginner",
   hardwareBackground: "Beginner",
   interestArea: "",
+  preferredLanguage: SAME_AS_BOOK,
 };
 
 function SignUpForm(): ReactNode {
@@ -194,6 +216,7 @@ function ProfileForm(): ReactNode {
     softwareBackground: user?.softwareBackground ?? "Beginner",
     hardwareBackground: user?.hardwareBackground ?? "Beginner",
     interestArea: user?.interestArea ?? "",
+    preferredLanguage: user?.preferredLanguage ?? SAME_AS_BOOK,
   });
   const [saved, setSaved] = useState(false);
   const submit = useSubmit(async () => {
@@ -211,9 +234,9 @@ function ProfileForm(): ReactNode {
       <AccountForm
         label="Your background"
         submit={submit}
-        submitLabel="Save background"
+        submitLabel="Save profile"
         busyLabel="Saving…"
-        status={saved ? "Saved. New answers use this background." : ""}
+        status={saved ? "Saved. New answers use this profile." : ""}
       >
         <ProfileFields
           value={profile}

@@ -3,22 +3,16 @@
 import { useLocation } from "@docusaurus/router";
 import { type ReactNode, useCallback, useEffect, useId, useRef, useState } from "react";
 import { isRtl, languageLabel, languageName, orderLanguages, profileSummary } from "../chapters/variant.ts";
-import {
-  type ChapterAction,
-  type ChapterCapabilities,
-  fetchChapterCapabilities,
-  streamChapterVariant,
-  type VariantSection,
-} from "../client/chapters-client.ts";
+import { type ChapterAction, streamChapterVariant, type VariantSection } from "../client/chapters-client.ts";
 import { type TutorErrorInfo, toTutorError } from "../client/tutor-error.ts";
 import { ChapterVariant, type OriginalShape } from "./ChapterVariant.tsx";
 import styles from "./chapters.module.css";
 import { useTutor } from "./tutor-context.tsx";
 import { useTutorPanel } from "./tutor-panel.tsx";
+import { DEFAULT_LANGUAGES, useCapabilities } from "./use-capabilities.ts";
 
 /** The code the api-service answers translate with when it has no language model (503). */
 const LLM_REQUIRED = "LLM_REQUIRED";
-const DEFAULT_LANGUAGES = ["ur"];
 
 /**
  * Why translation is off, per api-service, for the rest of the visit: one refusal is enough to show the button
@@ -122,7 +116,7 @@ export function ChapterTools({
   const [variant, setVariant] = useState<Variant | null>(null);
   const [showing, setShowing] = useState<"original" | "variant">("original");
   const [pending, setPending] = useState<{ action: ChapterAction; language: string } | null>(null);
-  const [capabilities, setCapabilities] = useState<ChapterCapabilities | null>(null);
+  const capabilities = useCapabilities();
   const [refusal, setRefusal] = useState<string | undefined>(() => translateRefusals.get(urls.apiUrl));
   const [problem, setProblem] = useState<TutorErrorInfo | null>(null);
   const reasonRef = useRef<HTMLParagraphElement>(null);
@@ -137,21 +131,12 @@ export function ChapterTools({
   const signedIn = status === "signed-in";
   const translateReason = refusal ?? capabilities?.translateUnavailable;
 
-  // What this api-service offers (languages; translation off without a model): asked once signed in.
+  // Once the service says what it offers, the picked language is one of its languages.
   useEffect(() => {
-    if (!signedIn) return;
-    const controller = new AbortController();
-    getToken()
-      .then((jwt) => (jwt ? fetchChapterCapabilities(urls.apiUrl, jwt.token, controller.signal) : null))
-      .then((found) => {
-        if (!found) return;
-        setCapabilities(found);
-        const first = orderLanguages(found.languages)[0];
-        if (first) setLanguage((current) => (found.languages.includes(current) ? current : first));
-      })
-      .catch(() => {});
-    return () => controller.abort();
-  }, [signedIn, urls.apiUrl, getToken]);
+    if (!capabilities) return;
+    const first = orderLanguages(capabilities.languages)[0];
+    if (first) setLanguage((current) => (capabilities.languages.includes(current) ? current : first));
+  }, [capabilities]);
 
   useEffect(() => () => abortRef.current?.abort(), []);
 

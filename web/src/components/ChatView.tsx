@@ -1,7 +1,7 @@
 // The chat panel: conversation, composer with optional selected passage, stop and clear.
 import { useLocation } from "@docusaurus/router";
 import { type ReactNode, useEffect, useId, useRef, useState } from "react";
-import { profileSummary } from "../chapters/variant.ts";
+import { ownLanguageLabel, profileSummary } from "../chapters/variant.ts";
 import { starterQuestions } from "../chat/starters.ts";
 import { Answer } from "./Answer.tsx";
 import styles from "./tutor.module.css";
@@ -22,9 +22,18 @@ function ProfileLine(): ReactNode {
   const { user } = useTutor();
   if (!user) return null;
   const summary = profileSummary(user);
+  const language = user.preferredLanguage;
   return (
     <p className={styles.profileLine} data-testid="tutor-profile-line">
       {summary ? `Answers tailored to ${summary}` : "No background set: neutral answers"}
+      {language ? (
+        <>
+          {" · in "}
+          <span lang={language}>{ownLanguageLabel(language)}</span>
+        </>
+      ) : (
+        " · in the book's language"
+      )}
     </p>
   );
 }
