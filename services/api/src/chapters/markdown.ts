@@ -10,7 +10,8 @@ const HAS_TOKEN = /⟦\d+⟧/;
 const token = (i: number) => `⟦${i}⟧`;
 
 /** Nodes that are structure, not prose: each becomes one placeholder, whole (nothing inside is shown). */
-const PROTECTED = new Set<string>([
+/** Protected block nodes whose exact source the structure check compares, in order. */
+const BLOCK_TYPES = new Set([
   "code",
   "math",
   "table",
@@ -20,9 +21,13 @@ const PROTECTED = new Set<string>([
   "mdxFlowExpression",
   "definition",
   "footnoteDefinition",
+  "leafDirective",
+]);
+
+const PROTECTED = new Set<string>([
+  ...BLOCK_TYPES,
   "thematicBreak",
   "yaml",
-  "leafDirective",
   "containerDirective",
   "inlineCode",
   "inlineMath",
@@ -219,19 +224,6 @@ export interface Structure {
   /** Letters outside the structure: the prose's size. */
   proseLetters: number;
 }
-
-const BLOCK_TYPES = new Set([
-  "code",
-  "math",
-  "table",
-  "html",
-  "mdxJsxFlowElement",
-  "mdxjsEsm",
-  "mdxFlowExpression",
-  "definition",
-  "footnoteDefinition",
-  "leafDirective",
-]);
 
 /**
  * Reads the structure of one section. `translated`: the lead's `# Title` counts by its level and id only (its text is
