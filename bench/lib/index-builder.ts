@@ -76,6 +76,8 @@ export async function buildIndex(opts: BuildOptions): Promise<BuiltIndex> {
         row++;
       }
     }
+    // As a full ingest ends (syncDocs).
+    await store.compact();
   } finally {
     await store.close();
     await Promise.all(

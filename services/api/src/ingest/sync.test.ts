@@ -2,6 +2,7 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { type OpenAIStub, startOpenAIStub, tempDir } from "@ai-book/testkit";
+import Database from "better-sqlite3";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createOpenAIEmbedder } from "../adapters/embed/openai.ts";
 import { openSqliteStore, type SqliteChunkStore } from "../adapters/vector/sqlite.ts";
@@ -131,6 +132,27 @@ describe("incremental sync (SQLite + OpenAI-protocol stub)", () => {
     expect((await sqlite.search({ text: "time of flight", limit: 1 }))[0]?.chunk.route).toBe(
       "/docs/sensors/lidar",
     );
+  });
+
+  it("ends an ingest with one keyword segment, and leaves a small edit of a larger book to FTS5's own merging", async () => {
+    for (let i = 0; i < 60; i++) write(`extra/page-${i}.md`, `# Page ${i}\n\n${para(`topic${i}`, 4)}\n`);
+    const raw = () => new Database(join(dir.path, "index.sqlite"), { readonly: true });
+    const segments = () => {
+      const db = raw();
+      try {
+        return db.prepare("SELECT count(DISTINCT segid) FROM chunks_fts_idx").pluck().get();
+      } finally {
+        db.close();
+      }
+    };
+    await syncDocs({ docsDir: docs, store: sqlite });
+    expect(segments()).toBe(1);
+    // One page of 64 is less than a twentieth of the chunks: its own segment stays until FTS5 merges it.
+    write("extra/page-0.md", `# Page 0\n\n${para("rewritten", 4)}\n`);
+    const s = await syncDocs({ docsDir: docs, store: sqlite });
+    expect(s).toMatchObject({ updated: 1, unchanged: 63 });
+    expect(segments()).toBe(2);
+    expect((await sqlite.search({ text: "rewritten", limit: 3 }))[0]?.chunk.docId).toBe("extra/page-0.md");
   });
 
   it("re-embeds and replaces only an edited file, and removes a deleted file's chunks", async () => {

@@ -78,6 +78,9 @@ export interface SyncSummary {
   ms: number;
 }
 
+/** A run that adds or removes at least 1/COMPACT_SHARE of the index's chunks compacts it (see `ChunkStore.compact`). */
+const COMPACT_SHARE = 20;
+
 /** Files read ahead of the parser. */
 const READ_AHEAD = 8;
 
@@ -321,6 +324,14 @@ export async function syncDocs(opts: SyncOptions): Promise<SyncSummary> {
     }
   }
 
+  // A rebuild, or a run that rewrote a good part of the index, ends with one merge of the keyword index (cheaper
+  // searches, same results); a page edited in watch mode leaves it to the engine's own incremental merging.
+  const indexed = storedList.reduce((n, d) => n + d.chunkCount, 0);
+  if (
+    !summary.dryRun &&
+    (summary.fullRebuild || (summary.chunksAdded + summary.chunksRemoved) * COMPACT_SHARE >= indexed)
+  )
+    await target.compact?.();
   await staged?.commit();
   const usageAfter = embedder?.usage?.();
   if (usageAfter) {

@@ -121,6 +121,12 @@ export interface ChunkStore {
   /** Every kept document source, for what spans the book (the offline study guide's prerequisites). */
   documentSources?(): Promise<DocumentSource[]>;
   deleteDocument(docId: string): Promise<void>;
+  /**
+   * Merges what a run of writes left fragmented, once at the end of an ingest that changed much of the index
+   * (SQLite: FTS5's `optimize`, one keyword segment instead of one per written document). Results do not change;
+   * searches get cheaper. Stores that maintain themselves leave it out.
+   */
+  compact?(): Promise<void>;
   /** Drops everything (ingest --reset, or a change of embedding model). */
   reset(embedding: { model: string; dimensions: number } | null): Promise<void>;
   /**

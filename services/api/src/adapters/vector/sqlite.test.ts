@@ -56,6 +56,41 @@ describe("sqlite store on disk", () => {
     }
   });
 
+  it("compact() merges the keyword index into one segment and every search answers exactly as before", async () => {
+    const dir = tempDir("sqlite-store-");
+    try {
+      const path = join(dir.path, "chunks.db");
+      const store = openSqliteStore({ path });
+      await store.reset(null);
+      const topics = [
+        "gripper torque",
+        "lidar range",
+        "gait balance",
+        "servo gripper",
+        "balance torque lidar",
+      ];
+      for (let d = 0; d < 40; d++)
+        await store.replaceDocument(
+          { docId: `d${d}.md`, contentHash: `h${d}` },
+          [0, 1, 2].map((i) => makeChunk(`d${d}.md`, i, `${topics[(d + i) % 5]} note ${d} part ${i}`)),
+        );
+      const raw = new Database(path, { readonly: true });
+      const segments = () => raw.prepare("SELECT count(DISTINCT segid) FROM chunks_fts_idx").pluck().get();
+      expect(segments()).toBeGreaterThan(1);
+      const queries = ["gripper", "lidar range", "balance torque", "servo gripper torque note"];
+      const ask = () => Promise.all(queries.map((text) => store.search({ text, limit: 20 })));
+      const before = await ask();
+      await store.compact();
+      expect(segments()).toBe(1);
+      expect(await ask()).toEqual(before);
+      expect(before.every((hits) => hits.length > 0)).toBe(true);
+      raw.close();
+      await store.close();
+    } finally {
+      dir.cleanup();
+    }
+  });
+
   it("skips the dense leg (lexical still answers) when the query vector does not fit the index", async () => {
     const store = openSqliteStore({ path: ":memory:" });
     await store.reset({ model: "m", dimensions: 16 });

@@ -568,6 +568,16 @@ export class SqliteChunkStore implements ChunkStore {
       .immediate();
   }
 
+  /**
+   * FTS5's `optimize`: every written document leaves its own keyword segment (FTS5 merges them only four at a time),
+   * and a search reads every segment of every term it asks for. On the bench's 10k-chunk index this took a lexical
+   * search from 3.5 to 2.6 ms (same results); the merge itself took 0.27 s there. A write, so the api-service's
+   * readers (WAL) keep reading the old segments until it commits.
+   */
+  async compact(): Promise<void> {
+    this.#db.exec("INSERT INTO chunks_fts(chunks_fts) VALUES('optimize')");
+  }
+
   async reset(embedding: EmbeddingInfo | null): Promise<void> {
     if (embedding && !(Number.isInteger(embedding.dimensions) && embedding.dimensions > 0)) {
       throw new Error(`reset: invalid embedding dimensions ${embedding.dimensions}`);
