@@ -2,7 +2,7 @@
 import { type TextAnalysis, uncachedAnalysis } from "./analysis-cache.ts";
 import { type RagObserver, timed } from "./observer.ts";
 import type { Chunk, ChunkStore, Embedder, SearchFilters, SearchHit } from "./ports.ts";
-import { contentStems, coverage, jaccard, topicStems } from "./text.ts";
+import { contentStems, coverage, jaccardAtLeast, topicStems } from "./text.ts";
 
 /** The store could not be searched (SQLite file gone, Qdrant unreachable ...). Routes answer 503. */
 export class RetrievalUnavailableError extends Error {
@@ -143,7 +143,8 @@ export async function retrieve(deps: RetrieveDeps, req: RetrieveRequest): Promis
     // A lexical hit on function words only, with no dense support, says nothing about the question.
     if (coverage(queryTerms, stems) === 0 && !hit.legs.includes("dense")) continue;
     const sh = analysis.chunkShingles(c);
-    if (kept.some((k) => k.chunk.id === c.id || jaccard(k.shingles, sh) >= NEAR_DUPLICATE_JACCARD)) continue;
+    if (kept.some((k) => k.chunk.id === c.id || jaccardAtLeast(k.shingles, sh, NEAR_DUPLICATE_JACCARD)))
+      continue;
     kept.push({ chunk: c, score: hit.score, legs: hit.legs, coverage: cov, stems, shingles: sh });
   }
   // Sections that share only a word or two of what the best one covers are noise in the prompt and the sources.

@@ -1,7 +1,7 @@
 // Near-duplicate measure: hashed word 3-grams compared by Jaccard similarity.
 import { describe, expect, it } from "vitest";
 import { shingles } from "./analysis-cache.ts";
-import { contentStems, jaccard, topicStems } from "./text.ts";
+import { contentStems, jaccard, jaccardAtLeast, topicStems } from "./text.ts";
 
 const base = Array.from({ length: 120 }, (_, i) => `word${i % 37}x${i}`).join(" ");
 
@@ -26,6 +26,31 @@ describe("shingles + jaccard", () => {
     expect(s.length).toBe(3); // "a b c", "b c a", "c a b"
     expect(shingles("two words").length).toBe(1);
     expect(jaccard(shingles(""), shingles(""))).toBe(1);
+  });
+
+  it("jaccardAtLeast answers as jaccard(a, b) >= t on random sets, at and around the boundary", () => {
+    // A seeded generator: sets drawn from a small universe so that overlaps of every size occur.
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const set = (n: number, universe: number) =>
+      Uint32Array.from(new Set(Array.from({ length: n }, () => Math.floor(next() * universe)))).sort();
+    let checked = 0;
+    for (let k = 0; k < 3000; k++) {
+      const universe = 5 + Math.floor(next() * 60);
+      const a = set(Math.floor(next() * 40), universe);
+      const b = next() < 0.3 ? a.slice() : set(Math.floor(next() * 40), universe);
+      for (const t of [0.5, 0.8, jaccard(a, b) || 0.8]) {
+        expect(jaccardAtLeast(a, b, t), `${[...a]} / ${[...b]} at ${t}`).toBe(jaccard(a, b) >= t);
+        checked++;
+      }
+    }
+    expect(checked).toBe(9000);
+    expect(jaccardAtLeast(new Uint32Array(), new Uint32Array(), 0.8)).toBe(true);
+    expect(jaccardAtLeast(Uint32Array.of(1, 2, 3, 4, 5), Uint32Array.of(1, 2, 3, 4), 0.8)).toBe(true);
+    expect(jaccardAtLeast(Uint32Array.of(1, 2, 3, 4, 5), Uint32Array.of(1, 2, 3), 0.8)).toBe(false);
   });
 });
 

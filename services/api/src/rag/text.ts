@@ -76,6 +76,36 @@ export function jaccard(a: Uint32Array, b: Uint32Array): number {
   return inter / (a.length + b.length - inter);
 }
 
+/**
+ * Whether `jaccard(a, b) >= threshold` (0 < threshold <= 1), stopping as soon as the answer is known: a similarity of
+ * t needs an intersection of at least t(|a|+|b|)/(1+t), so at most |a|+|b| minus twice that elements may miss.
+ * Retrieval asks this for every pair of its candidates (the near-duplicate check); almost no pair is a duplicate, and
+ * the full merge was 9% of a search's CPU in the bench's profile.
+ */
+export function jaccardAtLeast(a: Uint32Array, b: Uint32Array, threshold: number): boolean {
+  const total = a.length + b.length;
+  if (total === 0) return true;
+  const smaller = Math.min(a.length, b.length);
+  if (smaller < threshold * (total - smaller)) return false;
+  const maxMissed = total - (2 * threshold * total) / (1 + threshold) + 1e-9;
+  let inter = 0;
+  let missed = 0;
+  for (let i = 0, j = 0; i < a.length && j < b.length; ) {
+    const x = a[i] as number;
+    const y = b[j] as number;
+    if (x === y) {
+      inter++;
+      i++;
+      j++;
+    } else {
+      if (x < y) i++;
+      else j++;
+      if (++missed > maxMissed) return false;
+    }
+  }
+  return inter / (total - inter) >= threshold;
+}
+
 /** Cuts `text` to at most `max` characters at a word boundary, marking the cut with an ellipsis. */
 export function truncate(text: string, max: number): string {
   const flat = text.replace(/\s+/g, " ").trim();

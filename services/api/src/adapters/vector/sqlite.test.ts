@@ -5,7 +5,7 @@ import { tempDir } from "@ai-book/testkit";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { axisVector, describeChunkStoreContract, makeChunk } from "../../../test/chunk-store.contract.ts";
-import { openSqliteStore } from "./sqlite.ts";
+import { DocumentRuns, openSqliteStore } from "./sqlite.ts";
 
 describeChunkStoreContract("sqlite", async () => {
   const dir = tempDir("sqlite-store-");
@@ -54,6 +54,32 @@ describe("sqlite store on disk", () => {
     } finally {
       dir.cleanup();
     }
+  });
+
+  it("maps chunk rowids to their documents by runs, split or interleaved as re-ingests leave them", () => {
+    // In the index's order: grouped by document, rowids ascending. b.md was rewritten in two pieces.
+    const runs = new DocumentRuns([
+      [1, "a.md"],
+      [2, "a.md"],
+      [3, "a.md"],
+      [4, "b.md"],
+      [9, "b.md"],
+      [10, "b.md"],
+      [5, "c.md"],
+      [7, "c.md"],
+    ]);
+    expect([1, 3, 4, 5, 7, 9, 10].map((r) => runs.docOf(r))).toEqual([
+      "a.md",
+      "a.md",
+      "b.md",
+      "c.md",
+      "c.md",
+      "b.md",
+      "b.md",
+    ]);
+    // Rowids no chunk has (deleted, before the first, after the last).
+    expect([0, 6, 8, 11].map((r) => runs.docOf(r))).toEqual([undefined, undefined, undefined, undefined]);
+    expect(new DocumentRuns([]).docOf(1)).toBeUndefined();
   });
 
   it("compact() merges the keyword index into one segment and every search answers exactly as before", async () => {
