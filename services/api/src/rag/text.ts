@@ -59,10 +59,10 @@ export function sentences(text: string): string[] {
   return out;
 }
 
-/** Jaccard similarity of two sorted sets of distinct numbers (such as `shingles`). */
-export function jaccard(a: Uint32Array, b: Uint32Array): number {
-  if (a.length === 0 && b.length === 0) return 1;
+/** |a ∩ b| of two sorted sets of distinct numbers, or -1 as soon as more than `maxMissed` elements found no match. */
+function sortedIntersection(a: Uint32Array, b: Uint32Array, maxMissed = Number.POSITIVE_INFINITY): number {
   let inter = 0;
+  let missed = 0;
   for (let i = 0, j = 0; i < a.length && j < b.length; ) {
     const x = a[i] as number;
     const y = b[j] as number;
@@ -70,9 +70,19 @@ export function jaccard(a: Uint32Array, b: Uint32Array): number {
       inter++;
       i++;
       j++;
-    } else if (x < y) i++;
-    else j++;
+    } else {
+      if (x < y) i++;
+      else j++;
+      if (++missed > maxMissed) return -1;
+    }
   }
+  return inter;
+}
+
+/** Jaccard similarity of two sorted sets of distinct numbers (such as `shingles`). */
+export function jaccard(a: Uint32Array, b: Uint32Array): number {
+  if (a.length === 0 && b.length === 0) return 1;
+  const inter = sortedIntersection(a, b);
   return inter / (a.length + b.length - inter);
 }
 
@@ -87,23 +97,8 @@ export function jaccardAtLeast(a: Uint32Array, b: Uint32Array, threshold: number
   if (total === 0) return true;
   const smaller = Math.min(a.length, b.length);
   if (smaller < threshold * (total - smaller)) return false;
-  const maxMissed = total - (2 * threshold * total) / (1 + threshold) + 1e-9;
-  let inter = 0;
-  let missed = 0;
-  for (let i = 0, j = 0; i < a.length && j < b.length; ) {
-    const x = a[i] as number;
-    const y = b[j] as number;
-    if (x === y) {
-      inter++;
-      i++;
-      j++;
-    } else {
-      if (x < y) i++;
-      else j++;
-      if (++missed > maxMissed) return false;
-    }
-  }
-  return inter / (total - inter) >= threshold;
+  const inter = sortedIntersection(a, b, total - (2 * threshold * total) / (1 + threshold) + 1e-9);
+  return inter >= 0 && inter / (total - inter) >= threshold;
 }
 
 /** Cuts `text` to at most `max` characters at a word boundary, marking the cut with an ellipsis. */
