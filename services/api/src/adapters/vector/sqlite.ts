@@ -67,7 +67,10 @@ export class DocumentRuns {
     // Rows come grouped by document, rowids ascending within one (the index's order).
     for (const [rowid, docId] of rows) {
       if (last && last[2] === docId && last[1] + 1 === rowid) last[1] = rowid;
-      else runs.push((last = [rowid, rowid, docId]));
+      else {
+        last = [rowid, rowid, docId];
+        runs.push(last);
+      }
     }
     runs.sort((a, b) => a[0] - b[0]);
     this.#starts = Float64Array.from(runs, (r) => r[0]);
