@@ -5,15 +5,8 @@ import { closeAddressAgents } from "@ai-book/testkit";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
 import { session as sessionTable, user as userTable, verification } from "../src/db/schema.ts";
-import {
-  authForSuite,
-  call,
-  cookieOf,
-  dbVariants,
-  type RunningAuth,
-  uniqueEmail,
-  variantNet,
-} from "./helpers.ts";
+import { call, cookieOf } from "./client.ts";
+import { authForSuite, dbVariants, type RunningAuth, uniqueEmail, variantNet } from "./helpers.ts";
 
 afterAll(closeAddressAgents);
 

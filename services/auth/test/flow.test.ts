@@ -9,16 +9,8 @@ import {
 import { closeAddressAgents } from "@ai-book/testkit";
 import { decodeJwt, decodeProtectedHeader, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  call,
-  cookieOf,
-  dbVariants,
-  JWT_SECRET,
-  ORIGIN,
-  type RunningAuth,
-  startAuth,
-  uniqueEmail,
-} from "./helpers.ts";
+import { call, cookieOf, ORIGIN } from "./client.ts";
+import { dbVariants, JWT_SECRET, type RunningAuth, startAuth, uniqueEmail } from "./helpers.ts";
 
 afterAll(closeAddressAgents);
 

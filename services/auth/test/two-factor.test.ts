@@ -7,33 +7,12 @@ import { type TOTP, URI } from "otpauth";
 import { afterAll, describe, expect, it } from "vitest";
 import { TOTP_PERIOD_S } from "../src/accounts/totp-replay.ts";
 import { twoFactor } from "../src/db/schema.ts";
-import {
-  authForSuite,
-  type CallResult,
-  call,
-  cookieOf,
-  dbVariants,
-  type RunningAuth,
-  setsSession,
-  uniqueEmail,
-  variantNet,
-} from "./helpers.ts";
+import { call, cookieOf, setsSession, withCookies } from "./client.ts";
+import { authForSuite, dbVariants, type RunningAuth, uniqueEmail, variantNet } from "./helpers.ts";
 
 afterAll(closeAddressAgents);
 
 const PASSWORD = "correct horse battery staple";
-
-/** Merges the cookies a response sets into a Cookie header (a tiny cookie jar). */
-function withCookies(jar: string, res: CallResult): string {
-  const map = new Map(jar ? jar.split("; ").map((c) => c.split("=", 2) as [string, string]) : []);
-  for (const set of res.headers.getSetCookie()) {
-    const [pair] = set.split(";");
-    const [name, value] = pair!.split("=", 2) as [string, string];
-    if (/max-age=0/i.test(set) || value === "") map.delete(name);
-    else map.set(name, value);
-  }
-  return [...map].map(([k, v]) => `${k}=${v}`).join("; ");
-}
 
 /**
  * The code `steps` time-steps from now. Each code is accepted once, so a sign-in right after enrolment uses the next
