@@ -2,7 +2,7 @@
 
 import { startServer } from "@ai-book/http";
 import { captureLogs, createPgDatabase, requireEnv, tempDir } from "@ai-book/testkit";
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, beforeAll, describe } from "vitest";
 import { type AuthService, type AuthServiceOptions, createAuthService } from "../src/app.ts";
 import { type AuthConfig, loadConfig } from "../src/config.ts";
 
@@ -70,6 +70,20 @@ export function authForSuite(opts: StartOptions = {}): RunningAuth {
     },
     stop: () => current().stop(),
   };
+}
+
+/**
+ * `describe.each(dbVariants())` with what each variant's suite needs: its own auth-service (authForSuite) and its
+ * address block (variantNet). The suites are titled "<title> on <variant>".
+ */
+export function describeOnEachDb(
+  title: string,
+  suite: (variant: { auth: RunningAuth; net: string; name: DbVariant }) => void,
+  opts: StartOptions = {},
+): void {
+  describe.each(dbVariants())(`${title} on %s`, (name) => {
+    suite({ auth: authForSuite({ ...opts, variant: name }), net: variantNet(name), name });
+  });
 }
 
 /** Starts an auth-service on 127.0.0.1:<free port> with its own empty database. */

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { account, session as sessionTable, user as userTable } from "../src/db/schema.ts";
 import { call, ORIGIN, setsSession, withCookies } from "./client.ts";
 import { dbVariants, type RunningAuth, startAuth, uniqueEmail, variantNet } from "./helpers.ts";
+import { jwtAfterProfileUpdate } from "./reader-steps.ts";
 
 afterAll(closeAddressAgents);
 
@@ -157,15 +158,12 @@ describe.each(dbVariants())("generic OpenID Connect sign-in on %s (local oauth2-
     expect(refused.status).toBe(403);
     expect(errorEnvelopeSchema.parse(refused.json).error.code).toBe("PROFILE_REQUIRED");
 
-    const update = await call(auth.url, "/api/auth/update-user", {
-      from,
-      cookie,
-      body: { softwareBackground: "Beginner", hardwareBackground: "Intermediate", interestArea: "grasping" },
-    });
-    expect(update.status).toBe(200);
-    const jwt = await call(auth.url, "/api/auth/jwt", { from, cookie });
-    expect(jwt.status).toBe(200);
-    expect(decodeJwt(jwt.json.token)).toMatchObject({
+    const jwt = await jwtAfterProfileUpdate(
+      auth,
+      { from, cookie },
+      { softwareBackground: "Beginner", hardwareBackground: "Intermediate", interestArea: "grasping" },
+    );
+    expect(decodeJwt(jwt)).toMatchObject({
       email,
       emailVerified: true,
       softwareBackground: "Beginner",
