@@ -15,7 +15,8 @@ import { jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { asExecutor } from "../src/db/client.ts";
 import { GrantError, grantRole, refreshCachedUser } from "../src/roles.ts";
-import { call, dbVariants, JWT_SECRET, type RunningAuth, startAuth, uniqueEmail } from "./helpers.ts";
+import { call } from "./client.ts";
+import { dbVariants, JWT_SECRET, type RunningAuth, startAuth, uniqueEmail } from "./helpers.ts";
 
 afterAll(closeAddressAgents);
 

@@ -3,17 +3,11 @@
 import { errorEnvelopeSchema } from "@ai-book/contracts";
 import { closeAddressAgents } from "@ai-book/testkit";
 import { eq, sql } from "drizzle-orm";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, expect, it } from "vitest";
 import { session as sessionTable, user as userTable, verification } from "../src/db/schema.ts";
-import {
-  authForSuite,
-  call,
-  cookieOf,
-  dbVariants,
-  type RunningAuth,
-  uniqueEmail,
-  variantNet,
-} from "./helpers.ts";
+import { call, cookieOf } from "./client.ts";
+import { describeOnEachDb, type RunningAuth, uniqueEmail } from "./helpers.ts";
+import { expectWrongPasswordRefused } from "./reader-steps.ts";
 
 afterAll(closeAddressAgents);
 
@@ -51,10 +45,7 @@ async function rowsAbout(auth: RunningAuth, userId: string): Promise<Record<stri
   return counts;
 }
 
-describe.each(dbVariants())("account data on %s", (variant) => {
-  const net = variantNet(variant);
-  const auth = authForSuite({ variant });
-
+describeOnEachDb("account data", ({ auth, net }) => {
   it("exports what we hold as a JSON attachment, without password hashes or tokens", async () => {
     const from = `${net}.71.1`;
     const reader = await signUp(auth, from);
@@ -82,13 +73,7 @@ describe.each(dbVariants())("account data on %s", (variant) => {
     const from = `${net}.71.2`;
     const reader = await signUp(auth, from);
     const before = await rowsAbout(auth, reader.userId);
-    const res = await call(auth.url, "/api/auth/delete-user", {
-      from,
-      cookie: reader.cookie,
-      body: { password: "not my password" },
-    });
-    expect(res.status).toBe(400);
-    expect(errorEnvelopeSchema.parse(res.json).error.code).toBe("INVALID_PASSWORD");
+    await expectWrongPasswordRefused(auth, { from, cookie: reader.cookie }, "/api/auth/delete-user");
     expect(await rowsAbout(auth, reader.userId)).toEqual(before);
   });
 

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { closeAddressAgents, REPO_ROOT, tempDir } from "@ai-book/testkit";
 import { decodeJwt } from "jose";
 import { afterAll, describe, expect, it } from "vitest";
-import { BETTER_AUTH_SECRET, call, JWT_SECRET, startAuth, uniqueEmail } from "./helpers.ts";
+import { call } from "./client.ts";
+import { BETTER_AUTH_SECRET, JWT_SECRET, startAuth, uniqueEmail } from "./helpers.ts";
 
 afterAll(closeAddressAgents);
 

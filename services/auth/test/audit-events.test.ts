@@ -9,15 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TOTP_PERIOD_S } from "../src/accounts/totp-replay.ts";
 import { AUDIT_EVENT_TYPES, type AuditEventView } from "../src/audit/audit-log.ts";
 import { asExecutor } from "../src/db/client.ts";
-import {
-  type CallResult,
-  call,
-  dbVariants,
-  ORIGIN,
-  type RunningAuth,
-  startAuth,
-  uniqueEmail,
-} from "./helpers.ts";
+import { call, ORIGIN, withCookies } from "./client.ts";
+import { dbVariants, type RunningAuth, startAuth, uniqueEmail } from "./helpers.ts";
 import { type MailServer, startMailServer } from "./mail-server.ts";
 
 afterAll(closeAddressAgents);
@@ -25,17 +18,6 @@ afterAll(closeAddressAgents);
 const PASSWORD = "first passphrase of the reader";
 const CHANGED = "second passphrase of the reader";
 const RESET_TO = "third passphrase after a reset";
-
-/** A tiny cookie jar over responses (Node's fetch keeps none). */
-function jar(current: string, res: CallResult): string {
-  const map = new Map(current ? current.split("; ").map((c) => c.split("=", 2) as [string, string]) : []);
-  for (const set of res.headers.getSetCookie()) {
-    const [name, value] = set.split(";")[0]!.split("=", 2) as [string, string];
-    if (/max-age=0/i.test(set) || !value) map.delete(name);
-    else map.set(name, value);
-  }
-  return [...map].map(([k, v]) => `${k}=${v}`).join("; ");
-}
 
 describe.each(dbVariants())("audit events on %s", (variant) => {
   const net = variant === "pglite" ? "127.3" : "127.4";
@@ -91,7 +73,7 @@ describe.each(dbVariants())("audit events on %s", (variant) => {
     const back = new URL(atIdp.headers.get("location")!);
     return call(auth.url, `${back.pathname}${back.search}`, {
       from: address,
-      cookie: jar("", start),
+      cookie: withCookies("", start),
       origin: null,
       redirect: "manual",
     });
@@ -165,7 +147,7 @@ describe.each(dbVariants())("audit events on %s", (variant) => {
       from: from(),
       body: { email, password: RESET_TO },
     });
-    let cookie = jar("", again);
+    let cookie = withCookies("", again);
     secrets.push(again.json.token);
     const enable = await call(auth.url, "/api/auth/two-factor/enable", {
       from: at,
@@ -173,7 +155,7 @@ describe.each(dbVariants())("audit events on %s", (variant) => {
       body: { password: RESET_TO },
     });
     expect(enable.status).toBe(200);
-    cookie = jar(cookie, enable);
+    cookie = withCookies(cookie, enable);
     const totp = URI.parse(enable.json.totpURI) as TOTP;
     secrets.push(totp.secret.base32, ...(enable.json.backupCodes as string[]));
     const confirm = await call(auth.url, "/api/auth/two-factor/verify-totp", {
@@ -189,7 +171,7 @@ describe.each(dbVariants())("audit events on %s", (variant) => {
       body: { email, password: RESET_TO },
     });
     expect(first.json.twoFactorRedirect).toBe(true);
-    let pending = jar("", first);
+    let pending = withCookies("", first);
     const badCode = String((Number(totp.generate()) + 1) % 1_000_000).padStart(6, "0");
     const refused = await call(auth.url, "/api/auth/two-factor/verify-totp", {
       from: at,
@@ -197,7 +179,7 @@ describe.each(dbVariants())("audit events on %s", (variant) => {
       body: { code: badCode },
     });
     expect(refused.status).toBe(401);
-    pending = jar(pending, refused);
+    pending = withCookies(pending, refused);
     const second = await call(auth.url, "/api/auth/two-factor/verify-totp", {
       from: at,
       cookie: pending,
@@ -293,7 +275,7 @@ describe.each(dbVariants())("audit events on %s", (variant) => {
     const oidcAt = from();
     const firstProvider = await providerSignIn(oidcAt);
     expect(firstProvider.status).toBe(302);
-    const oidcCookie = jar("", firstProvider);
+    const oidcCookie = withCookies("", firstProvider);
     const oidcSession = await call(auth.url, "/api/auth/get-session", { from: oidcAt, cookie: oidcCookie });
     const oidcUserId: string = oidcSession.json.user.id;
     const sessionCookie = oidcCookie.split("; ").find((c) => c.includes("session_token="));

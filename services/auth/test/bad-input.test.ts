@@ -5,7 +5,8 @@ import { sql } from "drizzle-orm";
 import type { PgliteDatabase } from "drizzle-orm/pglite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { schema } from "../src/db/schema.ts";
-import { call, cookieOf, dbVariants, type RunningAuth, startAuth, uniqueEmail } from "./helpers.ts";
+import { call, cookieOf } from "./client.ts";
+import { dbVariants, type RunningAuth, startAuth, uniqueEmail } from "./helpers.ts";
 
 afterAll(closeAddressAgents);
 

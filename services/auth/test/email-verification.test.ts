@@ -9,14 +9,11 @@ import { decodeJwt } from "jose";
 import { simpleParser } from "mailparser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAILS_PER_ADDRESS } from "../src/accounts/options.ts";
+import { call, cookieOf, ORIGIN, setsSession } from "./client.ts";
 import {
   BETTER_AUTH_SECRET,
-  call,
-  cookieOf,
   dbVariants,
-  ORIGIN,
   type RunningAuth,
-  setsSession,
   startAuth,
   uniqueEmail,
   variantNet,

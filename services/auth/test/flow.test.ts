@@ -9,16 +9,9 @@ import {
 import { closeAddressAgents } from "@ai-book/testkit";
 import { decodeJwt, decodeProtectedHeader, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  call,
-  cookieOf,
-  dbVariants,
-  JWT_SECRET,
-  ORIGIN,
-  type RunningAuth,
-  startAuth,
-  uniqueEmail,
-} from "./helpers.ts";
+import { call, cookieOf, ORIGIN } from "./client.ts";
+import { dbVariants, JWT_SECRET, type RunningAuth, startAuth, uniqueEmail } from "./helpers.ts";
+import { jwtAfterProfileUpdate } from "./reader-steps.ts";
 
 afterAll(closeAddressAgents);
 
@@ -131,15 +124,12 @@ describe.each(dbVariants())("full flow on %s", (variant) => {
     // JWT_DEFAULT_EXPIRES_IN: short, since the tutor refetches before expiry (issue 19).
     expect(claims.exp - claims.iat).toBe(15 * 60);
 
-    const update = await call(auth.url, "/api/auth/update-user", {
-      from,
-      cookie,
-      body: { softwareBackground: "Advanced", interestArea: "whole-body control", preferredLanguage: "ur" },
-    });
-    expect(update.status).toBe(200);
-    const second = await call(auth.url, "/api/auth/jwt", { from, cookie });
-    expect(second.status).toBe(200);
-    const after = await verify(second.json.token);
+    const second = await jwtAfterProfileUpdate(
+      auth,
+      { from, cookie },
+      { softwareBackground: "Advanced", interestArea: "whole-body control", preferredLanguage: "ur" },
+    );
+    const after = await verify(second);
     expect(after.claims).toMatchObject({
       softwareBackground: "Advanced",
       hardwareBackground: "Beginner",

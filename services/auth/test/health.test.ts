@@ -8,7 +8,8 @@ import {
   startPostgres,
 } from "@ai-book/testkit";
 import { afterAll, describe, expect, it } from "vitest";
-import { call, type RunningAuth, startAuth } from "./helpers.ts";
+import { call } from "./client.ts";
+import { type RunningAuth, startAuth } from "./helpers.ts";
 
 afterAll(closeAddressAgents);
 

@@ -1,12 +1,11 @@
-// Test harness of the auth-service: a real instance on a real socket (PGlite or PostgreSQL), and an HTTP client.
+// Test harness of the auth-service: a real instance on a real socket (PGlite or PostgreSQL); client.ts speaks to it.
 
 import { startServer } from "@ai-book/http";
-import { captureLogs, createPgDatabase, fromAddress, requireEnv, tempDir } from "@ai-book/testkit";
-import { afterAll, beforeAll } from "vitest";
+import { captureLogs, createPgDatabase, requireEnv, tempDir } from "@ai-book/testkit";
+import { afterAll, beforeAll, describe } from "vitest";
 import { type AuthService, type AuthServiceOptions, createAuthService } from "../src/app.ts";
 import { type AuthConfig, loadConfig } from "../src/config.ts";
 
-export const ORIGIN = "http://localhost:3000";
 export const JWT_SECRET = "test-jwt-secret-0123456789-abcdefghijklmnop";
 export const BETTER_AUTH_SECRET = "test-better-auth-secret-0123456789-abcdefgh";
 
@@ -73,6 +72,20 @@ export function authForSuite(opts: StartOptions = {}): RunningAuth {
   };
 }
 
+/**
+ * `describe.each(dbVariants())` with what each variant's suite needs: its own auth-service (authForSuite) and its
+ * address block (variantNet). The suites are titled "<title> on <variant>".
+ */
+export function describeOnEachDb(
+  title: string,
+  suite: (variant: { auth: RunningAuth; net: string; name: DbVariant }) => void,
+  opts: StartOptions = {},
+): void {
+  describe.each(dbVariants())(`${title} on %s`, (name) => {
+    suite({ auth: authForSuite({ ...opts, variant: name }), net: variantNet(name), name });
+  });
+}
+
 /** Starts an auth-service on 127.0.0.1:<free port> with its own empty database. */
 export async function startAuth(opts: StartOptions = {}): Promise<RunningAuth> {
   const dir = tempDir("ai-book-auth-");
@@ -117,74 +130,6 @@ export async function startAuth(opts: StartOptions = {}): Promise<RunningAuth> {
       dir.cleanup();
     },
   };
-}
-
-export interface CallOptions {
-  method?: "GET" | "POST" | "OPTIONS";
-  body?: unknown;
-  /** Raw body (sent as is, with `contentType`). */
-  raw?: string;
-  contentType?: string;
-  cookie?: string;
-  bearer?: string;
-  /** Source address of the client socket (127.x.y.z). @default "127.0.0.1" */
-  from?: string;
-  /** @default ORIGIN; null sends none. */
-  origin?: string | null;
-  headers?: Record<string, string>;
-  /** "manual" to see a redirect instead of following it. @default "follow" */
-  redirect?: RequestRedirect;
-}
-
-export interface CallResult {
-  status: number;
-  headers: Headers;
-  // biome-ignore lint/suspicious/noExplicitAny: test bodies are asserted field by field
-  json: any;
-  text: string;
-}
-
-export async function call(base: string, path: string, opts: CallOptions = {}): Promise<CallResult> {
-  const headers: Record<string, string> = { ...opts.headers };
-  if (opts.origin !== null) headers.origin = opts.origin ?? ORIGIN;
-  if (opts.cookie) headers.cookie = opts.cookie;
-  if (opts.bearer) headers.authorization = `Bearer ${opts.bearer}`;
-  let body: string | undefined;
-  if (opts.raw !== undefined) {
-    body = opts.raw;
-    headers["content-type"] = opts.contentType ?? "application/json";
-  } else if (opts.body !== undefined) {
-    body = JSON.stringify(opts.body);
-    headers["content-type"] = "application/json";
-  }
-  const res = await fetch(`${base}${path}`, {
-    method: opts.method ?? (body === undefined ? "GET" : "POST"),
-    headers,
-    body,
-    redirect: opts.redirect ?? "follow",
-    dispatcher: fromAddress(opts.from ?? "127.0.0.1"),
-  } as RequestInit);
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, headers: res.headers, json, text };
-}
-
-/** The session cookie(s) of a response as a Cookie header value. */
-export function cookieOf(res: CallResult): string {
-  return res.headers
-    .getSetCookie()
-    .map((c) => c.split(";")[0])
-    .join("; ");
-}
-
-/** Whether a response starts a session (sets a session cookie that is not a deletion). */
-export function setsSession(res: Pick<CallResult, "headers">): boolean {
-  return res.headers.getSetCookie().some((c) => c.includes("session_token=") && !/max-age=0/i.test(c));
 }
 
 let seq = 0;

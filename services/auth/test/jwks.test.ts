@@ -5,14 +5,8 @@ import { jwtClaimsSchema, SET_AUTH_JWT_HEADER } from "@ai-book/contracts";
 import { closeAddressAgents, createPgDatabase, tempDir } from "@ai-book/testkit";
 import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, jwtVerify } from "jose";
 import { afterAll, describe, expect, it } from "vitest";
-import {
-  call,
-  defaultVariant,
-  type RunningAuth,
-  type StartOptions,
-  startAuth,
-  uniqueEmail,
-} from "./helpers.ts";
+import { call } from "./client.ts";
+import { defaultVariant, type RunningAuth, type StartOptions, startAuth, uniqueEmail } from "./helpers.ts";
 
 afterAll(closeAddressAgents);
 

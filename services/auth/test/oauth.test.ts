@@ -7,32 +7,13 @@ import { decodeJwt } from "jose";
 import { OAuth2Server } from "oauth2-mock-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { account, session as sessionTable, user as userTable } from "../src/db/schema.ts";
-import {
-  type CallResult,
-  call,
-  dbVariants,
-  ORIGIN,
-  type RunningAuth,
-  setsSession,
-  startAuth,
-  uniqueEmail,
-  variantNet,
-} from "./helpers.ts";
+import { call, ORIGIN, setsSession, withCookies } from "./client.ts";
+import { dbVariants, type RunningAuth, startAuth, uniqueEmail, variantNet } from "./helpers.ts";
+import { jwtAfterProfileUpdate } from "./reader-steps.ts";
 
 afterAll(closeAddressAgents);
 
 const PASSWORD = "correct horse battery staple";
-
-function jarOf(...responses: CallResult[]): string {
-  const map = new Map<string, string>();
-  for (const res of responses)
-    for (const set of res.headers.getSetCookie()) {
-      const [name, value] = set.split(";")[0]!.split("=", 2) as [string, string];
-      if (/max-age=0/i.test(set) || !value) map.delete(name);
-      else map.set(name, value);
-    }
-  return [...map].map(([k, v]) => `${k}=${v}`).join("; ");
-}
 
 interface Profile {
   sub: string;
@@ -131,7 +112,7 @@ describe.each(dbVariants())("generic OpenID Connect sign-in on %s (local oauth2-
     expect(atIdp.status).toBe(302);
     const back = new URL(atIdp.headers.get("location")!);
     const callbackPath = `${back.pathname}${back.search}`;
-    const cookie = jarOf(start);
+    const cookie = withCookies("", start);
     const callback = await call(auth.url, callbackPath, { from, cookie, origin: null, redirect: "manual" });
     return { callback, callbackPath, cookie };
   }
@@ -164,7 +145,7 @@ describe.each(dbVariants())("generic OpenID Connect sign-in on %s (local oauth2-
     expect(callback.status).toBe(302);
     expect(redeemedWith.at(-1)).toBe(`accepted ${auth.config.baseUrl}/api/auth/callback/oidc`);
     expect(callback.headers.get("location")).toBe(`${ORIGIN}/docs?welcome=1`);
-    const cookie = jarOf(callback);
+    const cookie = withCookies("", callback);
 
     const session = await call(auth.url, "/api/auth/get-session", { from, cookie });
     expect(session.json.user).toMatchObject({
@@ -177,15 +158,12 @@ describe.each(dbVariants())("generic OpenID Connect sign-in on %s (local oauth2-
     expect(refused.status).toBe(403);
     expect(errorEnvelopeSchema.parse(refused.json).error.code).toBe("PROFILE_REQUIRED");
 
-    const update = await call(auth.url, "/api/auth/update-user", {
-      from,
-      cookie,
-      body: { softwareBackground: "Beginner", hardwareBackground: "Intermediate", interestArea: "grasping" },
-    });
-    expect(update.status).toBe(200);
-    const jwt = await call(auth.url, "/api/auth/jwt", { from, cookie });
-    expect(jwt.status).toBe(200);
-    expect(decodeJwt(jwt.json.token)).toMatchObject({
+    const jwt = await jwtAfterProfileUpdate(
+      auth,
+      { from, cookie },
+      { softwareBackground: "Beginner", hardwareBackground: "Intermediate", interestArea: "grasping" },
+    );
+    expect(decodeJwt(jwt)).toMatchObject({
       email,
       emailVerified: true,
       softwareBackground: "Beginner",
@@ -196,7 +174,7 @@ describe.each(dbVariants())("generic OpenID Connect sign-in on %s (local oauth2-
     // The second sign-in goes straight through: same user, no profile step.
     const again = await signInWithProvider(from);
     expect(again.callback.headers.get("location")).toBe(`${ORIGIN}/docs`);
-    const second = await call(auth.url, "/api/auth/jwt", { from, cookie: jarOf(again.callback) });
+    const second = await call(auth.url, "/api/auth/jwt", { from, cookie: withCookies("", again.callback) });
     expect(second.status).toBe(200);
     expect(decodeJwt(second.json.token).sub).toBe(session.json.user.id);
   });
@@ -247,7 +225,7 @@ describe.each(dbVariants())("generic OpenID Connect sign-in on %s (local oauth2-
     expect(atIdp.status).toBe(302);
     const delivered = new URL(atIdp.headers.get("location")!);
     expect(`${delivered.origin}${delivered.pathname}`).toBe(redirectUri);
-    return { delivered, cookie: jarOf(start) };
+    return { delivered, cookie: withCookies("", start) };
   }
 
   it("a code issued for another redirect URI, brought to our callback: the provider refuses it, nothing is written", async () => {
@@ -318,7 +296,7 @@ describe.each(dbVariants())("generic OpenID Connect sign-in on %s (local oauth2-
     const refused = await call(
       auth.url,
       `/api/auth/callback/oidc?error=invalid_request&error_description=redirect_uri+mismatch&state=${state}`,
-      { from, cookie: jarOf(start), origin: null, redirect: "manual" },
+      { from, cookie: withCookies("", start), origin: null, redirect: "manual" },
     );
     expect(refused.status).toBe(400);
     expect(errorEnvelopeSchema.parse(refused.json).error.code).toBe("OAUTH_FAILED");
@@ -351,7 +329,10 @@ describe.each(dbVariants())("generic OpenID Connect sign-in on %s (local oauth2-
     profile = { sub: `sub-${verified}`, email: verified, email_verified: true, name: "Vic" };
     const linked = await signInWithProvider(from);
     expect(linked.callback.headers.get("location")).toBe(`${ORIGIN}/docs`);
-    const session = await call(auth.url, "/api/auth/get-session", { from, cookie: jarOf(linked.callback) });
+    const session = await call(auth.url, "/api/auth/get-session", {
+      from,
+      cookie: withCookies("", linked.callback),
+    });
     expect(session.json.user.id).toBe(up.json.user.id);
     expect(session.json.user.profilePending).toBe(false);
 

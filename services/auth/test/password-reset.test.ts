@@ -16,17 +16,8 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAILS_PER_ADDRESS, RESET_LINK_TTL_S } from "../src/accounts/options.ts";
 import { verification } from "../src/db/schema.ts";
-import {
-  call,
-  cookieOf,
-  dbVariants,
-  JWT_SECRET,
-  ORIGIN,
-  type RunningAuth,
-  startAuth,
-  uniqueEmail,
-  variantNet,
-} from "./helpers.ts";
+import { call, cookieOf, ORIGIN } from "./client.ts";
+import { dbVariants, JWT_SECRET, type RunningAuth, startAuth, uniqueEmail, variantNet } from "./helpers.ts";
 import { type MailServer, startMailServer } from "./mail-server.ts";
 
 afterAll(closeAddressAgents);

@@ -3,7 +3,8 @@ import { errorEnvelopeSchema } from "@ai-book/contracts";
 import { closeAddressAgents } from "@ai-book/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLIENT_IP_HEADER } from "../src/auth.ts";
-import { call, type RunningAuth, startAuth, uniqueEmail } from "./helpers.ts";
+import { call } from "./client.ts";
+import { type RunningAuth, startAuth, uniqueEmail } from "./helpers.ts";
 
 afterAll(closeAddressAgents);
 

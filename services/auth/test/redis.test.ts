@@ -8,7 +8,8 @@ import { Redis } from "ioredis";
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { schema } from "../src/db/schema.ts";
-import { call, cookieOf, type RunningAuth, startAuth, uniqueEmail } from "./helpers.ts";
+import { call, cookieOf } from "./client.ts";
+import { type RunningAuth, startAuth, uniqueEmail } from "./helpers.ts";
 
 const REDIS_URL = requireEnv("REDIS_URL");
 

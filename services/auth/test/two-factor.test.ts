@@ -4,36 +4,16 @@ import { closeAddressAgents } from "@ai-book/testkit";
 import { eq } from "drizzle-orm";
 import { decodeJwt } from "jose";
 import { type TOTP, URI } from "otpauth";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, expect, it } from "vitest";
 import { TOTP_PERIOD_S } from "../src/accounts/totp-replay.ts";
 import { twoFactor } from "../src/db/schema.ts";
-import {
-  authForSuite,
-  type CallResult,
-  call,
-  cookieOf,
-  dbVariants,
-  type RunningAuth,
-  setsSession,
-  uniqueEmail,
-  variantNet,
-} from "./helpers.ts";
+import { call, cookieOf, setsSession, withCookies } from "./client.ts";
+import { describeOnEachDb, type RunningAuth, uniqueEmail } from "./helpers.ts";
+import { expectWrongPasswordRefused } from "./reader-steps.ts";
 
 afterAll(closeAddressAgents);
 
 const PASSWORD = "correct horse battery staple";
-
-/** Merges the cookies a response sets into a Cookie header (a tiny cookie jar). */
-function withCookies(jar: string, res: CallResult): string {
-  const map = new Map(jar ? jar.split("; ").map((c) => c.split("=", 2) as [string, string]) : []);
-  for (const set of res.headers.getSetCookie()) {
-    const [pair] = set.split(";");
-    const [name, value] = pair!.split("=", 2) as [string, string];
-    if (/max-age=0/i.test(set) || value === "") map.delete(name);
-    else map.set(name, value);
-  }
-  return [...map].map(([k, v]) => `${k}=${v}`).join("; ");
-}
 
 /**
  * The code `steps` time-steps from now. Each code is accepted once, so a sign-in right after enrolment uses the next
@@ -56,13 +36,14 @@ async function enrolled(auth: RunningAuth, from: string) {
     body: { name: "Tom", email, password: PASSWORD },
   });
   let cookie = cookieOf(up);
-  const enable = await call(auth.url, "/api/auth/two-factor/enable", {
-    from,
-    cookie,
-    body: { password: PASSWORD },
-  });
-  expect(enable.status).toBe(200);
-  cookie = withCookies(cookie, enable);
+  // A step of the enrolment that must succeed: the session's cookies follow each one.
+  const step = async (path: string, body: Record<string, unknown>) => {
+    const res = await call(auth.url, path, { from, cookie, body });
+    expect(res.status).toBe(200);
+    cookie = withCookies(cookie, res);
+    return res;
+  };
+  const enable = await step("/api/auth/two-factor/enable", { password: PASSWORD });
   const totp = URI.parse(enable.json.totpURI) as TOTP;
   expect(totp.issuer).toBe("ai-book");
   expect(totp.label).toBe(email);
@@ -80,13 +61,7 @@ async function enrolled(auth: RunningAuth, from: string) {
   expect(wrong.status).toBe(401);
   expect(errorEnvelopeSchema.parse(wrong.json).error.code).toBe("INVALID_TWO_FACTOR_CODE");
   const enrolCode = codeAt(totp, 0);
-  const confirm = await call(auth.url, "/api/auth/two-factor/verify-totp", {
-    from,
-    cookie,
-    body: { code: enrolCode },
-  });
-  expect(confirm.status).toBe(200);
-  cookie = withCookies(cookie, confirm);
+  await step("/api/auth/two-factor/verify-totp", { code: enrolCode });
   const on = await call(auth.url, "/api/auth/get-session", { from, cookie });
   expect(on.json.user.twoFactorEnabled).toBe(true);
   return { email, userId: up.json.user.id as string, totp, backupCodes, cookie, enrolCode };
@@ -102,10 +77,7 @@ async function firstStep(auth: RunningAuth, email: string, from: string, jar = "
   return { res, jar: withCookies(jar, res) };
 }
 
-describe.each(dbVariants())("two-factor TOTP on %s", (variant) => {
-  const net = variantNet(variant);
-  const auth = authForSuite({ variant });
-
+describeOnEachDb("two-factor TOTP", ({ auth, net }) => {
   it("asks for a second step at sign-in; no session or JWT until the right TOTP code", async () => {
     const from = `${net}.81.1`;
     const reader = await enrolled(auth, from);
@@ -174,13 +146,7 @@ describe.each(dbVariants())("two-factor TOTP on %s", (variant) => {
   it("turns off only with the password", async () => {
     const from = `${net}.81.5`;
     const reader = await enrolled(auth, from);
-    const wrong = await call(auth.url, "/api/auth/two-factor/disable", {
-      from,
-      cookie: reader.cookie,
-      body: { password: "not my password" },
-    });
-    expect(wrong.status).toBe(400);
-    expect(errorEnvelopeSchema.parse(wrong.json).error.code).toBe("INVALID_PASSWORD");
+    await expectWrongPasswordRefused(auth, { from, cookie: reader.cookie }, "/api/auth/two-factor/disable");
     const still = await firstStep(auth, reader.email, `${net}.81.6`);
     expect(still.res.json.twoFactorRedirect).toBe(true);
 

@@ -2,7 +2,8 @@
 // answer language of the profile (issue 15) as the next JWT carries it.
 import { closeAddressAgents } from "@ai-book/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ORIGIN, type RunningAuth, startAuth, uniqueEmail } from "../../../services/auth/test/helpers.ts";
+import { ORIGIN } from "../../../services/auth/test/client.ts";
+import { type RunningAuth, startAuth, uniqueEmail } from "../../../services/auth/test/helpers.ts";
 import { AuthClient } from "./auth-client.ts";
 import { TutorError } from "./tutor-error.ts";
 

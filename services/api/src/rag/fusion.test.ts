@@ -2,6 +2,11 @@
 import { describe, expect, it } from "vitest";
 import { convexFusion, RRF_K, reciprocalRankFusion } from "./fusion.ts";
 
+/** A leg's hits in rank order, from id → score (ids are letters, so the object keeps its written order). */
+function hits(scores: Record<string, number>): Array<{ id: string; score: number }> {
+  return Object.entries(scores).map(([id, score]) => ({ id, score }));
+}
+
 describe("reciprocalRankFusion", () => {
   it("adds 1/(k+rank) over the lists and records the legs that found each id", () => {
     const fused = reciprocalRankFusion([
@@ -38,18 +43,8 @@ describe("reciprocalRankFusion", () => {
 
 describe("convexFusion", () => {
   // The lexical leg is sure of "a" (far ahead of the rest); the dense leg ranks it last and prefers "b".
-  const lexical = [
-    { id: "a", score: 30 },
-    { id: "b", score: 12 },
-    { id: "c", score: 11 },
-    { id: "d", score: 10 },
-  ];
-  const dense = [
-    { id: "b", score: 0.9 },
-    { id: "c", score: 0.85 },
-    { id: "d", score: 0.8 },
-    { id: "a", score: 0.5 },
-  ];
+  const lexical = hits({ a: 30, b: 12, c: 11, d: 10 });
+  const dense = hits({ b: 0.9, c: 0.85, d: 0.8, a: 0.5 });
 
   it("keeps a strong lexical first hit that reciprocal ranks would drown", () => {
     const rrf = reciprocalRankFusion([
@@ -71,24 +66,8 @@ describe("convexFusion", () => {
   it("lets the dense leg decide between close lexical hits, and keeps dense-only hits", () => {
     const fused = convexFusion(
       [
-        {
-          leg: "lexical",
-          hits: [
-            { id: "x", score: 10 },
-            { id: "y", score: 9.9 },
-            { id: "z", score: 1 },
-          ],
-          weight: 1,
-        },
-        {
-          leg: "dense",
-          hits: [
-            { id: "y", score: 0.9 },
-            { id: "w", score: 0.8 },
-            { id: "x", score: 0.1 },
-          ],
-          weight: 0.25,
-        },
+        { leg: "lexical", hits: hits({ x: 10, y: 9.9, z: 1 }), weight: 1 },
+        { leg: "dense", hits: hits({ y: 0.9, w: 0.8, x: 0.1 }), weight: 0.25 },
       ],
       { limit: 3 },
     );

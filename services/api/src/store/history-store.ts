@@ -10,6 +10,7 @@ import type {
 import type { Kysely, Transaction } from "kysely";
 import type { FeedbackRow, HistoryStore, RecordOutcome, TurnRecord } from "../history/ports.ts";
 import type { AppDatabase } from "./db.ts";
+import { lookUp } from "./key-lookup.ts";
 import type { Database, FeedbackTable } from "./schema.ts";
 
 /** PostgreSQL returns count(*) as a string (bigint); SQLite as a number. */
@@ -104,13 +105,8 @@ export function createHistoryStore(database: AppDatabase): HistoryStore {
   const db: Kysely<Database> = database.db;
 
   return {
-    async ownerOf(conversationId) {
-      const row = await db
-        .selectFrom("conversations")
-        .select("user_id")
-        .where("id", "=", conversationId)
-        .executeTakeFirst();
-      return row?.user_id;
+    ownerOf(conversationId) {
+      return lookUp(db, "conversations", "user_id", { id: conversationId });
     },
 
     recordTurn(turn: TurnRecord, title: string): Promise<RecordOutcome> {
@@ -230,12 +226,7 @@ export function createHistoryStore(database: AppDatabase): HistoryStore {
 
     async delete(userId, conversationId) {
       return db.transaction().execute(async (trx) => {
-        const owned = await trx
-          .selectFrom("conversations")
-          .select("id")
-          .where("id", "=", conversationId)
-          .where("user_id", "=", userId)
-          .executeTakeFirst();
+        const owned = await lookUp(trx, "conversations", "id", { id: conversationId, user_id: userId });
         if (!owned) return false;
         await deleteConversations(trx, [conversationId]);
         return true;
@@ -269,12 +260,7 @@ export function createHistoryStore(database: AppDatabase): HistoryStore {
     },
 
     async put(userId, answerId, input, now) {
-      const owned = await db
-        .selectFrom("turns")
-        .select("id")
-        .where("id", "=", answerId)
-        .where("user_id", "=", userId)
-        .executeTakeFirst();
+      const owned = await lookUp(db, "turns", "id", { id: answerId, user_id: userId });
       if (!owned) return undefined;
       const at = now.toISOString();
       const values = {

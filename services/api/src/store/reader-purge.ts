@@ -3,6 +3,7 @@
 import { type Kysely, sql } from "kysely";
 import type { ReaderPurgeStore } from "../history/account-deletions.ts";
 import type { AppDatabase } from "./db.ts";
+import { lookUp } from "./key-lookup.ts";
 import type { Database } from "./schema.ts";
 
 /** The column every table holding a reader's rows carries (tables keyed by another row are listed below). */
@@ -58,12 +59,7 @@ export function createReaderPurge(database: AppDatabase): ReaderPurgeStore {
     },
 
     async feedPosition(source) {
-      const row = await db
-        .selectFrom("deletion_feed")
-        .select("position")
-        .where("source", "=", source)
-        .executeTakeFirst();
-      return row?.position ?? null;
+      return (await lookUp(db, "deletion_feed", "position", { source })) ?? null;
     },
 
     async saveFeedPosition(source, position) {

@@ -67,7 +67,10 @@ export class DocumentRuns {
     // Rows come grouped by document, rowids ascending within one (the index's order).
     for (const [rowid, docId] of rows) {
       if (last && last[2] === docId && last[1] + 1 === rowid) last[1] = rowid;
-      else runs.push((last = [rowid, rowid, docId]));
+      else {
+        last = [rowid, rowid, docId];
+        runs.push(last);
+      }
     }
     runs.sort((a, b) => a[0] - b[0]);
     this.#starts = Float64Array.from(runs, (r) => r[0]);
@@ -90,18 +93,12 @@ export class DocumentRuns {
   }
 }
 
-interface ChunkRow {
-  rowid: number;
-  id: string;
-  doc_id: string;
-  path: string;
-  title: string;
-  heading_path: string;
-  route: string;
-  text: string;
-  ordinal: number;
-  tokens: number;
-}
+/** The chunks columns under Chunk's names (as the insert binds them), so a row needs only its JSON read. */
+const CHUNK_COLUMNS =
+  "id, doc_id AS docId, path, title, heading_path AS headingPath, route, text, ordinal, tokens";
+
+/** A chunk as CHUNK_COLUMNS reads it: the heading path still JSON. */
+type ChunkRow = Omit<Chunk, "headingPath"> & { headingPath: string };
 
 const SCHEMA_VERSION = "1";
 
@@ -165,26 +162,14 @@ CREATE TABLE IF NOT EXISTS doc_sources (
 CREATE INDEX IF NOT EXISTS doc_sources_route ON doc_sources (route);
 `;
 
-interface SourceRow {
-  doc_id: string;
-  route: string;
-  title: string;
-  position: number | null;
-  mdx: number;
-  content_hash: string;
-  sections: string;
-}
+/** The doc_sources columns under DocumentSource's names, as CHUNK_COLUMNS does for chunks. */
+const SOURCE_COLUMNS = "doc_id AS docId, route, title, position, mdx, content_hash AS contentHash, sections";
+
+/** A source as SOURCE_COLUMNS reads it: mdx still 0 or 1, the sections still JSON. */
+type SourceRow = Omit<DocumentSource, "mdx" | "sections"> & { mdx: number; sections: string };
 
 function toSource(row: SourceRow): DocumentSource {
-  return {
-    docId: row.doc_id,
-    route: row.route,
-    title: row.title,
-    position: row.position,
-    mdx: row.mdx === 1,
-    contentHash: row.content_hash,
-    sections: JSON.parse(row.sections) as DocumentSource["sections"],
-  };
+  return { ...row, mdx: row.mdx === 1, sections: JSON.parse(row.sections) as DocumentSource["sections"] };
 }
 
 /** Opens (creating when needed) the SQLite index at `path`. */
@@ -239,17 +224,7 @@ function vectorBlob(v: Float32Array): Buffer {
 }
 
 function toChunk(row: ChunkRow): Chunk {
-  return {
-    id: row.id,
-    docId: row.doc_id,
-    path: row.path,
-    title: row.title,
-    headingPath: JSON.parse(row.heading_path) as string[],
-    route: row.route,
-    text: row.text,
-    ordinal: row.ordinal,
-    tokens: row.tokens,
-  };
+  return { ...row, headingPath: JSON.parse(row.headingPath) as string[] };
 }
 
 export class SqliteChunkStore implements ChunkStore {
@@ -359,9 +334,9 @@ export class SqliteChunkStore implements ChunkStore {
           });
       if (fused.length === 0) return [];
       const rows = this.#prepared(
-        `SELECT * FROM chunks WHERE rowid IN (${fused.map(() => "?").join(",")})`,
-      ).all(...fused.map((f) => Number(f.id))) as ChunkRow[];
-      const byRowid = new Map(rows.map((r) => [String(r.rowid), r]));
+        `SELECT rowid, ${CHUNK_COLUMNS} FROM chunks WHERE rowid IN (${fused.map(() => "?").join(",")})`,
+      ).all(...fused.map((f) => Number(f.id))) as Array<ChunkRow & { rowid: number }>;
+      const byRowid = new Map(rows.map(({ rowid, ...row }) => [String(rowid), row]));
       return fused.flatMap((f) => {
         const row = byRowid.get(f.id);
         return row ? [{ chunk: toChunk(row), score: f.score, legs: f.legs }] : [];
@@ -502,7 +477,9 @@ export class SqliteChunkStore implements ChunkStore {
 
   async documentChunks(docId: string): Promise<Chunk[]> {
     return (
-      this.#prepared("SELECT * FROM chunks WHERE doc_id = ? ORDER BY ordinal").all(docId) as ChunkRow[]
+      this.#prepared(`SELECT ${CHUNK_COLUMNS} FROM chunks WHERE doc_id = ? ORDER BY ordinal`).all(
+        docId,
+      ) as ChunkRow[]
     ).map(toChunk);
   }
 
@@ -663,14 +640,16 @@ export class SqliteChunkStore implements ChunkStore {
 
   async documentSource(route: string): Promise<DocumentSource | null> {
     // Two docs can claim one route (a slug clash Docusaurus warns about): the first by path wins, as it does there.
-    const row = this.#prepared("SELECT * FROM doc_sources WHERE route = ? ORDER BY doc_id LIMIT 1").get(
-      route,
-    ) as SourceRow | undefined;
+    const row = this.#prepared(
+      `SELECT ${SOURCE_COLUMNS} FROM doc_sources WHERE route = ? ORDER BY doc_id LIMIT 1`,
+    ).get(route) as SourceRow | undefined;
     return row ? toSource(row) : null;
   }
 
   async documentSources(): Promise<DocumentSource[]> {
-    return (this.#prepared("SELECT * FROM doc_sources ORDER BY doc_id").all() as SourceRow[]).map(toSource);
+    return (
+      this.#prepared(`SELECT ${SOURCE_COLUMNS} FROM doc_sources ORDER BY doc_id`).all() as SourceRow[]
+    ).map(toSource);
   }
 
   async stats(): Promise<StoreStats> {
