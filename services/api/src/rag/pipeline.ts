@@ -6,8 +6,8 @@ import { extractiveAnswer } from "./extractive.ts";
 import { sameLanguage } from "./language.ts";
 import { type RagObserver, timed } from "./observer.ts";
 import type { ChatMessage, ChatModel, ChunkStore, Embedder } from "./ports.ts";
-import { answerMessages, NOT_COVERED, queryTranslationMessages, rewriteMessages } from "./prompt.ts";
-import { type Retrieved, retrieve } from "./retrieve.ts";
+import { answerMessages, notCovered, queryTranslationMessages, rewriteMessages } from "./prompt.ts";
+import { NEAR_COVERAGE, type Retrieved, retrieve } from "./retrieve.ts";
 import { toSource } from "./sources.ts";
 import { contentStems, truncate } from "./text.ts";
 
@@ -45,7 +45,10 @@ export interface Prepared {
   rewritten?: string;
   hits: Retrieved[];
   sources: Source[];
-  /** False when nothing relevant was found (and there is no highlighted passage to answer from). */
+  /**
+   * False when nothing relevant was found (and there is no highlighted passage to answer from); `hits` then holds
+   * the sections that come closest (NEAR_COVERAGE), if any.
+   */
   grounded: boolean;
   /** The reader's preferredLanguage when the model answers in it (not the book's language). */
   answerLanguage?: string;
@@ -66,6 +69,8 @@ export class GenerationFailedError extends Error {
   override name = "GenerationFailedError";
 }
 
+/** Sections named when the book comes close to a question it does not answer. */
+const CLOSEST_SECTIONS = 2;
 /** Characters of a highlighted passage added to the retrieval query. */
 const SELECTED_TEXT_QUERY_MAX = 1000;
 const REWRITE_MAX_TOKENS = 96;
@@ -159,7 +164,12 @@ export async function prepare(deps: RagDeps, input: AskInput): Promise<Prepared>
     signal: input.signal,
   });
   const grounded = result.relevant || Boolean(selected);
-  const hits = grounded ? result.hits : [];
+  // Not covered, but close: the closest sections are named and returned as sources, with no answer made from them.
+  const hits = grounded
+    ? result.hits
+    : result.coverage >= NEAR_COVERAGE
+      ? result.hits.slice(0, CLOSEST_SECTIONS)
+      : [];
   const terms = contentStems(relevanceText);
   return {
     input,
@@ -196,7 +206,7 @@ export function messagesFor(p: Prepared): ChatMessage[] {
 
 /** The whole answer at once. LLM failures fall back to the extractive answer. */
 export async function answer(deps: RagDeps, p: Prepared): Promise<Answer> {
-  if (!p.grounded) return { response: NOT_COVERED, mode: "extractive", grounded: false };
+  if (!p.grounded) return { response: notCovered(p.hits), mode: "extractive", grounded: false };
   const model = deps.chatModel;
   if (model) {
     try {
@@ -233,7 +243,7 @@ function* chunked(text: string): Generator<string> {
  */
 export async function* streamAnswer(deps: RagDeps, p: Prepared): AsyncGenerator<StreamEvent> {
   if (!p.grounded) {
-    for (const text of chunked(NOT_COVERED)) yield { type: "delta", text };
+    for (const text of chunked(notCovered(p.hits))) yield { type: "delta", text };
     yield { type: "done", mode: "extractive", grounded: false };
     return;
   }

@@ -198,3 +198,17 @@ export function followUpMessages(input: {
 /** The answer when the book has nothing relevant (no LLM call is made). */
 export const NOT_COVERED =
   "I could not find this in the book, so I cannot answer it from the sources. Try rephrasing the question, or ask about a topic the book covers.";
+
+/**
+ * The answer when the book does not cover the question (no LLM call is made): NOT_COVERED, or, when some sections
+ * come close, a pointer to them by name and citation — never an answer made from them.
+ */
+export function notCovered(closest: readonly Retrieved[]): string {
+  if (closest.length === 0) return NOT_COVERED;
+  const named = closest.map((h) => `"${[h.chunk.title, ...h.chunk.headingPath].join(" › ")}" [${h.n}]`);
+  const list = named.length === 1 ? named[0] : `${named.slice(0, -1).join(", ")} and ${named.at(-1)}`;
+  return (
+    `I could not find a direct answer to this in the book. The closest it comes is ${list}; ` +
+    "if that does not help, try rephrasing the question."
+  );
+}

@@ -208,6 +208,14 @@ describe("LLM answers through the OpenAI wire protocol (local stub, real openai 
       await api.post("/v1/chat/stream", { message: "best sourdough bread recipe" }, token),
     );
     expect(streamEventSchemas.done.parse(events.at(-1)?.data).grounded).toBe(false);
+    // Nor when the book only comes close: the closest sections are named, not handed to the model.
+    const near = chatResponseSchema.parse(
+      await (
+        await api.post("/v1/chat", { message: "Why do humanoid robots fall over on icy stairs?" }, token)
+      ).json(),
+    );
+    expect(near).toMatchObject({ grounded: false, mode: "extractive" });
+    expect(near.sources.length).toBeGreaterThan(0);
     expect(stub.chatRequests()).toHaveLength(0);
   });
 

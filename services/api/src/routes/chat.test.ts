@@ -60,6 +60,25 @@ describe("offline chat (extractive answers, lexical retrieval)", () => {
     expect(body.response).toMatch(/could not find this in the book/i);
   });
 
+  it("names the closest sections, without answering from them, when the book comes close but does not cover it", async () => {
+    // Shares "humanoid robots" with a section about mounting the IMU, nothing about falling or stairs.
+    const message = "Why do humanoid robots fall over on icy stairs?";
+    const body = chatResponseSchema.parse(
+      (await file.api.post("/v1/chat", { message }, file.token).then((r) => r.json())) as unknown,
+    );
+    expect(body.grounded).toBe(false);
+    expect(body.sources.length).toBeGreaterThan(0);
+    expect(body.sources.length).toBeLessThanOrEqual(2);
+    expect(body.sources[0]?.url).toBe(`${BOOK}/docs/sensors/imu#placement`);
+    expect(body.response).toMatch(/^I could not find a direct answer to this in the book\. The closest it comes is /);
+    expect(body.response).toContain('"Sensors › Inertial measurement units › Placement" [1]');
+    // Pointers only: no sentence of the section is quoted as if it answered.
+    expect(body.response).not.toMatch(/pelvis|dampers/);
+    const { events } = await readSse(await file.api.post("/v1/chat/stream", { message }, file.token));
+    expect(streamEventSchemas.sources.parse(events[0]?.data).sources).toEqual(body.sources);
+    expect(streamEventSchemas.done.parse(events.at(-1)?.data).grounded).toBe(false);
+  });
+
   it("personalises: a beginner gets fuller context than an advanced reader, examples lean to the interest area", async () => {
     const question = { message: "How is an IMU mounted in a robot?" };
     const beginner = await signToken({
