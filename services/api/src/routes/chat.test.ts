@@ -70,7 +70,9 @@ describe("offline chat (extractive answers, lexical retrieval)", () => {
     expect(body.sources.length).toBeGreaterThan(0);
     expect(body.sources.length).toBeLessThanOrEqual(2);
     expect(body.sources[0]?.url).toBe(`${BOOK}/docs/sensors/imu#placement`);
-    expect(body.response).toMatch(/^I could not find a direct answer to this in the book\. The closest it comes is /);
+    expect(body.response).toMatch(
+      /^I could not find a direct answer to this in the book\. The closest it comes is /,
+    );
     expect(body.response).toContain('"Sensors › Inertial measurement units › Placement" [1]');
     // Pointers only: no sentence of the section is quoted as if it answered.
     expect(body.response).not.toMatch(/pelvis|dampers/);
