@@ -1,14 +1,17 @@
 // The multi-book retrieval gate: offline search on every corpus of ../shared/corpus must stay above its plain-BM25 anchor.
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { tempDir } from "@ai-book/testkit";
+import { startOpenAIStub, tempDir } from "@ai-book/testkit";
 import { describe, expect, it } from "vitest";
+import { createOpenAIEmbedder } from "../adapters/embed/openai.ts";
 import {
+  type CorpusResult,
   DEFAULT_CORPORA,
   evalCorpora,
   formatCorporaTable,
   readCorpora,
   runCorporaCli,
+  SAMPLE_BOOK,
 } from "./eval-corpora.ts";
 
 const present = existsSync(DEFAULT_CORPORA);
@@ -17,14 +20,20 @@ const mustRun = process.env.CI === "true";
 if (!present && !mustRun)
   console.warn(`[skip] ${DEFAULT_CORPORA} is missing: skipping the multi-book retrieval gate`);
 
+/** The lexical results on every corpus and the sample book, computed once for both gates. */
+let lexical: Promise<CorpusResult[]> | undefined;
+const lexicalResults = () => {
+  lexical ??= evalCorpora([...readCorpora(DEFAULT_CORPORA), SAMPLE_BOOK]);
+  return lexical;
+};
+
 describe("multi-book retrieval gate", () => {
   it.runIf(present || mustRun)(
     "beats the plain-BM25 anchor on recall@1, matches it on recall@5 and reaches MRR@5 >= min(anchor + 0.05, 0.97) on every corpus (lexical)",
     async () => {
       expect(existsSync(DEFAULT_CORPORA), `${DEFAULT_CORPORA} must exist in CI`).toBe(true);
-      const corpora = readCorpora(DEFAULT_CORPORA);
-      expect(corpora.length).toBeGreaterThanOrEqual(4);
-      const results = await evalCorpora(corpora);
+      expect(readCorpora(DEFAULT_CORPORA).length).toBeGreaterThanOrEqual(4);
+      const results = await lexicalResults();
       console.log(formatCorporaTable(results));
       for (const { corpus, result } of results) {
         const a = corpus.anchor;
@@ -38,6 +47,31 @@ describe("multi-book retrieval gate", () => {
         // Issue 20's target; rounded to the published anchors' three decimals.
         const target = Math.round(Math.min(a["mrr@5"] + 0.05, 0.97) * 1000) / 1000;
         expect(Math.round(m.mrrAtK * 1000) / 1000, `${corpus.name} MRR@5`).toBeGreaterThanOrEqual(target);
+      }
+    },
+    600_000,
+  );
+
+  it.runIf(present || mustRun)(
+    "hybrid with a stand-in embedder (local OpenAI-protocol server, hashed bag of words) is never worse than lexical on any corpus",
+    async () => {
+      const stub = await startOpenAIStub();
+      try {
+        const embedder = createOpenAIEmbedder({ apiKey: "stub", baseURL: stub.baseURL, dimensions: 256 });
+        const corpora = [...readCorpora(DEFAULT_CORPORA), SAMPLE_BOOK];
+        const hybrid = await evalCorpora(corpora, { embedder });
+        console.log(formatCorporaTable(hybrid));
+        const base = await lexicalResults();
+        for (const [i, { corpus, result }] of hybrid.entries()) {
+          expect(result.mode).toBe("hybrid");
+          const h = result.byDocument;
+          const l = (base[i] as CorpusResult).result.byDocument;
+          expect(h.recallAt1, `${corpus.name} recall@1`).toBeGreaterThanOrEqual(l.recallAt1);
+          expect(h.recallAtK, `${corpus.name} recall@5`).toBeGreaterThanOrEqual(l.recallAtK);
+          expect(h.mrrAtK, `${corpus.name} MRR@5`).toBeGreaterThanOrEqual(l.mrrAtK - 1e-9);
+        }
+      } finally {
+        await stub.close();
       }
     },
     600_000,

@@ -130,6 +130,32 @@ describe("sqlite store on disk", () => {
     await store.close();
   });
 
+  it("ranks the dense leg as the lexical one: an overview page closest to the question yields to the lesson", async () => {
+    const store = openSqliteStore({ path: ":memory:" });
+    await store.reset({ model: "m", dimensions: 16 });
+    // The chapter overview's vector is nearest to the question (overviews resemble every question of their
+    // chapter); the lesson is a close second. Hub pages are damped in both legs.
+    const query = axisVector(3);
+    const near = (mix: number) => {
+      const v = axisVector(3).map((x, i) => x + (i === 5 ? mix : 0));
+      return Float32Array.from(v);
+    };
+    await store.replaceDocument(
+      { docId: "grasping/overview.md", contentHash: "h1" },
+      [makeChunk("grasping/overview.md", 0, "In this chapter")],
+      [near(0.1)],
+    );
+    await store.replaceDocument(
+      { docId: "grasping/suction.md", contentHash: "h2" },
+      [makeChunk("grasping/suction.md", 0, "Suction cups")],
+      [near(0.2)],
+    );
+    const hits = await store.search({ text: "", vector: query, limit: 2 });
+    expect(hits.map((h) => h.chunk.docId)).toEqual(["grasping/suction.md", "grasping/overview.md"]);
+    expect(hits.every((h) => h.legs.includes("dense"))).toBe(true);
+    await store.close();
+  });
+
   it("ranks exact float scores among the binary-quantised candidates", async () => {
     const store = openSqliteStore({ path: ":memory:" });
     await store.reset({ model: "m", dimensions: 64 });

@@ -108,11 +108,12 @@ type Hit = { id: string; score: number };
 /**
  * The dense leg's weight against the lexical leg's 1 in the convex fusion (rag/fusion.ts): the lexical first hit
  * is overtaken only by a section within this many normalised lexical units of it that the dense leg clearly
- * prefers, so a strong lexical hit cannot be drowned. Measured with the test stub's hashed bag-of-words embeddings
- * only (docs/BENCHMARKS.md): RRF lost up to 0.32 recall@1 against lexical alone; this fusion at 0.25 loses at most
- * 0.024 on a book and gains up to 0.042. Real embeddings were not available to measure.
+ * prefers, so a strong lexical hit cannot be drowned. Chosen as the largest of 0.1 / 0.15 / 0.2 / 0.25 with which
+ * hybrid is never worse than lexical (recall@1, recall@5, MRR@5) on any of the five evaluation books, measured with
+ * the test stub's hashed bag-of-words embeddings only (docs/BENCHMARKS.md): 0.15 and up lose one LLM-course question
+ * from the top 5. Real embeddings were not available to measure; a good dense leg may deserve more.
  */
-export const DENSE_WEIGHT = 0.25;
+export const DENSE_WEIGHT = 0.1;
 
 /**
  * How many rows the sign-bit scan hands to the exact float re-score, by index size. Sign bits lose more of the
@@ -334,7 +335,7 @@ export class SqliteChunkStore implements ChunkStore {
       const { embedding, chunks } = shape;
       const dense =
         query.vector && embedding && query.vector.length === embedding.dimensions
-          ? this.#dense(query.vector, embedding.dimensions, prefix, pool, chunks)
+          ? this.#dense(query.vector, embedding.dimensions, prefix, pool, shape)
           : null;
       const fused = dense
         ? convexFusion(
@@ -448,7 +449,8 @@ export class SqliteChunkStore implements ChunkStore {
    * re-scored exactly with the float vectors. With a path filter the matching subset is scanned exactly, since
    * the codes know nothing of paths.
    */
-  #dense(vector: Float32Array, dims: number, prefix: string | null, limit: number, chunks: number): Hit[] {
+  #dense(vector: Float32Array, dims: number, prefix: string | null, limit: number, shape: IndexShape): Hit[] {
+    const { chunks } = shape;
     const blob = vectorBlob(vector);
     let rows: Array<{ rowid: number; d: number }>;
     const codes = prefix === null ? this.#codes(dims) : undefined;
@@ -469,7 +471,28 @@ export class SqliteChunkStore implements ChunkStore {
         d: number;
       }>;
     }
-    return rows.map((r) => ({ id: String(r.rowid), score: 1 - r.d }));
+    // Ranked as the lexical leg ranks its sections (document aggregation, hub damping): an overview resembles every
+    // question of its chapter, so without this the dense leg hands back the pages the lexical leg pushed down.
+    const documents = this.#documentRuns(shape);
+    const n = rows.length;
+    const docIds: string[] = new Array(n);
+    const scores = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const r = rows[i] as { rowid: number; d: number };
+      docIds[i] = documents.docOf(r.rowid) ?? String(r.rowid);
+      scores[i] = 1 - r.d;
+    }
+    const { order, final } = rankColumns(
+      { docIds, scores, phraseScores: new Float64Array(n) },
+      {
+        ...this.#lexicalRanking,
+        phraseWeight: 0,
+      },
+    );
+    return Array.from(order, (i) => ({
+      id: String((rows[i] as { rowid: number }).rowid),
+      score: final[i] as number,
+    }));
   }
 
   /** The sign-bit codes for the current snapshot (call inside the search transaction), when the index has them. */
