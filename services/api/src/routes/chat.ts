@@ -23,7 +23,8 @@ export const chatRoute = createRoute({
   summary: "Ask the book a question",
   description:
     "Retrieves the relevant sections, answers from them with [n] citations, adapted to the reader's profile from the JWT. " +
-    "`grounded: false` means the book does not cover the question (no LLM call was made).",
+    "`grounded: false` means the book does not cover the question (no LLM call was made); `sources` then holds the " +
+    "closest sections, if any come close, which the answer names without answering from them.",
   security: bearerSecurity,
   request: { body },
   responses: {
