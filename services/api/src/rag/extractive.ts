@@ -2,6 +2,7 @@
 import type { ReaderProfile } from "@ai-book/contracts";
 import { type TextAnalysis, uncachedAnalysis } from "./analysis-cache.ts";
 import type { Retrieved } from "./retrieve.ts";
+import { sectionPath } from "./sources.ts";
 import { contentStems, isProse, isTableRow, sentences, topicStems, truncate } from "./text.ts";
 
 export interface ExtractiveInput {
@@ -153,7 +154,7 @@ export function extractiveAnswer(input: ExtractiveInput): string {
   const first = input.hits[0];
   if (first && !groups.has(first.n)) {
     const asking = first.chunk.headingPath.some(isAskingHeading);
-    const where = asking ? first.chunk.title : [first.chunk.title, ...first.chunk.headingPath].join(" › ");
+    const where = asking ? first.chunk.title : sectionPath(first.chunk);
     body.unshift(`The book covers this in "${where}" [${first.n}].`);
   }
 

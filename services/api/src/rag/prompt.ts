@@ -4,6 +4,7 @@ import type { HistoryTurn, ReaderProfile } from "@ai-book/contracts";
 import { languageName } from "./language.ts";
 import type { ChatMessage } from "./ports.ts";
 import type { Retrieved } from "./retrieve.ts";
+import { sectionPath } from "./sources.ts";
 import { truncate } from "./text.ts";
 
 /** Characters of a highlighted passage put into the prompt. */
@@ -205,7 +206,7 @@ export const NOT_COVERED =
  */
 export function notCovered(closest: readonly Retrieved[]): string {
   if (closest.length === 0) return NOT_COVERED;
-  const named = closest.map((h) => `"${[h.chunk.title, ...h.chunk.headingPath].join(" › ")}" [${h.n}]`);
+  const named = closest.map((h) => `"${sectionPath(h.chunk)}" [${h.n}]`);
   const list = named.length === 1 ? named[0] : `${named.slice(0, -1).join(", ")} and ${named.at(-1)}`;
   return (
     `I could not find a direct answer to this in the book. The closest it comes is ${list}; ` +

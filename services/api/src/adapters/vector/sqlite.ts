@@ -482,12 +482,10 @@ export class SqliteChunkStore implements ChunkStore {
       docIds[i] = documents.docOf(r.rowid) ?? String(r.rowid);
       scores[i] = 1 - r.d;
     }
+    // No phrase evidence in this leg: its phrase scores are all 0.
     const { order, final } = rankColumns(
       { docIds, scores, phraseScores: new Float64Array(n) },
-      {
-        ...this.#lexicalRanking,
-        phraseWeight: 0,
-      },
+      this.#lexicalRanking,
     );
     return Array.from(order, (i) => ({
       id: String((rows[i] as { rowid: number }).rowid),
