@@ -2,7 +2,6 @@
 import type { ReaderProfile } from "@ai-book/contracts";
 import { type TextAnalysis, uncachedAnalysis } from "./analysis-cache.ts";
 import type { Retrieved } from "./retrieve.ts";
-import { sectionPath } from "./sources.ts";
 import { contentStems, isProse, isTableRow, sentences, topicStems, truncate } from "./text.ts";
 
 export interface ExtractiveInput {
@@ -54,6 +53,16 @@ const ASKING_WHOLE =
 /** Whether a heading opens a part that asks (quiz, review questions, exercises, learning objectives). */
 export function isAskingHeading(s: string): boolean {
   return ASKING_PHRASE.test(s) || ASKING_WHOLE.test(s.trim());
+}
+
+/**
+ * How an answer names a section it points to: "Title › Heading"; a part that only asks (a quiz, learning objectives)
+ * by its page's title, so the reader is sent to the page, never told its questions are where the answer is.
+ */
+export function pointerName(chunk: { title: string; headingPath: readonly string[] }): string {
+  return chunk.headingPath.some(isAskingHeading)
+    ? chunk.title
+    : [chunk.title, ...chunk.headingPath].join(" › ");
 }
 
 /** A line of a chunk that reads as a heading: short, no closing punctuation (merged sections keep theirs so). */
@@ -153,8 +162,7 @@ export function extractiveAnswer(input: ExtractiveInput): string {
   // the page is named, never the asking part's text.
   const first = input.hits[0];
   if (first && !groups.has(first.n)) {
-    const asking = first.chunk.headingPath.some(isAskingHeading);
-    const where = asking ? first.chunk.title : sectionPath(first.chunk);
+    const where = pointerName(first.chunk);
     body.unshift(`The book covers this in "${where}" [${first.n}].`);
   }
 

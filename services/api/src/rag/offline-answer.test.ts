@@ -97,6 +97,27 @@ describe("offline answers on a synthetic page", () => {
         }),
       );
       expect(response).toContain("the centre of mass leaves the support polygon between steps");
+
+      // Close but not covered: one pointer per page, an asking part named by its page, nothing quoted.
+      writeFileSync(
+        join(docs, "gears.md"),
+        "# Gears\n\n## Ratios\n\nA gearbox trades speed for torque through its ratio, so a fast motor can walk a heavy leg.\n",
+      );
+      await syncDocs({ docsDir: docs, store });
+      const near = await prepare(rag, {
+        message: "How do ice skaters keep their balance when spinning fast on one foot?",
+      });
+      expect(near.grounded).toBe(false);
+      expect(near.hits.map((h) => [h.n, h.chunk.docId])).toEqual([
+        [1, "balance.mdx"],
+        [2, "gears.md"],
+      ]);
+      const pointers = (await answer(rag, near)).response;
+      expect(pointers).toMatch(
+        /^I could not find a direct answer to this in the book\. The closest it comes is /,
+      );
+      expect(pointers).toContain('"Balance in walking" [1] and "Gears › Ratios" [2]');
+      for (const line of ASKING) expect(pointers).not.toContain(line);
     } finally {
       await store.close();
       dir.cleanup();

@@ -71,6 +71,15 @@ export class GenerationFailedError extends Error {
 
 /** Sections named when the book comes close to a question it does not answer. */
 const CLOSEST_SECTIONS = 2;
+
+/** The best section of each of the first pages, renumbered: two pointers into one page read as one said twice. */
+function closestOfEachPage(hits: readonly Retrieved[]): Retrieved[] {
+  const pages = new Set<string>();
+  return hits
+    .filter((h) => !pages.has(h.chunk.docId) && pages.add(h.chunk.docId))
+    .slice(0, CLOSEST_SECTIONS)
+    .map((h, i) => ({ ...h, n: i + 1 }));
+}
 /** Characters of a highlighted passage added to the retrieval query. */
 const SELECTED_TEXT_QUERY_MAX = 1000;
 const REWRITE_MAX_TOKENS = 96;
@@ -168,7 +177,7 @@ export async function prepare(deps: RagDeps, input: AskInput): Promise<Prepared>
   const hits = grounded
     ? result.hits
     : result.coverage >= NEAR_COVERAGE
-      ? result.hits.slice(0, CLOSEST_SECTIONS)
+      ? closestOfEachPage(result.hits)
       : [];
   const terms = contentStems(relevanceText);
   return {

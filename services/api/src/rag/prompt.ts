@@ -1,10 +1,10 @@
 // Prompts: grounding rules, numbered sources, the reader's profile and how to adapt to it, follow-up rewriting.
 import { randomBytes } from "node:crypto";
 import type { HistoryTurn, ReaderProfile } from "@ai-book/contracts";
+import { pointerName } from "./extractive.ts";
 import { languageName } from "./language.ts";
 import type { ChatMessage } from "./ports.ts";
 import type { Retrieved } from "./retrieve.ts";
-import { sectionPath } from "./sources.ts";
 import { truncate } from "./text.ts";
 
 /** Characters of a highlighted passage put into the prompt. */
@@ -206,7 +206,7 @@ export const NOT_COVERED =
  */
 export function notCovered(closest: readonly Retrieved[]): string {
   if (closest.length === 0) return NOT_COVERED;
-  const named = closest.map((h) => `"${sectionPath(h.chunk)}" [${h.n}]`);
+  const named = closest.map((h) => `"${pointerName(h.chunk)}" [${h.n}]`);
   const list = named.length === 1 ? named[0] : `${named.slice(0, -1).join(", ")} and ${named.at(-1)}`;
   return (
     `I could not find a direct answer to this in the book. The closest it comes is ${list}; ` +

@@ -11,11 +11,6 @@ export function sourceUrl(bookBaseUrl: string, route: string): string {
   return `${bookBaseUrl.replace(/\/+$/, "")}${route.startsWith("/") ? route : `/${route}`}`;
 }
 
-/** Where a section sits, as a reader names it: "Title › Heading › Subheading". */
-export function sectionPath(chunk: { title: string; headingPath: readonly string[] }): string {
-  return [chunk.title, ...chunk.headingPath].join(" › ");
-}
-
 /** The part of the section that best matches the question: its best sentence and what follows, cut to size. */
 export function snippet(
   text: string,

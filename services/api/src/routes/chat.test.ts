@@ -69,6 +69,8 @@ describe("offline chat (extractive answers, lexical retrieval)", () => {
     expect(body.grounded).toBe(false);
     expect(body.sources.length).toBeGreaterThan(0);
     expect(body.sources.length).toBeLessThanOrEqual(2);
+    // One pointer per page.
+    expect(new Set(body.sources.map((s) => s.path)).size).toBe(body.sources.length);
     expect(body.sources[0]?.url).toBe(`${BOOK}/docs/sensors/imu#placement`);
     expect(body.response).toMatch(
       /^I could not find a direct answer to this in the book\. The closest it comes is /,
